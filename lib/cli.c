@@ -1,0 +1,244 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json_c_version.h>
+#include <openssl/crypto.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "log.h"
+#include "timex.h"
+
+volatile sig_atomic_t cli_stop;
+volatile sig_atomic_t cli_report;
+volatile sig_atomic_t cli_hup;
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		cli_stop = 1;
+		break;
+	case SIGUSR1:
+		cli_report = 1;
+		break;
+	case SIGHUP:
+		cli_hup = 1;
+		break;
+	}
+}
+
+void
+cli_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void
+cli_init(struct cli *cli, const char *prog, const char *synopsis,
+    const char *help)
+{
+	memset(cli, 0, sizeof(*cli));
+	cli->prog = prog;
+	cli->synopsis = synopsis;
+	cli->help = help;
+	log_init(prog);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const char *
+cli_version(const char *prog)
+{
+	static char s[512];
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	int n;
+
+	n = snprintf(s, sizeof(s), "%s %s (libcurl %s, %s, json-c %s, libyaml %s)",
+	    prog, CWL_VERSION, cv->version, OpenSSL_version(OPENSSL_VERSION),
+	    json_c_version(), yaml_get_version_string());
+	if (n < 0 || (size_t)n >= sizeof(s))
+		s[sizeof(s) - 1] = '\0';
+	return s;
+}
+
+void
+cli_usage(struct cli *cli, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: error: %s\nusage: %s\nTry '%s --help' for more.\n",
+	    cli->prog, buf_str(&b), cli->synopsis, cli->prog);
+	buf_free(&b);
+	exit(EXIT_USAGE);
+}
+
+int
+cli_option(struct cli *cli, int opt, const char *arg)
+{
+	const char **o;
+
+	switch (opt) {
+	case 'c':
+		cli->config_path = arg;
+		return 1;
+	case 'E':
+		o = realloc(cli->overrides, (cli->noverrides + 1) * sizeof(*o));
+		if (o == NULL) {
+			log_error("-E: out of memory");
+			exit(EXIT_RUNTIME);
+		}
+		o[cli->noverrides++] = arg;
+		cli->overrides = o;
+		return 1;
+	case 'd':
+		log_set_selectors(arg);
+		return 1;
+	case 'e':	/* log to stderr: always so; kept for beat compatibility */
+		return 1;
+	case 'v':
+		cli->verbose++;
+		if (log_enabled("*") == 0)
+			log_set_level(LOG_INFO);
+		return 1;
+	case 'q':
+		log_set_level(LOG_ERROR);
+		return 1;
+	case 'h':
+		printf("usage: %s\n\n%s", cli->synopsis, cli->help);
+		exit(0);
+	case 'V':
+		printf("%s\n", cli_version(cli->prog));
+		exit(0);
+	case '?':
+		/* getopt has printed what was wrong */
+		fprintf(stderr, "usage: %s\nTry '%s --help' for more.\n",
+		    cli->synopsis, cli->prog);
+		exit(EXIT_USAGE);
+	case ':':
+		fprintf(stderr, "usage: %s\n", cli->synopsis);
+		exit(EXIT_USAGE);
+	}
+	return 0;
+}
+
+int
+cli_load(struct cli *cli, struct err *e)
+{
+	const char *path = cli->config_path;
+	size_t i;
+
+	if (path == NULL)
+		path = getenv("CWL_CONFIG");
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	if ((cli->cfg = cfg_load(path, e)) == NULL)
+		return -1;
+	for (i = 0; i < cli->noverrides; i++)
+		if (cfg_override(cli->cfg, cli->overrides[i], e) == -1)
+			return -1;
+	return cfg_validate(cli->cfg, e);
+}
+
+void
+cli_die(const struct err *e)
+{
+	log_error("%s", err_msg(e));
+	exit(e->code ? e->code : EXIT_RUNTIME);
+}
+
+int
+cli_aws_opts(struct cli *cli, struct aws_opts *o, struct err *e)
+{
+	struct cfg *c = cli->cfg;
+	int64_t v;
+
+	memset(o, 0, sizeof(*o));
+	if (cfg_str(c, "cloudwatchlogsbeat.aws_region", NULL, &o->creds.region, e) == -1 ||
+	    (o->creds.region == NULL &&
+	    cfg_str(c, "cloudwatchlogsbeat.region", NULL, &o->creds.region, e) == -1) ||
+	    cfg_str(c, "cloudwatchlogsbeat.access_key_id", NULL, &o->creds.access_key_id, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.secret_access_key", NULL, &o->creds.secret_access_key, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.session_token", NULL, &o->creds.session_token, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.credential_profile_name", NULL, &o->creds.profile, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.shared_credential_file", NULL, &o->creds.shared_credential_file, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.role_arn", NULL, &o->creds.role_arn, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.endpoint", NULL, &o->endpoint, e) == -1 ||
+	    cfg_str(c, "cloudwatchlogsbeat.proxy_url", NULL, &o->http.proxy_url, e) == -1)
+		return -1;
+	if (cfg_duration(c, "cloudwatchlogsbeat.api_timeout", 30000, &v, e) == -1)
+		return -1;
+	o->http.timeout_ms = (long)v;
+	if (cfg_duration(c, "cloudwatchlogsbeat.retry.backoff", 100, &v, e) == -1)
+		return -1;
+	o->retry.base_ms = (long)v;
+	if (cfg_duration(c, "cloudwatchlogsbeat.retry.max_backoff", 20000, &v, e) == -1)
+		return -1;
+	o->retry.cap_ms = (long)v;
+	if (cfg_int(c, "cloudwatchlogsbeat.retry.max_attempts", 10, &v, e) == -1)
+		return -1;
+	o->retry.max_attempts = (int)v;
+	log_secret(o->creds.secret_access_key);
+	log_secret(o->creds.session_token);
+	return 0;
+}
+
+void
+cli_free(struct cli *cli)
+{
+	cfg_free(cli->cfg);
+	cli->cfg = NULL;
+	free(cli->overrides);
+	cli->overrides = NULL;
+}
+
+int
+cli_write(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void
+cli_flush_stdout(struct buf *b)
+{
+	if (b->len == 0)
+		return;
+	if (cli_write(STDOUT_FILENO, b->p, b->len) == -1) {
+		if (errno == EPIPE)
+			exit(0);
+		log_error("write stdout: %s", strerror(errno));
+		exit(EXIT_RUNTIME);
+	}
+	buf_reset(b);
+}

@@ -1,0 +1,85 @@
+/*
+ * cli: what every program does the same way. The common options
+ * (-c FILE, -E key=value, -d SELECTORS, -e, -v, -q, -h, -V), the config
+ * they select, the usage message, the AWS settings of the config, and
+ * writing to a stdout that may be a closed pipe.
+ */
+#ifndef CWL_CLI_H
+#define CWL_CLI_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+
+struct cli {
+	const char *prog;
+	const char *synopsis;	/* the SYNOPSIS lines of the man page */
+	const char *help;	/* the option list printed by --help */
+	const char *config_path;
+	const char **overrides;	/* -E values, in order */
+	size_t noverrides;
+	int verbose;
+	struct cfg *cfg;	/* after cli_load; owned by the cli */
+};
+
+/* Short and long options shared by every program; append yours. */
+#define CLI_SHORTOPTS "c:E:d:evqhV"
+#define CLI_LONGOPTS \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "define", required_argument, NULL, 'E' }, \
+	{ "debug", required_argument, NULL, 'd' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+
+/* Sets up logging and signals (SIGPIPE ignored so that a closed stdout
+ * shows as EPIPE). */
+void cli_init(struct cli *cli, const char *prog, const char *synopsis,
+    const char *help);
+/* Handles a common option (getopt's return value and optarg). Returns 1
+ * if it was one, 0 if not. -h and -V print and exit 0; '?' prints the
+ * usage and exits 2. */
+int cli_option(struct cli *cli, int opt, const char *arg);
+/* Prints "PROG: error: why", the synopsis and a hint, and exits 2. */
+void cli_usage(struct cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Loads the config file (if -c was given, or $CWL_CONFIG), applies the
+ * -E overrides, and validates. Returns 0 or -1 with e (EXIT_USAGE). */
+int cli_load(struct cli *cli, struct err *e);
+/* Prints the error as "PROG: error: ..." and exits with its code. */
+void cli_die(const struct err *e) __attribute__((noreturn));
+/* Fills an aws_opts from the config: cloudwatchlogsbeat.aws_region (or
+ * region), access_key_id, secret_access_key, session_token,
+ * credential_profile_name, shared_credential_file, role_arn, endpoint,
+ * proxy_url, and the retry settings. Strings are owned by cli->cfg. */
+int cli_aws_opts(struct cli *cli, struct aws_opts *o, struct err *e);
+/* Frees the config and what the cli holds. */
+void cli_free(struct cli *cli);
+
+/* Writes all of p[0..n) to fd, over short writes and EINTR. Returns 0, or
+ * -1 with errno (EPIPE: the reader went away, which ends a program
+ * quietly with exit 0). */
+int cli_write(int fd, const void *p, size_t n);
+/* Writes the buffer to stdout and empties it; on EPIPE exits 0 quietly,
+ * on another error exits 1 with a message. */
+void cli_flush_stdout(struct buf *b);
+
+/* Set by the signal handlers that cli_signals installs. */
+extern volatile sig_atomic_t cli_stop;		/* SIGTERM, SIGINT */
+extern volatile sig_atomic_t cli_report;	/* SIGUSR1 */
+extern volatile sig_atomic_t cli_hup;		/* SIGHUP */
+/* Installs handlers that set the flags above (no SA_RESTART, so blocking
+ * reads return EINTR). */
+void cli_signals(void);
+
+/* Returns "PROG VERSION (libcurl X, OpenSSL Y, json-c Z, libyaml W)",
+ * static storage. */
+const char *cli_version(const char *prog);
+
+#endif

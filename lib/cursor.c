@@ -1,0 +1,209 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cursor.h"
+#include "jsonx.h"
+
+static char *
+dupstr(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int
+cursor_from_json(json_object *o, struct cursor *c, struct err *e)
+{
+	json_object *v, *ids;
+	size_t i, n;
+
+	memset(c, 0, sizeof(*c));
+	if (!json_object_is_type(o, json_type_object))
+		return err_set(e, EXIT_REJECTED, "cursor is not a JSON object");
+	if ((v = jsonx_get(o, "group", json_type_string)) == NULL ||
+	    json_object_get_string_len(v) == 0)
+		return err_set(e, EXIT_REJECTED, "cursor has no \"group\"");
+	c->group = strdup(json_object_get_string(v));
+	if ((v = jsonx_get(o, "stream", json_type_string)) == NULL ||
+	    json_object_get_string_len(v) == 0) {
+		cursor_clear(c);
+		return err_set(e, EXIT_REJECTED, "cursor has no \"stream\"");
+	}
+	c->stream = strdup(json_object_get_string(v));
+	c->token = dupstr(jsonx_get_str(o, "token", NULL));
+	c->skip = jsonx_get_int(o, "skip", 0);
+	c->ts = jsonx_get_int(o, "ts", 0);
+	c->n = jsonx_get_int(o, "n", 0);
+	if ((ids = jsonx_get(o, "ids", json_type_array)) != NULL) {
+		n = json_object_array_length(ids);
+		if (n && (c->ids = calloc(n, sizeof(*c->ids))) == NULL) {
+			cursor_clear(c);
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+		}
+		for (i = 0; i < n; i++) {
+			v = json_object_array_get_idx(ids, i);
+			if (json_object_is_type(v, json_type_string))
+				c->ids[c->nids++] = strdup(json_object_get_string(v));
+		}
+	}
+	if (c->group == NULL || c->stream == NULL) {
+		cursor_clear(c);
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	}
+	return 0;
+}
+
+int
+cursor_parse(const char *line, size_t n, struct cursor *c, struct err *e)
+{
+	json_object *o, *md, *cur;
+	const char *why;
+	int r;
+
+	if ((o = jsonx_parse(line, n, &why)) == NULL)
+		return err_set(e, EXIT_REJECTED, "not JSON: %s", why);
+	cur = o;
+	if ((md = jsonx_get(o, "@metadata", json_type_object)) != NULL &&
+	    (cur = jsonx_get(md, "cursor", json_type_object)) == NULL) {
+		json_object_put(o);
+		return err_set(e, EXIT_REJECTED, "@metadata has no cursor");
+	}
+	r = cursor_from_json(cur, c, e);
+	json_object_put(o);
+	return r;
+}
+
+int
+cursor_to_json(const struct cursor *c, struct buf *b)
+{
+	size_t i;
+	int r = 0;
+
+	r |= buf_adds(b, "{\"group\":");
+	r |= jsonx_strz(b, c->group);
+	r |= buf_adds(b, ",\"stream\":");
+	r |= jsonx_strz(b, c->stream);
+	if (c->token) {
+		r |= buf_adds(b, ",\"token\":");
+		r |= jsonx_strz(b, c->token);
+		r |= buf_printf(b, ",\"skip\":%lld", (long long)c->skip);
+	}
+	r |= buf_printf(b, ",\"ts\":%lld,\"n\":%lld", (long long)c->ts,
+	    (long long)c->n);
+	if (c->nids) {
+		r |= buf_adds(b, ",\"ids\":[");
+		for (i = 0; i < c->nids; i++) {
+			if (i)
+				r |= buf_addc(b, ',');
+			r |= jsonx_strz(b, c->ids[i]);
+		}
+		r |= buf_addc(b, ']');
+	}
+	r |= buf_addc(b, '}');
+	return r ? -1 : 0;
+}
+
+int
+cursor_key(const struct cursor *c, struct buf *b)
+{
+	return buf_printf(b, "%s:%s", c->group, c->stream);
+}
+
+int
+cursor_cmp(const struct cursor *a, const struct cursor *b)
+{
+	if (a->n != b->n)
+		return a->n > b->n ? 1 : -1;
+	if (a->ts != b->ts)
+		return a->ts > b->ts ? 1 : -1;
+	return 0;
+}
+
+int
+cursor_copy(struct cursor *dst, const struct cursor *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->group = dupstr(src->group);
+	dst->stream = dupstr(src->stream);
+	dst->token = dupstr(src->token);
+	dst->skip = src->skip;
+	dst->ts = src->ts;
+	dst->n = src->n;
+	if (src->nids) {
+		if ((dst->ids = calloc(src->nids, sizeof(*dst->ids))) == NULL) {
+			cursor_clear(dst);
+			return -1;
+		}
+		for (i = 0; i < src->nids; i++)
+			if ((dst->ids[dst->nids++] = strdup(src->ids[i])) == NULL) {
+				cursor_clear(dst);
+				return -1;
+			}
+	}
+	if (dst->group == NULL || dst->stream == NULL ||
+	    (src->token && dst->token == NULL)) {
+		cursor_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cursor_clear(struct cursor *c)
+{
+	size_t i;
+
+	free(c->group);
+	free(c->stream);
+	free(c->token);
+	for (i = 0; i < c->nids; i++)
+		free(c->ids[i]);
+	free(c->ids);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+hash_field(EVP_MD_CTX *ctx, const void *p, size_t n)
+{
+	unsigned char len[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+	EVP_DigestUpdate(ctx, len, sizeof(len));
+	EVP_DigestUpdate(ctx, p, n);
+}
+
+void
+cursor_event_id(const char *group, const char *stream, int64_t ts,
+    int64_t ingestion, const char *msg, size_t msglen, int64_t rank,
+    char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char num[64];
+	EVP_MD_CTX *ctx;
+	int i, n;
+
+	out[0] = '\0';
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	hash_field(ctx, group, strlen(group));
+	hash_field(ctx, stream, strlen(stream));
+	n = snprintf(num, sizeof(num), "%lld/%lld/%lld", (long long)ts,
+	    (long long)ingestion, (long long)rank);
+	hash_field(ctx, num, (size_t)n);
+	hash_field(ctx, msg, msglen);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[32] = '\0';
+}

@@ -1,0 +1,269 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+static const char *prog = "cwl";
+static int level = LOG_INFO;
+static char *selectors;
+static char **secrets;
+static size_t nsecrets;
+
+/* Names whose value is a secret, in headers ("Name: value"), JSON
+ * ("name":"value"), YAML or query strings (name=value). */
+static const char *const secret_names[] = {
+	"authorization", "x-amz-security-token", "x-amz-signature",
+	"aws_secret_access_key", "secret_access_key", "secretaccesskey",
+	"aws_session_token", "session_token", "sessiontoken", "token",
+	"password", "passwd", "api_key", "apikey", "key_passphrase",
+	"x-aws-ec2-metadata-token", "secret", NULL
+};
+
+void
+log_init(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	prog = s ? s + 1 : p;
+}
+
+const char *
+log_prog(void)
+{
+	return prog;
+}
+
+void
+log_set_level(int l)
+{
+	level = l;
+}
+
+void
+log_set_selectors(const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (s == NULL || *s == '\0')
+		return;
+	n = selectors ? strlen(selectors) : 0;
+	if ((p = realloc(selectors, n + strlen(s) + 2)) == NULL)
+		return;
+	if (n)
+		p[n++] = ',';
+	strcpy(p + n, s);
+	selectors = p;
+	level = LOG_DEBUG;
+}
+
+int
+log_enabled(const char *sel)
+{
+	const char *p;
+	size_t n;
+
+	if (level < LOG_DEBUG || selectors == NULL)
+		return 0;
+	n = strlen(sel);
+	for (p = selectors; *p; ) {
+		size_t m = strcspn(p, ", ");
+
+		if ((m == 1 && *p == '*') || (m == n && strncmp(p, sel, n) == 0))
+			return 1;
+		p += m;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+void
+log_secret(const char *v)
+{
+	char **s;
+	size_t i;
+
+	if (v == NULL || strlen(v) < 4)
+		return;
+	for (i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], v) == 0)
+			return;
+	if ((s = realloc(secrets, (nsecrets + 1) * sizeof(*s))) == NULL)
+		return;
+	secrets = s;
+	if ((secrets[nsecrets] = strdup(v)) != NULL)
+		nsecrets++;
+}
+
+static const char redacted[] = "[REDACTED]";
+
+/* Replaces s[from, to) by "[REDACTED]" in a growable copy. */
+static void
+splice(struct buf *b, size_t from, size_t to)
+{
+	struct buf t = BUF_INIT;
+
+	buf_add(&t, b->p, from);
+	buf_adds(&t, redacted);
+	buf_add(&t, b->p + to, b->len - to);
+	buf_free(b);
+	*b = t;
+}
+
+static int
+is_name_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-';
+}
+
+/* Redacts the value after each occurrence of a secret name followed by
+ * ':', '=' or '":' (header, query, YAML, JSON). */
+static void
+redact_names(struct buf *b)
+{
+	size_t i, k, n, v, end;
+	const char *name;
+
+	for (k = 0; (name = secret_names[k]) != NULL; k++) {
+		n = strlen(name);
+		for (i = 0; i + n <= b->len; i++) {
+			if (strncasecmp(b->p + i, name, n) != 0)
+				continue;
+			if (i > 0 && is_name_char((unsigned char)b->p[i - 1]))
+				continue;
+			v = i + n;
+			if (v < b->len && is_name_char((unsigned char)b->p[v]))
+				continue;
+			if (v < b->len && b->p[v] == '"')
+				v++;
+			while (v < b->len && b->p[v] == ' ')
+				v++;
+			if (v >= b->len || (b->p[v] != ':' && b->p[v] != '='))
+				continue;
+			v++;
+			while (v < b->len && b->p[v] == ' ')
+				v++;
+			if (v < b->len && b->p[v] == '"') {
+				v++;
+				for (end = v; end < b->len && b->p[end] != '"'; end++)
+					if (b->p[end] == '\\' && end + 1 < b->len)
+						end++;
+			} else if (strncasecmp(name, "authorization", n) == 0 ||
+			    strncasecmp(name, "x-amz-security-token", n) == 0) {
+				/* a header value runs to the end of the line */
+				for (end = v; end < b->len && b->p[end] != '\n' &&
+				    b->p[end] != '\r'; end++)
+					;
+			} else {
+				for (end = v; end < b->len && !strchr(" \t\r\n,&;'\"}", b->p[end]); end++)
+					;
+			}
+			if (end == v || (end - v == sizeof(redacted) - 1 &&
+			    memcmp(b->p + v, redacted, end - v) == 0))
+				continue;
+			splice(b, v, end);
+			i = v + sizeof(redacted) - 2;
+		}
+	}
+}
+
+static void
+redact_buf(struct buf *b)
+{
+	size_t k, n;
+	char *hit;
+
+	for (k = 0; k < nsecrets && b->p; k++) {
+		n = strlen(secrets[k]);
+		while ((hit = strstr(b->p, secrets[k])) != NULL)
+			splice(b, (size_t)(hit - b->p), (size_t)(hit - b->p) + n);
+	}
+	if (b->p)
+		redact_names(b);
+}
+
+char *
+log_redact(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, s ? s : "");
+	redact_buf(&b);
+	return buf_detach(&b);
+}
+
+static void
+vlog(const char *lvl, const char *sel, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (sel)
+		buf_printf(&b, "%s: %s: %s: ", prog, lvl, sel);
+	else
+		buf_printf(&b, "%s: %s: ", prog, lvl);
+	buf_vprintf(&b, fmt, ap);
+	if (b.p == NULL)
+		return;
+	redact_buf(&b);
+	for (i = 0; i < b.len; i++)	/* one message, one line */
+		if (b.p[i] == '\n' && i + 1 < b.len)
+			b.p[i] = ' ';
+	if (b.len == 0 || b.p[b.len - 1] != '\n')
+		buf_addc(&b, '\n');
+	fwrite(b.p, 1, b.len, stderr);
+	fflush(stderr);
+	buf_free(&b);
+}
+
+void
+log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("error", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < LOG_WARN)
+		return;
+	va_start(ap, fmt);
+	vlog("warning", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < LOG_INFO)
+		return;
+	va_start(ap, fmt);
+	vlog("info", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *sel, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_enabled(sel))
+		return;
+	va_start(ap, fmt);
+	vlog("debug", sel, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,43 @@
+/*
+ * log: messages on stderr, one line each, as "PROG: LEVEL: text".
+ * Errors read "PROG: error: what failed: why". Debug lines are shown only
+ * for the selectors given with -d (http, sigv4, aws, config, registry,
+ * ship, tail, list, or "*"); -d also raises the level to debug, as a
+ * beat's -d does. Every line passes through the redactor first: each
+ * secret registered with log_secret() and the values of headers and keys
+ * that carry secrets (Authorization, X-Amz-Security-Token, password,
+ * api_key, secret_access_key, session_token, ...) are replaced by
+ * "[REDACTED]", at every level.
+ */
+#ifndef CWL_LOG_H
+#define CWL_LOG_H
+
+#include <stddef.h>
+
+enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Sets the program name used as the prefix. */
+void log_init(const char *prog);
+/* Returns the program name given to log_init. */
+const char *log_prog(void);
+/* Sets the level (LOG_*); the default is LOG_INFO, or LOG_WARN when quiet. */
+void log_set_level(int level);
+/* Adds comma-separated debug selectors ("http,aws", "*") and sets LOG_DEBUG. */
+void log_set_selectors(const char *selectors);
+/* Returns 1 if debug lines for this selector would be printed. */
+int log_enabled(const char *selector);
+/* Registers a secret value (copied) that must never appear in a log line.
+ * Values shorter than 4 bytes are ignored. */
+void log_secret(const char *value);
+/* Returns a malloc'd copy of s with every secret replaced, owned by the
+ * caller. Also used to clean text the programs write outside the log,
+ * such as dead-letter reasons and HTTP error bodies. */
+char *log_redact(const char *s);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *selector, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
