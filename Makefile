@@ -11,6 +11,9 @@ COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKGS = libcurl openssl json-c yaml-0.1 zlib
 DEBS = build-essential pkg-config libcurl4-openssl-dev libssl-dev \
 	libjson-c-dev libyaml-dev zlib1g-dev
+# What the tests need beside: bats, the local servers (Python with
+# botocore), awscli as an independent client, openssl for test CAs.
+TEST_DEBS = bats python3 python3-botocore awscli curl openssl procps
 
 # O: where objects go; OUT: where binaries go. `make san` reuses this
 # Makefile with other directories and the sanitizers on.
@@ -93,10 +96,14 @@ install: all
 	[ ! -f cloudwatchlogsbeat.yml ] || cp cloudwatchlogsbeat.yml $(DESTDIR)$(DATADIR)/
 	if [ -d completions ]; then mkdir -p $(DESTDIR)$(COMPDIR) && cp completions/* $(DESTDIR)$(COMPDIR)/; fi
 
-# Installs the Debian packages the build needs, when they are missing.
+# Installs the Debian packages the build and the tests need, when they
+# are missing, and the npm packages of the tests.
 deps:
-	@missing=; for d in $(DEBS); do dpkg -s $$d >/dev/null 2>&1 || missing="$$missing $$d"; done; \
-	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+	@missing=; for d in $(DEBS) $(TEST_DEBS); do \
+	    dpkg -s $$d 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$d"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
+	if [ -f tests/package-lock.json ]; then npm ci --prefix tests --no-audit --no-fund; fi
 
 clean:
 	rm -rf build bin

@@ -136,8 +136,39 @@ cli_option(struct cli *cli, int opt, const char *arg)
 	case ':':
 		fprintf(stderr, "usage: %s\n", cli->synopsis);
 		exit(EXIT_USAGE);
+	case CLI_OPT_CONFIG_VALUE:
+		cli->config_value = arg;
+		return 1;
+	case CLI_OPT_CHECK_CONFIG:
+		cli->check_config = 1;
+		return 1;
 	}
 	return 0;
+}
+
+static void
+print_value(json_object *v)
+{
+	size_t i, n;
+
+	if (v == NULL)
+		return;
+	switch (json_object_get_type(v)) {
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			print_value(json_object_array_get_idx(v, i));
+		break;
+	case json_type_object:
+		printf("%s\n", json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		break;
+	case json_type_null:
+		break;
+	default:
+		printf("%s\n", json_object_get_string(v));
+	}
+	fflush(stdout);
 }
 
 int
@@ -155,7 +186,13 @@ cli_load(struct cli *cli, struct err *e)
 	for (i = 0; i < cli->noverrides; i++)
 		if (cfg_override(cli->cfg, cli->overrides[i], e) == -1)
 			return -1;
-	return cfg_validate(cli->cfg, e);
+	if (cfg_validate(cli->cfg, e) == -1)
+		return -1;
+	if (cli->config_value)
+		print_value(cfg_node(cli->cfg, cli->config_value));
+	if (cli->config_value || cli->check_config)
+		exit(0);
+	return 0;
 }
 
 void

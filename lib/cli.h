@@ -24,8 +24,12 @@ struct cli {
 	const char **overrides;	/* -E values, in order */
 	size_t noverrides;
 	int verbose;
+	const char *config_value;	/* --config-value KEY: print it, exit */
+	int check_config;		/* --check-config: validate, exit */
 	struct cfg *cfg;	/* after cli_load; owned by the cli */
 };
+
+enum { CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG };
 
 /* Short and long options shared by every program; append yours. */
 #define CLI_SHORTOPTS "c:E:d:evqhV"
@@ -36,7 +40,9 @@ struct cli {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "help", no_argument, NULL, 'h' }, \
-	{ "version", no_argument, NULL, 'V' }
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "config-value", required_argument, NULL, CLI_OPT_CONFIG_VALUE }, \
+	{ "check-config", no_argument, NULL, CLI_OPT_CHECK_CONFIG }
 
 /* Sets up logging and signals (SIGPIPE ignored so that a closed stdout
  * shows as EPIPE). */
@@ -50,7 +56,10 @@ int cli_option(struct cli *cli, int opt, const char *arg);
 void cli_usage(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Loads the config file (if -c was given, or $CWL_CONFIG), applies the
- * -E overrides, and validates. Returns 0 or -1 with e (EXIT_USAGE). */
+ * -E overrides, and validates. Returns 0 or -1 with e (EXIT_USAGE).
+ * With --check-config it then exits 0; with --config-value KEY it prints
+ * the key's value (a scalar as text, a list one item a line, a map as
+ * JSON; nothing if unset) and exits 0. */
 int cli_load(struct cli *cli, struct err *e);
 /* Prints the error as "PROG: error: ..." and exits with its code. */
 void cli_die(const struct err *e) __attribute__((noreturn));
