@@ -1,7 +1,14 @@
 /*
- * aws: calling AWS services. Endpoints follow the SDKs: the service's own
- * AWS_ENDPOINT_URL_<SERVICE> (CLOUDWATCH_LOGS, S3, DYNAMODB, STS), then
- * AWS_ENDPOINT_URL, then https://SERVICE.REGION.amazonaws.com. The JSON
+ * aws: calling AWS services. Endpoints follow the SDKs: an endpoint URL
+ * in the config (cloudwatchlogsbeat.endpoint) first, because the SDKs
+ * document that "any explicit endpoint set in code or on a service
+ * client itself is used" over the variables, as the CLI's --endpoint-url
+ * is; then the service's own AWS_ENDPOINT_URL_<SERVICE> (CLOUDWATCH_LOGS,
+ * S3, DYNAMODB, STS), then AWS_ENDPOINT_URL (both ignored when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), then
+ * https://SERVICE.REGION.amazonaws.com (.com.cn for cn- regions). A
+ * config endpoint without a scheme is a domain, as in libbeat:
+ * "amazonaws.com" gives https://SERVICE.REGION.amazonaws.com. The JSON
  * protocols (1.1 for logs, 1.0 for dynamodb) and the S3 REST protocol
  * are signed with SigV4, retried on throttling, 5xx and network errors
  * with capped backoff and full jitter, and their errors parsed and
@@ -67,6 +74,10 @@ enum aws_errclass aws_classify(long status, const char *code);
  * always succeeds (unknown bodies give code "HTTP<status>"). */
 void aws_error_parse(const struct http_resp *r, struct aws_error *ae);
 void aws_error_clear(struct aws_error *ae);
+/* Returns the text of the first <tag>...</tag> of an XML body with the
+ * five predefined entities decoded, malloc'd and owned by the caller, or
+ * NULL when there is none (for S3 and the query protocols, STS). */
+char *aws_xml_text(const char *body, const char *tag);
 /* Formats "CODE: message (HTTP status)" into e with the class's exit code
  * (AWS_ERR_AUTH: EXIT_AUTH, else EXIT_RUNTIME), prefixed by what. */
 int aws_error_to_err(const struct aws_error *ae, struct err *e,

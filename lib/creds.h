@@ -8,7 +8,11 @@
  * AWS_CONFIG_FILE, "[profile x]" sections in the config file), including
  * role_arn with source_profile or credential_source, and
  * credential_process; the ECS container endpoint; EC2 instance metadata
- * (IMDSv2). Every secret found is registered with log_secret().
+ * (IMDSv2). A profile named in the config (credential_profile_name)
+ * skips the environment's keys, as a profile given to an SDK client
+ * does; AWS_PROFILE does not. The config's role_arn is assumed with
+ * whatever the chain found. Every secret found is registered with
+ * log_secret().
  */
 #ifndef CWL_CREDS_H
 #define CWL_CREDS_H
@@ -36,6 +40,8 @@ struct creds_opts {
 	const char *shared_credential_file;
 	const char *role_arn;		/* assume this role with what the chain found */
 	const char *region;		/* from the config (aws_region / region) */
+	const char *endpoint;		/* the config's endpoint, for STS (see
+					   aws_endpoint); aws_new fills it */
 };
 
 struct creds_provider;
