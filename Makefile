@@ -13,7 +13,7 @@ DEBS = build-essential pkg-config libcurl4-openssl-dev libssl-dev \
 	libjson-c-dev libyaml-dev zlib1g-dev
 # What the tests need beside: bats, the local servers (Python with
 # botocore), awscli as an independent client, openssl for test CAs.
-TEST_DEBS = bats python3 python3-botocore awscli curl openssl procps
+TEST_DEBS = bats python3 python3-botocore awscli curl openssl procps clang libclang-rt-14-dev
 
 # O: where objects go; OUT: where binaries go. `make san` reuses this
 # Makefile with other directories and the sanitizers on.
@@ -40,6 +40,8 @@ LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 LIB_A = $(O)/libcwl.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+# Programs the bats tests drive, built like the unit tests.
+TEST_TOOLS = $(O)/tests/httpget $(O)/tests/awscall
 
 all: $(PROGS:%=$(OUT)/%)
 
@@ -71,7 +73,7 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_A) $(LDLIBS)
 
-unit-bin: $(UNIT_BIN)
+unit-bin: $(UNIT_BIN) $(TEST_TOOLS)
 
 # The sanitizer build: the same sources in build/san, binaries in build/san/bin.
 san:
@@ -104,6 +106,8 @@ deps:
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 	if [ -f tests/package-lock.json ]; then npm ci --prefix tests --no-audit --no-fund; fi
+
+-include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf build bin

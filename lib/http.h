@@ -4,7 +4,8 @@
  * flight from one thread (http_multi). TLS verification is on unless the
  * caller asks for HTTP_VERIFY_NONE, which logs a warning. Proxies come
  * from the usual environment (http_proxy, https_proxy, no_proxy) unless
- * proxy_url is given.
+ * proxy_url is given. A client and its multi handles belong to one
+ * thread; free the multis before their client.
  */
 #ifndef CWL_HTTP_H
 #define CWL_HTTP_H
@@ -78,7 +79,9 @@ void http_resp_free(struct http_resp *r);
 
 /* Sends one request and waits. Returns 0 when an HTTP response arrived
  * (any status, see resp->status), -1 on a network error (resp->neterr set,
- * e says what failed). resp must be zeroed by the caller. */
+ * e says what failed). resp must be zeroed by the caller. A response
+ * larger than max_response_bytes, a bad URL or bad TLS files also give
+ * -1, with neterr 0 (not worth a retry); after -1, status is 0. */
 int http_send(struct http_client *c, const struct http_req *req,
     struct http_resp *resp, struct err *e);
 
@@ -103,20 +106,31 @@ struct http_multi;
 struct http_multi *http_multi_new(struct http_client *c, struct err *e);
 /* Frees it, aborting transfers in flight (their requests are freed). */
 void http_multi_free(struct http_multi *m);
-/* Starts a request; the multi handle takes ownership of req. udata comes
- * back with the result. Returns 0 or -1. */
+/* Starts a request; the multi handle takes ownership of req (also when
+ * it fails). udata comes back with the result. Returns 0 or -1
+ * (http_multi_error says why). */
 int http_multi_add(struct http_multi *m, struct http_req *req, void *udata);
+/* Allows at most max_host_conns connections to one host (0: no limit);
+ * more transfers wait for one. Returns 0 or -1. */
+int http_multi_set_max(struct http_multi *m, long max_host_conns);
+/* Returns why the last http_multi_add, _wait or _set_max failed (code
+ * and message); owned by m. */
+const struct err *http_multi_error(const struct http_multi *m);
 /* Returns the number of requests started and not yet returned by next. */
 size_t http_multi_pending(const struct http_multi *m);
 /* Drives the transfers for at most timeout_ms (less if one finishes).
  * extra_fd, if >= 0, is also watched for input; *extra_ready is set to 1
- * when it became readable. Returns 0 or -1. */
+ * when it became readable. Returns 0 or -1. With nothing in flight it
+ * sleeps (until extra_fd is readable: data or end of file). */
 int http_multi_wait(struct http_multi *m, long timeout_ms, int extra_fd,
     int *extra_ready);
 struct http_done {
 	struct http_req *req;	/* owned by the caller now */
 	struct http_resp resp;	/* owned by the caller now (http_resp_free) */
 	void *udata;
+	struct err err;		/* code 0, or why it failed as http_send's e
+				 * (resp.status is then 0); the caller's
+				 * (err_clear) */
 };
 /* Takes one finished transfer. Returns 1 if *out was filled, else 0. */
 int http_multi_next(struct http_multi *m, struct http_done *out);
