@@ -1,0 +1,956 @@
+"""CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*) for the local
+AWS server: groups, streams, PutLogEvents, the describe calls and the two
+ways of reading events, with AWS's paging limits.
+
+How a stream is held, and what the GetLogEvents tokens mean: a stream is an
+append-only list of events in ingestion order, and a forward token is a
+position in that list. An event ingested late with an old timestamp is
+appended at the end, so a client that follows nextForwardToken still gets
+it (after events with newer timestamps); only a client that searches by
+time (startTime, FilterLogEvents) can miss it. FilterLogEvents orders the
+events of a group by timestamp, then ingestion time, and its nextToken
+holds the key of the last event returned.
+
+Messages keep the bytes they were given: invalid UTF-8 is held with
+Python's surrogateescape and served, as AWS serves it, with each invalid
+byte replaced by U+FFFD (see aws_common.wire)."""
+
+import base64
+import hashlib
+import heapq
+import itertools
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from array import array
+from bisect import bisect_left, bisect_right
+
+from aws_common import AwsError, decode_token, encode_token, jstr, now_ms, raw_bytes, wire
+from aws_logs_filter import compile_pattern
+
+MAX_PAGE_EVENTS = 10000
+MAX_PAGE_BYTES = 1048576
+MAX_BATCH_BYTES = 1048576
+MAX_EVENT_BYTES = 262144
+EVENT_OVERHEAD = 26
+DESCRIBE_LIMIT = 50
+DAY_MS = 86400 * 1000
+GROUP_RX = re.compile(r"[\.\-_/#A-Za-z0-9]+\Z")
+STREAM_RX = re.compile(r"[^:*]*\Z")
+GTOKEN_RX = re.compile(r"([fb])/(\d{56})/s\Z")
+RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                  1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+
+def invalid(msg):
+    return AwsError("InvalidParameterException", msg)
+
+
+def constraint(value, member, rule):
+    shown = "null" if value is None else "'%s'" % value
+    return invalid("1 validation error detected: Value %s at '%s' failed to satisfy "
+                   "constraint: %s" % (shown, member, rule))
+
+
+def event_size(msg):
+    return (len(msg) if msg.isascii() else len(raw_bytes(msg))) + EVENT_OVERHEAD
+
+
+class Messages:
+    """The messages of a stream: a list, except that a seeded run of events
+    can be held as a function of the event's number and made on demand."""
+
+    __slots__ = ("starts", "segs", "n")
+
+    def __init__(self):
+        self.starts = []   # first position of each segment
+        self.segs = []     # a list of str, or (fn, first number)
+        self.n = 0
+
+    def __len__(self):
+        return self.n
+
+    def extend(self, msgs):
+        if self.segs and isinstance(self.segs[-1], list):
+            self.segs[-1].extend(msgs)
+        else:
+            self.starts.append(self.n)
+            self.segs.append(list(msgs))
+        self.n += len(msgs)
+
+    def extend_lazy(self, fn, first, count):
+        self.starts.append(self.n)
+        self.segs.append((fn, first))
+        self.n += count
+
+    def __getitem__(self, p):
+        if p < 0:
+            p += self.n
+        if not 0 <= p < self.n:
+            raise IndexError(p)
+        k = bisect_right(self.starts, p) - 1
+        seg = self.segs[k]
+        if isinstance(seg, list):
+            return seg[p - self.starts[k]]
+        return seg[0](seg[1] + p - self.starts[k])
+
+
+class Stream:
+    __slots__ = ("group", "name", "serial", "created", "ts", "it", "size", "msg",
+                 "maxts", "min_ts", "in_order", "_order")
+
+    def __init__(self, group, name, serial, created):
+        self.group = group
+        self.name = name
+        self.serial = serial
+        self.created = created
+        self.ts = array("q")      # timestamps, in ingestion order
+        self.it = array("q")      # ingestion times (never decreasing)
+        self.size = array("q")    # UTF-8 bytes + 26, as AWS counts
+        self.msg = Messages()
+        self.maxts = array("q")   # running maximum of ts: lastEventTimestamp
+        self.min_ts = None
+        self.in_order = True      # timestamps never decreased so far
+        self._order = None
+
+    def __len__(self):
+        return len(self.ts)
+
+    def append(self, tss, its, msgs, sizes, ordered=None):
+        """Append events; msgs is a list, or (fn, first number) made on demand."""
+        n = len(tss)
+        if not n:
+            return
+        prev = self.ts[-1] if self.ts else None
+        if ordered is None:
+            ordered = all(a <= b for a, b in zip(tss, itertools.islice(tss, 1, None)))
+        ordered = ordered and (prev is None or prev <= tss[0])
+        if ordered:
+            self.maxts.extend(tss if isinstance(tss, array) else array("q", tss))
+        else:
+            self.in_order = False
+            start = self.maxts[-1] if self.maxts else tss[0]
+            self.maxts.extend(array("q", itertools.accumulate(tss, max, initial=start))[1:])
+        self.ts.extend(tss if isinstance(tss, array) else array("q", tss))
+        self.it.extend(its if isinstance(its, array) else array("q", its))
+        self.size.extend(sizes if isinstance(sizes, array) else array("q", sizes))
+        if isinstance(msgs, tuple):
+            self.msg.extend_lazy(msgs[0], msgs[1], n)
+        else:
+            self.msg.extend(msgs)
+        lo = min(tss)
+        self.min_ts = lo if self.min_ts is None else min(self.min_ts, lo)
+        self._order = None
+
+    def order(self):
+        """Positions sorted by (timestamp, ingestion time)."""
+        if self.in_order:
+            return range(len(self.ts))
+        if self._order is None:
+            # Ingestion times never decrease, so position breaks timestamp ties.
+            self._order = sorted(range(len(self.ts)), key=self.ts.__getitem__)
+        return self._order
+
+    def event_id(self, p):
+        return "%020d%012d%024d" % (max(self.ts[p], 0), self.serial, p)
+
+
+class Group:
+    __slots__ = ("name", "created", "retention", "streams", "kms")
+
+    def __init__(self, name, created):
+        self.name = name
+        self.created = created
+        self.retention = None
+        self.streams = {}
+        self.kms = None
+
+
+class LogsStore:
+    def __init__(self, settings):
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.empty_pages_served = 0
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.groups = {}
+            self.serial = 0
+            self.empty_pages_served = 0
+
+    # --- helpers ------------------------------------------------------------
+
+    def _arn(self, kind, name, stream=None):
+        s = self.settings
+        arn = "arn:aws:logs:%s:%s:log-group:%s" % (s.region, s.account, name)
+        if kind == "stream":
+            arn += ":log-stream:" + stream
+        return arn
+
+    def _new_group(self, name):
+        g = Group(name, now_ms())
+        self.groups[name] = g
+        return g
+
+    def _new_stream(self, g, name):
+        self.serial += 1
+        st = Stream(g.name, name, self.serial, now_ms())
+        g.streams[name] = st
+        return st
+
+    def _group_name(self, p, required=True):
+        name, ident = p.get("logGroupName"), p.get("logGroupIdentifier")
+        if name is not None and ident is not None:
+            raise invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+        if ident is not None:
+            if not isinstance(ident, str) or not ident:
+                raise constraint(ident, "logGroupIdentifier", "Member must have length greater than or equal to 1")
+            if ident.startswith("arn:"):
+                m = re.match(r"arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?\Z", ident)
+                if not m:
+                    raise invalid("Invalid log group ARN: " + ident)
+                return m.group(1)
+            return ident
+        if name is None:
+            if required:
+                raise constraint(None, "logGroupName", "Member must not be null")
+            return None
+        self._check_group_name(name)
+        return name
+
+    def _check_group_name(self, name):
+        if not isinstance(name, str):
+            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        if not 1 <= len(name) <= 512:
+            raise constraint(name, "logGroupName", "Member must have length less than or equal to 512"
+                             if name else "Member must have length greater than or equal to 1")
+        if not GROUP_RX.match(name):
+            raise constraint(name, "logGroupName",
+                             "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+")
+
+    def _check_stream_name(self, name, member="logStreamName"):
+        if name is None:
+            raise constraint(None, member, "Member must not be null")
+        if not isinstance(name, str):
+            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        if not 1 <= len(name) <= 512:
+            raise constraint(name, member, "Member must have length greater than or equal to 1"
+                             if not name else "Member must have length less than or equal to 512")
+        if not STREAM_RX.match(name):
+            raise constraint(name, member, "Member must satisfy regular expression pattern: [^:*]*")
+
+    def _group(self, name):
+        g = self.groups.get(name)
+        if g is None:
+            raise AwsError("ResourceNotFoundException", "The specified log group does not exist.")
+        return g
+
+    def _stream(self, g, name):
+        st = g.streams.get(name)
+        if st is None:
+            raise AwsError("ResourceNotFoundException", "The specified log stream does not exist.")
+        return st
+
+    @staticmethod
+    def _int(p, name, lo, hi, default):
+        v = p.get(name)
+        if v is None:
+            return default
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise AwsError("SerializationException", "NUMBER_VALUE can not be converted to an Integer"
+                           if isinstance(v, float) else "Unexpected value for %s" % name)
+        if lo is not None and v < lo:
+            raise constraint(v, name, "Member must have value greater than or equal to %d" % lo)
+        if hi is not None and v > hi:
+            raise constraint(v, name, "Member must have value less than or equal to %d" % hi)
+        return v
+
+    @staticmethod
+    def _bool(p, name, default=False):
+        v = p.get(name)
+        if v is None:
+            return default
+        if not isinstance(v, bool):
+            raise AwsError("SerializationException", "Unexpected value for %s" % name)
+        return v
+
+    def _token_age_ok(self, issued):
+        ttl = self.settings.token_ttl
+        if ttl and time.time() - issued > ttl:
+            raise invalid("The specified nextToken has expired.")
+
+    def _decode_next(self, tok, kind):
+        if tok is None:
+            return None
+        d = decode_token(tok) if isinstance(tok, str) else None
+        if not isinstance(d, dict) or d.get("o") != kind:
+            raise invalid("The specified nextToken is invalid.")
+        self._token_age_ok(d.get("t", 0))
+        return d
+
+    def _stream_json(self, g, st, now):
+        d = {"logStreamName": st.name, "creationTime": st.created}
+        n = len(st.ts)
+        if n:
+            d["firstEventTimestamp"] = st.min_ts
+            last = self._reported_last(st, now)
+            if last is not None:
+                d["lastEventTimestamp"] = last
+            d["lastIngestionTime"] = st.it[-1]
+        d["uploadSequenceToken"] = "49%014d%040d" % (st.serial, n)
+        d["arn"] = self._arn("stream", g.name, st.name)
+        d["storedBytes"] = 0
+        return d
+
+    def _reported_last(self, st, now):
+        # "lastEventTimestamp ... updates on an eventual consistency basis.
+        # It typically updates in less than an hour from ingestion."
+        if not st.ts:
+            return None
+        lag = self.settings.last_event_lag
+        if not lag:
+            return st.maxts[-1]
+        k = bisect_right(st.it, now - int(lag * 1000))
+        return st.maxts[k - 1] if k else None
+
+    def _group_json(self, g):
+        arn = self._arn("group", g.name)
+        d = {"logGroupName": g.name, "creationTime": g.created}
+        if g.retention is not None:
+            d["retentionInDays"] = g.retention
+        d.update({"metricFilterCount": 0, "arn": arn + ":*", "storedBytes": 0,
+                  "logGroupClass": "STANDARD", "logGroupArn": arn})
+        if g.kms:
+            d["kmsKeyId"] = g.kms
+        return d
+
+    # --- operations -----------------------------------------------------------
+
+    def call(self, op, p):
+        fn = getattr(self, "op_" + op, None)
+        if fn is None:
+            raise AwsError("UnknownOperationException", "", 400)
+        if not isinstance(p, dict):
+            raise AwsError("SerializationException", "Start of list found where not expected")
+        with self.lock:
+            return fn(p)
+
+    def op_CreateLogGroup(self, p):
+        name = p.get("logGroupName")
+        if name is None:
+            raise constraint(None, "logGroupName", "Member must not be null")
+        self._check_group_name(name)
+        if name in self.groups:
+            raise AwsError("ResourceAlreadyExistsException", "The specified log group already exists")
+        g = self._new_group(name)
+        g.kms = p.get("kmsKeyId")
+        return {}
+
+    def op_DeleteLogGroup(self, p):
+        name = self._group_name(p)
+        self._group(name)
+        del self.groups[name]
+        return {}
+
+    def op_PutRetentionPolicy(self, p):
+        g = self._group(self._group_name(p))
+        days = self._int(p, "retentionInDays", None, None, None)
+        if days not in RETENTION_DAYS:
+            raise constraint(days, "retentionInDays", "Member must satisfy enum value set: %s"
+                             % sorted(RETENTION_DAYS))
+        g.retention = days
+        return {}
+
+    def op_DeleteRetentionPolicy(self, p):
+        self._group(self._group_name(p)).retention = None
+        return {}
+
+    def op_CreateLogStream(self, p):
+        g = self._group(self._group_name(p))
+        name = p.get("logStreamName")
+        self._check_stream_name(name)
+        if name in g.streams:
+            raise AwsError("ResourceAlreadyExistsException", "The specified log stream already exists")
+        self._new_stream(g, name)
+        return {}
+
+    def op_DeleteLogStream(self, p):
+        g = self._group(self._group_name(p))
+        name = p.get("logStreamName")
+        self._check_stream_name(name)
+        self._stream(g, name)
+        del g.streams[name]
+        return {}
+
+    def op_DescribeLogGroups(self, p):
+        limit = self._int(p, "limit", 1, DESCRIBE_LIMIT, DESCRIBE_LIMIT)
+        prefix, pattern = p.get("logGroupNamePrefix"), p.get("logGroupNamePattern")
+        if prefix is not None and pattern is not None:
+            raise invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+        if prefix is not None:
+            self._check_group_name(prefix)
+        tok = self._decode_next(p.get("nextToken"), "g")
+        names = sorted(self.groups)
+        i = bisect_left(names, prefix) if prefix else 0
+        if tok is not None:
+            i = max(i, bisect_right(names, tok.get("a", "")))
+        out = []
+        more = False
+        pat = pattern.lower() if pattern else None
+        while i < len(names):
+            n = names[i]
+            i += 1
+            if prefix and not n.startswith(prefix):
+                break
+            if pat and pat not in n.lower():
+                continue
+            if len(out) == limit:
+                more = True
+                break
+            out.append(n)
+        res = {"logGroups": [self._group_json(self.groups[n]) for n in out]}
+        if more:
+            res["nextToken"] = encode_token({"o": "g", "a": out[-1], "t": int(time.time())})
+        return res
+
+    def op_DescribeLogStreams(self, p):
+        g = self._group(self._group_name(p))
+        limit = self._int(p, "limit", 1, DESCRIBE_LIMIT, DESCRIBE_LIMIT)
+        order = p.get("orderBy", "LogStreamName")
+        if order not in ("LogStreamName", "LastEventTime"):
+            raise constraint(order, "orderBy", "Member must satisfy enum value set: [LogStreamName, LastEventTime]")
+        desc = self._bool(p, "descending")
+        prefix = p.get("logStreamNamePrefix")
+        if prefix is not None:
+            self._check_stream_name(prefix, "logStreamNamePrefix")
+            if order == "LastEventTime":
+                raise invalid("Cannot order by LastEventTime with a logStreamNamePrefix.")
+        tok = self._decode_next(p.get("nextToken"), "s")
+        if tok is not None and (tok.get("g") != g.name or tok.get("b") != order or tok.get("d") != desc):
+            raise invalid("The specified nextToken is invalid.")
+        now = now_ms()
+        if order == "LogStreamName":
+            names = [n for n in g.streams if not prefix or n.startswith(prefix)]
+            keyed = sorted(((n,), n) for n in names)
+        else:
+            keyed = []
+            for n, st in g.streams.items():
+                last = self._reported_last(st, now)
+                keyed.append(((last if last is not None else -1, n), n))
+            keyed.sort()
+        if desc:
+            keyed.reverse()
+        if tok is not None:
+            last_key = tuple(tok["k"])
+            keyed = [kn for kn in keyed if (kn[0] < last_key if desc else kn[0] > last_key)]
+        page = keyed[:limit]
+        res = {"logStreams": [self._stream_json(g, g.streams[n], now) for _, n in page]}
+        if len(keyed) > limit:
+            res["nextToken"] = encode_token({"o": "s", "g": g.name, "b": order, "d": desc,
+                                             "k": list(page[-1][0]), "t": int(time.time())})
+        return res
+
+    def op_PutLogEvents(self, p):
+        gname = self._group_name(p)
+        sname = p.get("logStreamName")
+        self._check_stream_name(sname)
+        events = p.get("logEvents")
+        if events is None:
+            raise constraint(None, "logEvents", "Member must not be null")
+        if not isinstance(events, list):
+            raise AwsError("SerializationException", "Unexpected value for logEvents")
+        if not events:
+            raise constraint("[]", "logEvents", "Member must have length greater than or equal to 1")
+        if len(events) > MAX_PAGE_EVENTS:
+            raise constraint("[...]", "logEvents", "Member must have length less than or equal to 10000")
+        tss, msgs, sizes = [], [], []
+        for i, e in enumerate(events, 1):
+            if not isinstance(e, dict):
+                raise AwsError("SerializationException", "Unexpected value for logEvents")
+            ts, m = e.get("timestamp"), e.get("message")
+            if ts is None:
+                raise constraint(None, "logEvents.%d.member.timestamp" % i, "Member must not be null")
+            if m is None:
+                raise constraint(None, "logEvents.%d.member.message" % i, "Member must not be null")
+            if isinstance(ts, bool) or not isinstance(ts, int) or not isinstance(m, str):
+                raise AwsError("SerializationException", "Unexpected value for logEvents")
+            if ts < 0:
+                raise constraint(ts, "logEvents.%d.member.timestamp" % i,
+                                 "Member must have value greater than or equal to 0")
+            if not m:
+                raise constraint("", "logEvents.%d.member.message" % i,
+                                 "Member must have length greater than or equal to 1")
+            size = event_size(m)
+            if size > MAX_EVENT_BYTES:
+                raise invalid("Log event too large: %d bytes exceeds limit of %d" % (size, MAX_EVENT_BYTES))
+            tss.append(ts)
+            msgs.append(m)
+            sizes.append(size)
+        total = sum(sizes)
+        if total > MAX_BATCH_BYTES:
+            raise invalid("Upload too large: %d bytes exceeds limit of %d" % (total, MAX_BATCH_BYTES))
+        if any(a > b for a, b in zip(tss, tss[1:])):
+            raise invalid("Log events in a single PutLogEvents request must be in chronological order.")
+        if tss[-1] - tss[0] > DAY_MS:
+            raise invalid("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
+        g = self._group(gname)
+        st = self._stream(g, sname)
+        now = now_ms()
+        lo, hi = 0, len(tss)
+        rejected = {}
+        if not self.settings.accept_any_timestamp:
+            too_old = now - 14 * DAY_MS
+            expired = now - g.retention * DAY_MS if g.retention else None
+            k = bisect_left(tss, too_old)
+            if k:
+                rejected["tooOldLogEventEndIndex"] = k - 1
+            if expired is not None:
+                ke = bisect_left(tss, expired)
+                if ke:
+                    rejected["expiredLogEventEndIndex"] = ke - 1
+                k = max(k, ke)
+            lo = k
+            j = bisect_right(tss, now + 2 * 3600 * 1000)
+            if j < len(tss):
+                rejected["tooNewLogEventStartIndex"] = j
+            hi = max(lo, j)
+        if hi > lo:
+            ing = max(now, st.it[-1] if st.it else 0)
+            st.append(tss[lo:hi], array("q", [ing]) * (hi - lo), msgs[lo:hi], sizes[lo:hi], ordered=True)
+        res = {"nextSequenceToken": "49%014d%040d" % (st.serial, len(st))}
+        if rejected:
+            res["rejectedLogEventsInfo"] = rejected
+        return res
+
+    # GetLogEvents tokens look like AWS's: f/<56 digits>/s and b/<56 digits>/s.
+    @staticmethod
+    def _gtok(d, serial, pos, issued, empties):
+        body = "%012d%016d%012d%02d" % (serial, pos, issued, empties)
+        chk = int(hashlib.sha256((d + body).encode()).hexdigest()[:16], 16) % 10 ** 14
+        return "%s/%s%014d/s" % (d, body, chk)
+
+    def _parse_gtok(self, tok, st):
+        m = GTOKEN_RX.match(tok) if isinstance(tok, str) else None
+        if not m:
+            raise invalid("The specified nextToken is invalid.")
+        d, digits = m.groups()
+        serial, pos, issued, empties = int(digits[:12]), int(digits[12:28]), int(digits[28:40]), int(digits[40:42])
+        if self._gtok(d, serial, pos, issued, empties) != tok or serial != st.serial or pos > len(st):
+            raise invalid("The specified nextToken is invalid.")
+        self._token_age_ok(issued)
+        return d, pos, empties
+
+    def op_GetLogEvents(self, p):
+        g = self._group(self._group_name(p))
+        sname = p.get("logStreamName")
+        self._check_stream_name(sname)
+        limit = self._int(p, "limit", 1, MAX_PAGE_EVENTS, MAX_PAGE_EVENTS)
+        t0 = self._int(p, "startTime", 0, None, None)
+        t1 = self._int(p, "endTime", 0, None, None)
+        head = self._bool(p, "startFromHead")
+        tok = p.get("nextToken")
+        st = self._stream(g, sname)
+        n = len(st)
+        if tok is not None:
+            d, pos, empties = self._parse_gtok(tok, st)
+        else:
+            d, pos, empties = ("f", 0, 0) if head else ("b", n, 0)
+        windowed = t0 is not None or t1 is not None
+        lo_t = t0 if t0 is not None else -(1 << 62)
+        hi_t = t1 if t1 is not None else 1 << 62
+        ts, sizes = st.ts, st.size
+        now_s = int(time.time())
+        if d == "f":
+            if not windowed:
+                end = min(n, pos + limit)
+                k = bisect_right(list(itertools.accumulate(sizes[pos:end])), MAX_PAGE_BYTES)
+                idx = range(pos, pos + k)
+                r = pos + k
+            else:
+                idx, acc, r = [], 0, pos
+                while r < n:
+                    t = ts[r]
+                    if lo_t <= t < hi_t:
+                        s = sizes[r]
+                        if len(idx) == limit or acc + s > MAX_PAGE_BYTES:
+                            break
+                        idx.append(r)
+                        acc += s
+                    r += 1
+            first, last = pos, r
+        else:
+            if not windowed:
+                start = max(0, pos - limit)
+                k = bisect_right(list(itertools.accumulate(reversed(sizes[start:pos]))), MAX_PAGE_BYTES)
+                idx = range(pos - k, pos)
+                q = pos - k
+            else:
+                rev, acc, q = [], 0, pos
+                while q > 0:
+                    t = ts[q - 1]
+                    if lo_t <= t < hi_t:
+                        s = sizes[q - 1]
+                        if len(rev) == limit or acc + s > MAX_PAGE_BYTES:
+                            break
+                        rev.append(q - 1)
+                        acc += s
+                    q -= 1
+                idx = rev[::-1]
+            first, last = q, pos
+        if len(idx) and (tok is not None or head) and empties < self.settings.empty_pages:
+            # An empty page with a new token while events remain, as AWS can serve.
+            self.empty_pages_served += 1
+            nf = self._gtok("f", st.serial, pos, now_s, empties + 1) if d == "f" else self._gtok("f", st.serial, pos, now_s, 0)
+            nb = self._gtok("b", st.serial, pos, now_s, empties + 1 if d == "b" else 0)
+            return '{"events":[],"nextForwardToken":"%s","nextBackwardToken":"%s"}' % (nf, nb)
+        if d == "f":
+            nf = tok if (tok is not None and last == pos) else self._gtok("f", st.serial, last, now_s, 0)
+            nb = self._gtok("b", st.serial, first, now_s, 0)
+        else:
+            nb = tok if (tok is not None and first == pos) else self._gtok("b", st.serial, first, now_s, 0)
+            nf = self._gtok("f", st.serial, last, now_s, 0)
+        it, msg = st.it, st.msg
+        body = ",".join(['{"timestamp":%d,"message":%s,"ingestionTime":%d}' % (ts[i], jstr(msg[i]), it[i])
+                         for i in idx])
+        return '{"events":[%s],"nextForwardToken":"%s","nextBackwardToken":"%s"}' % (body, nf, nb)
+
+    def op_FilterLogEvents(self, p):
+        g = self._group(self._group_name(p))
+        names, prefix = p.get("logStreamNames"), p.get("logStreamNamePrefix")
+        if names is not None and prefix is not None:
+            raise invalid("logStreamNames and logStreamNamePrefix are mutually exclusive")
+        limit = self._int(p, "limit", 1, MAX_PAGE_EVENTS, MAX_PAGE_EVENTS)
+        t0 = self._int(p, "startTime", 0, None, None)
+        t1 = self._int(p, "endTime", 0, None, None)
+        try:
+            pred = compile_pattern(p.get("filterPattern"))
+        except ValueError as e:
+            raise invalid(str(e)) from None
+        tok = self._decode_next(p.get("nextToken"), "f")
+        if tok is not None and tok.get("g") != g.name:
+            raise invalid("The specified nextToken is invalid.")
+        if names is not None:
+            if not isinstance(names, list) or not 1 <= len(names) <= 100:
+                raise constraint("[...]", "logStreamNames", "Member must have length less than or equal to 100"
+                                 if isinstance(names, list) and names else
+                                 "Member must have length greater than or equal to 1")
+            streams = [g.streams[n] for n in sorted(set(names)) if n in g.streams]
+        else:
+            streams = [g.streams[n] for n in sorted(g.streams) if not prefix or n.startswith(prefix)]
+        key = tuple(tok["k"]) if tok and tok.get("k") else None
+        empties = tok.get("e", 0) if tok else 0
+        hi_t = t1 if t1 is not None else 1 << 62
+
+        def walk(st):
+            ts, it, serial = st.ts, st.it, st.serial
+            order = st.order()
+            lo = bisect_left(order, t0, key=ts.__getitem__) if t0 is not None else 0
+            if key is not None:
+                lo = max(lo, bisect_right(order, key, key=lambda q: (ts[q], it[q], serial, q)))
+            for k in range(lo, len(order)):
+                q = order[k]
+                yield (ts[q], it[q], serial, q, st)
+
+        merged = walk(streams[0]) if len(streams) == 1 else heapq.merge(*[walk(s) for s in streams])
+        scan_cap = self.settings.filter_scan_limit or 0
+        out, acc, scanned, last_key, stopped = [], 0, 0, key, False
+        for ev in merged:
+            if ev[0] >= hi_t:
+                break
+            st, q = ev[4], ev[3]
+            m = st.msg[q]
+            if pred is None or pred(m):
+                s = st.size[q]
+                if len(out) == limit or acc + s > MAX_PAGE_BYTES:
+                    stopped = True
+                    break
+                out.append(ev)
+                acc += s
+            last_key = ev[:4]
+            scanned += 1
+            if scan_cap and scanned >= scan_cap:
+                stopped = True
+                break
+        now_s = int(time.time())
+        if out and empties < self.settings.empty_pages:
+            self.empty_pages_served += 1
+            nt = encode_token({"o": "f", "g": g.name, "k": list(key) if key else None, "t": now_s, "e": empties + 1})
+            return {"events": [], "searchedLogStreams": [
+                {"logStreamName": s.name, "searchedCompletely": False} for s in streams], "nextToken": nt}
+        parts = ['{"logStreamName":%s,"timestamp":%d,"message":%s,"ingestionTime":%d,"eventId":"%s"}'
+                 % (jstr(st.name), ts_, jstr(st.msg[q]), it_, st.event_id(q)) for ts_, it_, _, q, st in out]
+        searched = ",".join('{"logStreamName":%s,"searchedCompletely":%s}'
+                            % (jstr(s.name), "false" if stopped else "true") for s in streams)
+        body = '{"events":[%s],"searchedLogStreams":[%s]' % (",".join(parts), searched)
+        if stopped:
+            nt = encode_token({"o": "f", "g": g.name, "k": list(last_key) if last_key else None,
+                               "t": now_s, "e": 0})
+            body += ',"nextToken":"%s"' % nt
+        return body + "}"
+
+    # --- control endpoint -------------------------------------------------------
+
+    def ensure_stream(self, group, stream, create=True):
+        self._check_group_name(group)
+        self._check_stream_name(stream)
+        g = self.groups.get(group)
+        if g is None:
+            if not create:
+                raise AwsError("ResourceNotFoundException", "The specified log group does not exist.", 404)
+            g = self._new_group(group)
+        st = g.streams.get(stream)
+        if st is None:
+            if not create:
+                raise AwsError("ResourceNotFoundException", "The specified log stream does not exist.", 404)
+            st = self._new_stream(g, stream)
+        return g, st
+
+    def ctl_create_group(self, a):
+        with self.lock:
+            name = a["group"]
+            self._check_group_name(name)
+            g = self.groups.get(name) or self._new_group(name)
+            if a.get("retention") is not None:
+                g.retention = int(a["retention"])
+            return {"group": name}
+
+    def ctl_delete_group(self, a):
+        with self.lock:
+            return {"deleted": self.groups.pop(a["group"], None) is not None}
+
+    def ctl_create_stream(self, a):
+        with self.lock:
+            if not a.get("create_group", True) and a["group"] not in self.groups:
+                raise AwsError("ResourceNotFoundException", "The specified log group does not exist.", 404)
+            names = a.get("streams") or [a["stream"]]
+            for n in names:
+                self.ensure_stream(a["group"], n)
+            return {"group": a["group"], "streams": names}
+
+    def ctl_delete_stream(self, a):
+        with self.lock:
+            g = self.groups.get(a["group"])
+            ok = g is not None and g.streams.pop(a["stream"], None) is not None
+            return {"deleted": ok}
+
+    def ctl_put(self, a):
+        """Append events as given, in that order, with no PutLogEvents checks."""
+        with self.lock:
+            g, st = self.ensure_stream(a["group"], a["stream"], a.get("create", True))
+            now = now_ms()
+            evs = a.get("events")
+            if evs is None:
+                msgs = a.get("messages") or []
+                t = a.get("timestamp", now)
+                evs = [{"timestamp": t + i * a.get("step", 0), "message": m} for i, m in enumerate(msgs)]
+            tss, msgs = [], []
+            for e in evs:
+                if "message_b64" in e:
+                    m = base64.b64decode(e["message_b64"]).decode("utf-8", "surrogateescape")
+                else:
+                    m = e["message"]
+                tss.append(int(e.get("timestamp", now)))
+                msgs.append(m)
+            ing = int(a.get("ingestion_time", now))
+            ing = max(ing, st.it[-1] if st.it else 0)
+            st.append(tss, array("q", [ing]) * len(tss), msgs, [event_size(m) for m in msgs])
+            return {"group": g.name, "stream": st.name, "appended": len(tss), "events": len(st)}
+
+    def ctl_seed(self, a):
+        t_start = time.time()
+        rng = random.Random(a.get("seed", 1))
+        if "groups" in a:
+            groups = list(a["groups"])
+        elif "group_count" in a:
+            pre = a.get("group_prefix", "/cwl/test/group-")
+            groups = ["%s%04d" % (pre, i) for i in range(int(a["group_count"]))]
+        else:
+            groups = [a.get("group", "/cwl/test")]
+        nev = int(a.get("events", 0))
+        step = int(a.get("step", 1000))
+        now = now_ms()
+        start = int(a["start"]) if a.get("start") is not None else now - nev * step - 60000
+        offset = int(a.get("stream_offset", 0))
+        kind = a.get("kind", "text")
+        size = int(a.get("size", 0))
+        late = int(a.get("late", 0))
+        late_by = a.get("late_by")
+        delay = a.get("ingestion_delay")
+        total = 0
+        made = []
+        with self.lock:
+            for gname in groups:
+                self._check_group_name(gname)
+                g = self.groups.get(gname) or self._new_group(gname)
+                if a.get("retention") is not None:
+                    g.retention = int(a["retention"])
+                if "stream_names" in a:
+                    snames = list(a["stream_names"])
+                elif isinstance(a.get("streams"), list):
+                    snames = list(a["streams"])
+                else:
+                    count = int(a.get("streams", 1))
+                    if a.get("lambda_names"):
+                        day = time.strftime("%Y/%m/%d", time.gmtime(start / 1000))
+                        snames = ["%s/[$LATEST]%032x" % (day, rng.getrandbits(128)) for _ in range(count)]
+                    else:
+                        pre = a.get("stream_prefix", "stream-")
+                        snames = ["%s%04d" % (pre, i) for i in range(count)]
+                for si, sname in enumerate(snames):
+                    g2, st = self.ensure_stream(gname, sname)
+                    base = len(st)
+                    t0 = start + si * offset
+                    if nev:
+                        tss = array("q", range(t0, t0 + nev * step, step)) if step else array("q", [t0]) * nev
+                        fn = message_maker(kind, sname, size)
+                        if kind == "text":
+                            # All of one size: made when read, which keeps a
+                            # million-event seed fast and small.
+                            sizes = array("q", [event_size(fn(base))]) * nev
+                            msgs = (fn, base)
+                        else:
+                            msgs = [fn(i) for i in range(base, base + nev)]
+                            sizes = array("q", [event_size(m) for m in msgs])
+                        prev_it = st.it[-1] if st.it else 0
+                        if delay is not None:
+                            its = array("q", (max(t + int(delay), prev_it) for t in tss))
+                        else:
+                            its = array("q", [max(now, prev_it)]) * nev
+                        st.append(tss, its, msgs, sizes, ordered=(step >= 0 and (not st.ts or st.ts[-1] <= t0)))
+                        total += nev
+                    if late:
+                        hi = st.maxts[-1] if st.maxts else t0
+                        lo = st.min_ts if st.min_ts is not None else hi
+                        if late_by is not None:
+                            ltss = [hi - int(late_by) - j for j in range(late)][::-1]
+                        else:
+                            span = max(hi - lo, 1)
+                            ltss = sorted(lo + rng.randrange(span) for _ in range(late))
+                        lmsgs = ["%s late event %d (timestamp %d)" % (sname, j, t) for j, t in enumerate(ltss)]
+                        ing = max(now_ms() + 1, st.it[-1] + 1 if st.it else 0)
+                        st.append(ltss, array("q", [ing]) * late, lmsgs, [event_size(m) for m in lmsgs])
+                        total += late
+                    made.append(sname)
+        return {"groups": groups, "streams": len(made), "stream_names": made[:1000],
+                "events": total, "seconds": round(time.time() - t_start, 3)}
+
+    def ctl_stats(self):
+        with self.lock:
+            per = {gn: {sn: len(st) for sn, st in g.streams.items()} for gn, g in self.groups.items()}
+            return {"groups": len(self.groups),
+                    "streams": sum(len(g.streams) for g in self.groups.values()),
+                    "events_total": sum(sum(d.values()) for d in per.values()),
+                    "events": per, "empty_pages": self.empty_pages_served}
+
+    def ctl_dump(self, a):
+        """NDJSON lines (bytes chunks) of every event of a group or stream."""
+        with self.lock:
+            if a.get("group") is not None:
+                g = self._group(a["group"])
+                groups = [g]
+            else:
+                groups = [self.groups[n] for n in sorted(self.groups)]
+            snap = []
+            for g in groups:
+                names = [a["stream"]] if a.get("stream") else sorted(g.streams)
+                for n in names:
+                    st = self._stream(g, n)
+                    snap.append((g.name, st, len(st)))
+        by_time = a.get("order") == "time"
+
+        def gen():
+            for gname, st, n in snap:
+                head = '{"group":%s,"stream":%s,"eventId":"' % (jstr(gname), jstr(st.name))
+                # The line of event q, its eventId made as Stream.event_id makes it.
+                fmt = (head.replace("%", "%%") + '%%020d%012d%%024d","timestamp":%%d,"ingestionTime":%%d,'
+                       '"message":%%s}\n' % st.serial)
+                ts, it, msg = st.ts, st.it, st.msg
+                order = [q for q in st.order() if q < n] if by_time and not st.in_order else range(n)
+                for a0 in range(0, n, 5000):
+                    chunk = order[a0:a0 + 5000]
+                    yield wire("".join([fmt % (max(ts[q], 0), q, ts[q], it[q], jstr(msg[q])) for q in chunk]))
+        return gen()
+
+
+# --- seeded messages ------------------------------------------------------------
+
+_LEVELS = ("INFO", "INFO", "DEBUG", "WARN", "INFO", "ERROR")
+
+
+def _pad(m, size):
+    if size and len(m) < size:
+        return m + " " + "x" * (size - len(m) - 1)
+    return m
+
+
+def message_maker(kind, stream, size):
+    """A function from an event's number to its message, for one kind."""
+    if kind == "text":
+        head = "%s event " % stream
+        fixed = len(head) + 9
+        pad = (" " + "x" * (size - fixed - 1)) if size > fixed + 1 else ""
+        return (head + "%09d" + pad.replace("%", "%%")).__mod__
+    gen = _KINDS.get(kind)
+    if gen is None:
+        raise AwsError("BadRequest", "unknown kind: %s (one of text, %s)" % (kind, ", ".join(sorted(_KINDS))))
+    return lambda i: _pad(gen(stream, i), size)
+
+
+def _json_msg(stream, i):
+    return json.dumps({"level": _LEVELS[i % len(_LEVELS)], "seq": i, "stream": stream,
+                       "msg": "request handled", "latency_ms": (i * 37) % 1000,
+                       "user": {"id": i % 97, "name": "user-%d" % (i % 97)}}, separators=(",", ":"))
+
+
+def _java_line(stream, i):
+    r, k = divmod(i, 5)
+    if k == 0:
+        return "2026-11-23 10:00:%02d,%03d ERROR [main] com.example.App - request %d failed" % (r % 60, r % 1000, r)
+    if k == 1:
+        return "java.lang.IllegalStateException: boom %d" % r
+    return "\tat com.example.App.handle%d(App.java:%d)" % (k, 40 + k)
+
+
+def _java_multiline(stream, i):
+    return ("2026-11-23 10:00:%02d,%03d ERROR [main] com.example.App - request %d failed\n"
+            "java.lang.IllegalStateException: boom %d\n"
+            "\tat com.example.App.handle(App.java:42)\n"
+            "\tat com.example.Main.main(Main.java:7)" % (i % 60, i % 1000, i, i))
+
+
+def _lambda_msg(stream, i):
+    r, k = divmod(i, 4)
+    rid = str(uuid.UUID(int=(r * 2654435761) % (1 << 128)))
+    if k == 0:
+        return "START RequestId: %s Version: $LATEST" % rid
+    if k == 1:
+        return "2026-11-23T10:00:00.000Z\t%s\tINFO\tprocessing item %d" % (rid, r)
+    if k == 2:
+        return "END RequestId: %s" % rid
+    return ("REPORT RequestId: %s\tDuration: %d.%02d ms\tBilled Duration: %d ms\t"
+            "Memory Size: 128 MB\tMax Memory Used: 64 MB" % (rid, r % 900, r % 100, r % 900 + 1))
+
+
+def _unicode_msg(stream, i):
+    return "événement %d – ünïcödé 日本語 🚀 Ωmega" % i
+
+
+def _invalid_utf8_msg(stream, i):
+    return "bad bytes %d \udcff\udcfe\udcc3 end" % i
+
+
+def _mixed_msg(stream, i):
+    return (_text_msg, _json_msg, _unicode_msg, _invalid_utf8_msg, _java_multiline)[i % 5](stream, i)
+
+
+def _text_msg(stream, i):
+    return "%s event %09d" % (stream, i)
+
+
+_KINDS = {"json": _json_msg, "java": _java_line, "java-multiline": _java_multiline,
+          "lambda": _lambda_msg, "unicode": _unicode_msg, "invalid-utf8": _invalid_utf8_msg,
+          "mixed": _mixed_msg}
