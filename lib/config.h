@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -27,7 +28,9 @@ struct cfg;
 struct cfg *cfg_load(const char *path, struct err *e);
 void cfg_free(struct cfg *c);
 /* Applies one -E override "dotted.key=value"; value is parsed as a YAML
- * flow scalar or sequence ("a", 5, true, [x, y]). Returns 0 or -1. */
+ * flow scalar or sequence ("a", 5, true, [x, y]), or a mapping ({k: v}).
+ * A numeric part of the key indexes a list ("a.prospectors.0.id"); the
+ * value replaces the whole subtree at key. Returns 0 or -1. */
 int cfg_override(struct cfg *c, const char *assignment, struct err *e);
 /* Checks every key against the schema: unknown keys are warned about
  * through log_warn (with file and line); a value of the wrong type is
@@ -49,6 +52,14 @@ int cfg_duration(struct cfg *c, const char *key, int64_t def_ms,
  * NULL-terminated array owned by c. */
 int cfg_strlist(struct cfg *c, const char *key, const char *const **out,
     size_t *n, struct err *e);
+/* A floating-point number ("0.5", "4", "1e3"). */
+int cfg_float(struct cfg *c, const char *key, double def, double *out,
+    struct err *e);
+/* A size in bytes: a number of bytes, or with a unit as libbeat writes
+ * them: "64KB" (1000), "10MB", "1GB", "64KiB" (1024), "10MiB", "1GiB";
+ * units are case-insensitive. */
+int cfg_size(struct cfg *c, const char *key, int64_t def, int64_t *out,
+    struct err *e);
 /* Returns the node at key (an object, array or scalar) owned by c, or NULL.
  * "cloudwatchlogsbeat.prospectors" gives the array of prospectors. */
 json_object *cfg_node(struct cfg *c, const char *key);
@@ -57,5 +68,29 @@ json_object *cfg_node(struct cfg *c, const char *key);
 const char *cfg_where(struct cfg *c, const char *key);
 /* Returns the path the config was loaded from, or NULL. */
 const char *cfg_path(const struct cfg *c);
+
+/*
+ * The schema (config_keys.c): every key a program reads, with its type
+ * and a one-line description. A list of objects is followed by "[]" in
+ * the keys of its elements: "cloudwatchlogsbeat.prospectors[].id".
+ * CFG_MAP and CFG_ANY accept anything below them.
+ */
+enum cfg_type {
+	CFG_STR, CFG_INT, CFG_BOOL, CFG_DURATION, CFG_STRLIST, CFG_FLOAT,
+	CFG_SIZE, CFG_MAP, CFG_LIST, CFG_ANY
+};
+struct cfg_key {
+	const char *key;
+	enum cfg_type type;
+	const char *desc;
+};
+/* The schema table, ended by an entry whose key is NULL; static. */
+extern const struct cfg_key cfg_keys[];
+/* Returns the name of a type ("string", "duration", ...); static. */
+const char *cfg_type_name(enum cfg_type t);
+/* Returns the schema entry of a key as written in the table, or NULL. */
+const struct cfg_key *cfg_schema_find(const char *key);
+/* Prints the schema to f, one key a line: "KEY<TAB>TYPE<TAB>DESCRIPTION". */
+void cfg_schema_print(FILE *f);
 
 #endif

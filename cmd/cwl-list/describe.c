@@ -1,0 +1,313 @@
+/*
+ * The two describe calls, paged to the end with the API's nextToken, under
+ * one request budget: "DescribeLogStreams ... has a limit of five
+ * transactions per second, after which transactions are throttled" (the
+ * API reference), per account and region, so by default cwl-list spends
+ * at most 4 calls a second on both. Throttling past that is retried by
+ * aws_json_call with backoff.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jsonx.h"
+#include "list.h"
+#include "log.h"
+#include "timex.h"
+
+#define PAGE 50		/* the most either call returns */
+#define SLACK_MS 3600000	/* lastEventTimestamp can lag an hour */
+
+void
+list_pause(int64_t ms)
+{
+	struct pollfd p;
+	struct timespec ts;
+	int64_t end = timex_mono_ms() + ms, left;
+	int r;
+
+	while (!cli_stop && (left = end - timex_mono_ms()) > 0) {
+		p.fd = STDOUT_FILENO;
+		p.events = 0;
+		p.revents = 0;
+		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		if (r > 0 && (p.revents & (POLLERR | POLLHUP))) {
+			log_debug("list", "stdout was closed");
+			exit(0);
+		}
+		if (r > 0 && (p.revents & POLLNVAL)) {
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* Takes one call from the token bucket, waiting for it if need be. */
+static void
+budget_take(void)
+{
+	double burst = L.rate > 1 ? L.rate : 1;
+	int64_t now;
+
+	if (L.rate <= 0)
+		return;
+	for (;;) {
+		now = timex_mono_ms();
+		if (L.tokens_at == 0)
+			L.tokens = burst;
+		else
+			L.tokens += (double)(now - L.tokens_at) * L.rate / 1000.0;
+		if (L.tokens > burst)
+			L.tokens = burst;
+		L.tokens_at = now;
+		if (L.tokens >= 1 || cli_stop) {
+			L.tokens -= 1;
+			return;
+		}
+		list_pause((int64_t)((1 - L.tokens) * 1000.0 / L.rate) + 1);
+	}
+}
+
+/* FNV-1a, 64 bits, over a, ':' and b (b may be NULL). */
+int
+in_shard(const char *a, const char *b)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const char *p;
+
+	if (L.shard_n == 0)
+		return 1;
+	for (p = a; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	if (b) {
+		h = (h ^ (unsigned char)':') * 1099511628211ULL;
+		for (p = b; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	}
+	return h % L.shard_n == L.shard_i - 1;
+}
+
+/* One describe call. Returns 0 and *out, 1 for ResourceNotFoundException,
+ * or -1 with e. */
+static int
+call(const char *op, json_object *in, json_object **out, struct err *e)
+{
+	struct aws_error ae;
+	struct buf target = BUF_INIT;
+	int r;
+
+	budget_take();
+	buf_printf(&target, "Logs_20140328.%s", op);
+	L.calls++;
+	r = aws_json_call(L.aws, "logs", buf_str(&target), "1.1", in, out, &ae, e);
+	buf_free(&target);
+	if (r == -1 && ae.code && strcmp(ae.code, "ResourceNotFoundException") == 0)
+		r = 1;
+	aws_error_clear(&ae);
+	return r;
+}
+
+/* Returns a copy of the response's nextToken, or NULL at the end. A token
+ * equal to the one sent with an empty page also ends: a service that
+ * keeps answering so would loop for ever. */
+static char *
+next_token(json_object *resp, const char *sent, size_t got)
+{
+	const char *t = jsonx_get_str(resp, "nextToken", NULL);
+
+	if (t == NULL || *t == '\0' || (got == 0 && sent && strcmp(t, sent) == 0))
+		return NULL;
+	return strdup(t);
+}
+
+static int
+group_matches(const struct spec *s, const char *name)
+{
+	switch (s->kind) {
+	case SPEC_EXACT:
+		return strcmp(name, s->text) == 0;
+	case SPEC_PREFIX:
+		return strncmp(name, s->prefix, strlen(s->prefix)) == 0;
+	case SPEC_GLOB:
+		return fnmatch(s->text, name, 0) == 0;
+	}
+	return 0;
+}
+
+int
+list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
+    void *arg, struct err *e)
+{
+	json_object *in, *resp, *arr, *g;
+	char *token = NULL, *next;
+	const char *name;
+	size_t i, n;
+	int r, found = 0;
+
+	do {
+		in = json_object_new_object();
+		if (in == NULL)
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+		/* the exact name, if it exists, comes first among those
+		 * that start with it: one group is enough */
+		json_object_object_add(in, "limit", json_object_new_int(
+		    s->kind == SPEC_EXACT ? 1 : PAGE));
+		if (*s->prefix)
+			json_object_object_add(in, "logGroupNamePrefix",
+			    json_object_new_string(s->prefix));
+		if (token)
+			json_object_object_add(in, "nextToken",
+			    json_object_new_string(token));
+		r = call("DescribeLogGroups", in, &resp, e);
+		json_object_put(in);
+		if (r != 0) {
+			free(token);
+			if (r == 1)
+				return err_set(e, EXIT_RUNTIME, "DescribeLogGroups "
+				    "%s: %s", s->text, err_msg(e));
+			if (!cli_stop)
+				err_prefix(e, "log groups %s", *s->text ? s->text : "*");
+			return -1;
+		}
+		arr = jsonx_get(resp, "logGroups", json_type_array);
+		n = arr ? json_object_array_length(arr) : 0;
+		for (i = 0; i < n; i++) {
+			g = json_object_array_get_idx(arr, i);
+			name = jsonx_get_str(g, "logGroupName", NULL);
+			if (name == NULL || !group_matches(s, name))
+				continue;
+			found = 1;
+			if (fn(g, arg) == -1) {
+				json_object_put(resp);
+				free(token);
+				return -1;
+			}
+		}
+		next = s->kind == SPEC_EXACT ? NULL : next_token(resp, token, n);
+		json_object_put(resp);
+		free(token);
+		token = next;
+		out_flush(0);
+	} while (token && !cli_stop);
+	free(token);
+	return s->kind == SPEC_EXACT && !found ? 1 : 0;
+}
+
+/* Returns 1 if the stream has had events since --active-since: ingested
+ * at or after it, or with a lastEventTimestamp within an hour before it,
+ * since "lastEventTimestamp updates on an eventual consistency basis. It
+ * typically updates in less than an hour from ingestion" (API reference). */
+static int
+active(json_object *st)
+{
+	int64_t it, ev;
+
+	if (!L.has_since)
+		return 1;
+	it = jsonx_get_int(st, "lastIngestionTime", -1);
+	ev = jsonx_get_int(st, "lastEventTimestamp", -1);
+	return (it >= 0 && it >= L.since_ms) ||
+	    (ev >= 0 && ev >= L.since_ms - SLACK_MS);
+}
+
+/* The part of a glob before its first wildcard. */
+static size_t
+literal_len(const char *glob)
+{
+	return strcspn(glob, "*?[\\");
+}
+
+int
+list_streams(const char *group, const char *stream_prefix,
+    int (*fn)(const char *group, json_object *s, void *arg), void *arg,
+    struct err *e)
+{
+	json_object *in, *resp, *arr, *st;
+	char *token = NULL, *next, *api_prefix = NULL;
+	const char *name, *local_prefix;
+	size_t i, n, plen = 0;
+	long count = 0, page;
+	int r;
+
+	local_prefix = L.prefix ? L.prefix : stream_prefix;
+	if (local_prefix)
+		plen = strlen(local_prefix);
+	/* AWS refuses a prefix with orderBy LastEventTime: the prefix is
+	 * then applied here */
+	if (!L.order_last) {
+		if (local_prefix)
+			api_prefix = strdup(local_prefix);
+		else if (L.pattern && literal_len(L.pattern) > 0)
+			api_prefix = strndup(L.pattern, literal_len(L.pattern));
+	}
+	do {
+		if ((in = json_object_new_object()) == NULL) {
+			free(api_prefix);
+			free(token);
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+		}
+		json_object_object_add(in, "logGroupName",
+		    json_object_new_string(group));
+		page = PAGE;
+		if (L.limit > 0 && L.limit - count < page && !L.has_since &&
+		    !L.pattern && L.shard_n == 0 && !(L.order_last && local_prefix))
+			page = L.limit - count;
+		json_object_object_add(in, "limit", json_object_new_int((int)page));
+		if (L.order_last) {
+			json_object_object_add(in, "orderBy",
+			    json_object_new_string("LastEventTime"));
+			json_object_object_add(in, "descending",
+			    json_object_new_boolean(1));
+		} else if (api_prefix) {
+			json_object_object_add(in, "logStreamNamePrefix",
+			    json_object_new_string(api_prefix));
+		}
+		if (token)
+			json_object_object_add(in, "nextToken",
+			    json_object_new_string(token));
+		r = call("DescribeLogStreams", in, &resp, e);
+		json_object_put(in);
+		if (r != 0) {
+			free(token);
+			free(api_prefix);
+			if (r == 1)
+				err_clear(e);	/* the caller says it */
+			else if (!cli_stop)
+				err_prefix(e, "log group %s", group);
+			return r;
+		}
+		arr = jsonx_get(resp, "logStreams", json_type_array);
+		n = arr ? json_object_array_length(arr) : 0;
+		for (i = 0; i < n && (L.limit == 0 || count < L.limit); i++) {
+			st = json_object_array_get_idx(arr, i);
+			name = jsonx_get_str(st, "logStreamName", NULL);
+			if (name == NULL ||
+			    (local_prefix && strncmp(name, local_prefix, plen) != 0) ||
+			    (L.pattern && fnmatch(L.pattern, name, 0) != 0) ||
+			    !active(st) || !in_shard(group, name))
+				continue;
+			count++;
+			if (fn(group, st, arg) == -1) {
+				json_object_put(resp);
+				free(token);
+				free(api_prefix);
+				return -1;
+			}
+		}
+		next = L.limit > 0 && count >= L.limit ? NULL :
+		    next_token(resp, token, n);
+		json_object_put(resp);
+		free(token);
+		token = next;
+		out_flush(0);
+	} while (token && !cli_stop);
+	free(token);
+	free(api_prefix);
+	return 0;
+}

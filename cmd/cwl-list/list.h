@@ -1,0 +1,92 @@
+/* cwl-list: what its files share. */
+#ifndef CWL_LIST_H
+#define CWL_LIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "err.h"
+
+enum list_mode { MODE_GROUPS, MODE_STREAMS };
+enum list_fmt { FMT_JSON, FMT_PLAIN, FMT_TABLE };
+
+/* How a name on the command line or in the config selects log groups. */
+enum spec_kind {
+	SPEC_EXACT,	/* one group, by its name */
+	SPEC_PREFIX,	/* every group whose name starts with prefix */
+	SPEC_GLOB	/* names under prefix that match the glob text */
+};
+
+struct spec {
+	const char *text;		/* as given */
+	enum spec_kind kind;
+	char *prefix;			/* sent to the API; owned */
+	const char *stream_prefix;	/* the prospector's, or NULL */
+	int missing;			/* an exact name found no group */
+};
+
+/* A set of names, each with a number (a stream's lastIngestionTime). */
+struct nameset {
+	char **keys;
+	int64_t *vals;
+	size_t size, count;
+};
+
+struct list {
+	enum list_mode mode;
+	enum list_fmt fmt;
+	struct spec *specs;
+	size_t nspecs;
+	const char *prefix;		/* --prefix */
+	const char *pattern;		/* --pattern */
+	int has_since;
+	int64_t since_ms;		/* --active-since */
+	int order_last;			/* --order-by last-event */
+	long limit;			/* --limit, 0: none */
+	unsigned shard_i, shard_n;	/* --shard I/N, n = 0: none */
+	int watch;
+	int64_t interval_ms, group_interval_ms;
+	struct aws *aws;
+	double rate;			/* describe calls per second, 0: no limit */
+	double tokens;
+	int64_t tokens_at;
+	struct buf out;			/* stdout, flushed after every page */
+	struct nameset seen;		/* streams or groups already written */
+	size_t calls;
+	int missing;			/* a named group does not exist */
+};
+
+extern struct list L;
+
+/* describe.c */
+/* Calls fn for each log group the spec selects, page after page.
+ * Returns 0, 1 when an exact name matched no group, or -1 with e. */
+int list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
+    void *arg, struct err *e);
+/* Calls fn for each stream of group that passes the filters. Returns 0,
+ * 1 when the group does not exist, or -1 with e. */
+int list_streams(const char *group, const char *stream_prefix,
+    int (*fn)(const char *group, json_object *s, void *arg), void *arg,
+    struct err *e);
+/* Returns 1 if name is in shard I of N (or there are no shards). */
+int in_shard(const char *a, const char *b);
+/* Waits ms, watching stdout: returns early on SIGTERM, exits 0 quietly
+ * when the reader of stdout went away. */
+void list_pause(int64_t ms);
+
+/* output.c */
+void out_group(json_object *g);
+void out_stream(const char *group, json_object *s);
+/* Writes what is pending (a table is printed whole, aligned). */
+void out_flush(int end_of_round);
+
+/* main.c: the sets */
+/* Returns the value stored for key, or INT64_MIN if absent. */
+int64_t nameset_get(const struct nameset *s, const char *key);
+void nameset_put(struct nameset *s, const char *key, int64_t v);
+
+#endif

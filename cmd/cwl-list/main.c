@@ -1,0 +1,762 @@
+/*
+ * cwl-list: discovers log groups and streams (DescribeLogGroups,
+ * DescribeLogStreams), the first stage of the pipeline.
+ *
+ * Reads: the command line (groups or streams, and the names, prefixes
+ * or patterns that select groups), else the config's
+ * prospectors[].groupnames. Writes: one line per group (the API's
+ * object) or per stream (the API's object with "logGroupName" first),
+ * as NDJSON, plain names or a table. With --watch it keeps listing and
+ * writes a stream again whenever its lastIngestionTime moves, so that
+ * cwl-tail learns of new and reawakened streams within one interval.
+ * Guarantees: every page is read to the end of the API's tokens; a
+ * stream is written at most once per change; SIGTERM and a closed
+ * stdout end it with 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "creds.h"
+#include "jsonx.h"
+#include "list.h"
+#include "log.h"
+#include "timex.h"
+
+static const char synopsis[] =
+    "cwl-list [options] groups [PREFIX|PATTERN ...]\n"
+    "       cwl-list [options] streams [--prefix P] [--pattern GLOB]\n"
+    "                [--active-since TIME] [--order-by name|last-event] "
+    "[--limit N]\n"
+    "                [GROUP|PREFIX*|PATTERN ...]";
+
+static const char help[] =
+    "Commands:\n"
+    "  groups [PREFIX|PATTERN ...]  log groups: by name prefix, or glob pattern\n"
+    "                               (/aws/*/prod-*); default: the config's, else all\n"
+    "  streams [GROUP ...]          streams of log groups: exact names, PREFIX*\n"
+    "                               or patterns; default: the config's prospectors\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FORMAT    json (one object a line), plain (names) or table;\n"
+    "                         default: table on a terminal, else json\n"
+    "      --json, --plain, --table   the same\n"
+    "      --prefix P         streams whose name starts with P\n"
+    "      --pattern GLOB     streams whose name matches GLOB\n"
+    "      --active-since T   streams with events since T (5m, 2h ago, ISO 8601)\n"
+    "      --order-by KEY     name (default) or last-event (newest first)\n"
+    "      --limit N          at most N streams per group\n"
+    "      --shard I/N        only the streams (or groups) of shard I of N\n"
+    "  -w, --watch[=INTERVAL] keep listing; write new and changed streams\n"
+    "                         (default: stream_refresh_frequency, 20s)\n"
+    "      --credentials-source  print where the AWS credentials come from\n"
+    "  -c, --config FILE      the configuration file\n"
+    "  -E, --define K=V       override a configuration key\n"
+    "  -d, --debug SELECTORS  debug output (list, aws, http, ...)\n"
+    "  -v, --verbose          more output\n"
+    "  -q, --quiet            errors only\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          the version\n"
+    "      --check-config     validate the configuration and exit\n"
+    "      --config-value KEY print a configuration value and exit\n";
+
+enum {
+	OPT_JSON = 0x2000, OPT_PLAIN, OPT_TABLE, OPT_PREFIX, OPT_PATTERN,
+	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS
+};
+
+struct list L;
+static struct cli cli;
+
+static void warn_missing(const char *group);
+
+static void
+oom(void)
+{
+	log_error("out of memory");
+	exit(EXIT_RUNTIME);
+}
+
+/* The sets of names: open addressing, FNV-1a. */
+
+static size_t
+hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static size_t
+slot(const struct nameset *s, const char *key)
+{
+	size_t i = hash(key) & (s->size - 1);
+
+	while (s->keys[i] && strcmp(s->keys[i], key) != 0)
+		i = (i + 1) & (s->size - 1);
+	return i;
+}
+
+int64_t
+nameset_get(const struct nameset *s, const char *key)
+{
+	size_t i;
+
+	if (s->size == 0)
+		return INT64_MIN;
+	i = slot(s, key);
+	return s->keys[i] ? s->vals[i] : INT64_MIN;
+}
+
+void
+nameset_put(struct nameset *s, const char *key, int64_t v)
+{
+	struct nameset t;
+	size_t i, j;
+
+	if ((s->count + 1) * 2 > s->size) {
+		t.size = s->size ? s->size * 2 : 256;
+		t.count = s->count;
+		if ((t.keys = calloc(t.size, sizeof(*t.keys))) == NULL ||
+		    (t.vals = calloc(t.size, sizeof(*t.vals))) == NULL)
+			oom();
+		for (i = 0; i < s->size; i++)
+			if (s->keys[i]) {
+				j = slot(&t, s->keys[i]);
+				t.keys[j] = s->keys[i];
+				t.vals[j] = s->vals[i];
+			}
+		free(s->keys);
+		free(s->vals);
+		*s = t;
+	}
+	i = slot(s, key);
+	if (s->keys[i] == NULL) {
+		if ((s->keys[i] = strdup(key)) == NULL)
+			oom();
+		s->count++;
+	}
+	s->vals[i] = v;
+}
+
+static void
+nameset_free(struct nameset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->size; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->vals);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Selecting groups. */
+
+static int
+group_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("._-/#", c) != NULL;
+}
+
+/*
+ * Adds a spec for text. A name with wildcards is a glob matched here
+ * (its literal start is sent as the prefix); "X*" is the prefix X; a
+ * plain name is a prefix when plain_is_prefix (groups), else exact.
+ * Returns 0, or -1 with e (EXIT_USAGE).
+ */
+static int
+add_spec(const char *text, int plain_is_prefix, const char *stream_prefix,
+    struct err *e)
+{
+	struct spec *s, *v;
+	size_t n = strlen(text), lit = strcspn(text, "*?[");
+	const char *p;
+
+	for (p = text; *p; p++)
+		if (!group_char((unsigned char)*p) && !strchr("*?[]!^", *p))
+			return err_set(e, EXIT_USAGE, "'%s': not a log group "
+			    "name, prefix or pattern (letters, digits and "
+			    "._-/# with * ? [...])", text);
+	if (n > 512)
+		return err_set(e, EXIT_USAGE, "'%.40s...': longer than a log "
+		    "group name can be (512)", text);
+	if ((v = realloc(L.specs, (L.nspecs + 1) * sizeof(*v))) == NULL)
+		oom();
+	L.specs = v;
+	s = &L.specs[L.nspecs++];
+	memset(s, 0, sizeof(*s));
+	s->text = text;
+	s->stream_prefix = stream_prefix;
+	if (lit == n) {
+		s->kind = plain_is_prefix ? SPEC_PREFIX : SPEC_EXACT;
+	} else if (lit == n - 1 && text[lit] == '*') {
+		s->kind = SPEC_PREFIX;
+	} else {
+		s->kind = SPEC_GLOB;
+	}
+	if ((s->prefix = strndup(text, lit)) == NULL)
+		oom();
+	if (s->kind == SPEC_EXACT && n == 0)
+		return err_set(e, EXIT_USAGE, "an empty log group name");
+	return 0;
+}
+
+/* The config's groups: prospectors[].groupnames (with their
+ * stream_prefix), and the top-level groupnames. */
+static int
+config_specs(struct err *e)
+{
+	struct cfg *c = cli.cfg;
+	struct buf key = BUF_INIT;
+	json_object *ps = cfg_node(c, "cloudwatchlogsbeat.prospectors");
+	const char *const *names, *sp;
+	size_t i, j, n, np;
+
+	np = json_object_is_type(ps, json_type_array) ?
+	    json_object_array_length(ps) : 0;
+	for (i = 0; i <= np; i++) {
+		buf_reset(&key);
+		sp = NULL;
+		if (i < np) {
+			buf_printf(&key, "cloudwatchlogsbeat.prospectors.%zu."
+			    "stream_prefix", i);
+			if (cfg_str(c, buf_str(&key), NULL, &sp, e) == -1)
+				goto fail;
+			buf_reset(&key);
+			buf_printf(&key, "cloudwatchlogsbeat.prospectors.%zu."
+			    "groupnames", i);
+		} else {
+			buf_adds(&key, "cloudwatchlogsbeat.groupnames");
+		}
+		if (cfg_strlist(c, buf_str(&key), &names, &n, e) == -1)
+			goto fail;
+		for (j = 0; j < n; j++)
+			if (add_spec(names[j], 0, sp, e) == -1) {
+				err_prefix(e, "%s: %s", cfg_where(c, buf_str(&key)),
+				    buf_str(&key));
+				goto fail;
+			}
+	}
+	buf_free(&key);
+	return 0;
+fail:
+	buf_free(&key);
+	return -1;
+}
+
+/* Groups mode. */
+
+static int
+print_group(json_object *g, void *arg)
+{
+	const char *name = jsonx_get_str(g, "logGroupName", "");
+
+	if (nameset_get(&L.seen, name) != INT64_MIN || !in_shard(name, NULL))
+		return 0;
+	nameset_put(&L.seen, name, 0);
+	out_group(g);
+	return 0;
+}
+
+/* Lists the groups of every spec once. Returns 0 or -1 with e. */
+static int
+round_groups(struct err *e)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < L.nspecs && !cli_stop; i++) {
+		if ((r = list_groups(&L.specs[i], print_group, NULL, e)) == -1)
+			return -1;
+		if (r == 1 && !L.specs[i].missing)
+			warn_missing(L.specs[i].text);
+		L.specs[i].missing = r == 1;
+	}
+	out_flush(1);
+	return 0;
+}
+
+/* Streams mode: the groups to list, found anew every group interval. */
+
+struct target {
+	char *name;
+	const char *stream_prefix;	/* NULL: all streams */
+	int missing;			/* warned that it does not exist */
+};
+
+static struct target *targets;
+static size_t ntargets;
+
+static struct target *
+target_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ntargets; i++)
+		if (strcmp(targets[i].name, name) == 0)
+			return &targets[i];
+	return NULL;
+}
+
+/* Adds a group to the round; a group two specs select gets all its
+ * streams unless both name the same stream prefix. */
+static void
+target_add(const char *name, const char *stream_prefix)
+{
+	struct target *t;
+
+	if ((t = target_find(name)) != NULL) {
+		if (t->stream_prefix && (stream_prefix == NULL ||
+		    strcmp(t->stream_prefix, stream_prefix) != 0))
+			t->stream_prefix = NULL;
+		return;
+	}
+	if ((t = realloc(targets, (ntargets + 1) * sizeof(*t))) == NULL)
+		oom();
+	targets = t;
+	t = &targets[ntargets++];
+	memset(t, 0, sizeof(*t));
+	if ((t->name = strdup(name)) == NULL)
+		oom();
+	t->stream_prefix = stream_prefix;
+}
+
+static int
+collect_group(json_object *g, void *arg)
+{
+	const struct spec *s = arg;
+
+	target_add(jsonx_get_str(g, "logGroupName", ""), s->stream_prefix);
+	return 0;
+}
+
+/* Resolves the specs into targets. Exact names need no call. */
+static int
+resolve_targets(struct err *e)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < L.nspecs && !cli_stop; i++) {
+		if (L.specs[i].kind == SPEC_EXACT) {
+			target_add(L.specs[i].text, L.specs[i].stream_prefix);
+			continue;
+		}
+		if ((r = list_groups(&L.specs[i], collect_group, &L.specs[i],
+		    e)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+print_stream(const char *group, json_object *s, void *arg)
+{
+	struct buf key = BUF_INIT;
+	int64_t it = jsonx_get_int(s, "lastIngestionTime", -1), old;
+
+	if (L.watch) {
+		buf_printf(&key, "%s:%s", group,
+		    jsonx_get_str(s, "logStreamName", ""));
+		old = nameset_get(&L.seen, buf_str(&key));
+		if (old != INT64_MIN && it <= old) {
+			buf_free(&key);
+			return 0;
+		}
+		nameset_put(&L.seen, buf_str(&key), it);
+		buf_free(&key);
+	}
+	out_stream(group, s);
+	return 0;
+}
+
+static void
+warn_missing(const char *group)
+{
+	if (L.watch) {
+		log_warn("log group %s: does not exist (yet)", group);
+	} else {
+		log_error("log group %s: does not exist", group);
+		L.missing = 1;
+	}
+}
+
+/* Lists the streams of every target once. */
+static int
+round_streams(struct err *e)
+{
+	struct target *t;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ntargets && !cli_stop; i++) {
+		t = &targets[i];
+		r = list_streams(t->name, t->stream_prefix, print_stream, NULL, e);
+		if (r == -1)
+			return -1;
+		if (r == 1 && !t->missing) {
+			warn_missing(t->name);
+			t->missing = 1;
+		} else if (r == 0) {
+			t->missing = 0;
+		}
+	}
+	out_flush(1);
+	return 0;
+}
+
+static void
+targets_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < ntargets; i++)
+		free(targets[i].name);
+	free(targets);
+	targets = NULL;
+	ntargets = 0;
+}
+
+/* Options. */
+
+/* Reads "I/N". Returns 0, or -1 with e saying what is wrong. */
+static int
+parse_shard(const char *s, struct err *e)
+{
+	char *end;
+	unsigned long i, n;
+
+	errno = 0;
+	if (*s < '0' || *s > '9' || (i = strtoul(s, &end, 10), *end != '/') ||
+	    end[1] < '0' || end[1] > '9' ||
+	    (n = strtoul(end + 1, &end, 10), *end != '\0') || errno ||
+	    n == 0 || n > 100000)
+		return err_set(e, EXIT_USAGE, "'%s': expected I/N, like 1/3", s);
+	if (i < 1 || i > n)
+		return err_set(e, EXIT_USAGE, "'%s': I must be between 1 and N",
+		    s);
+	L.shard_i = (unsigned)i;
+	L.shard_n = (unsigned)n;
+	return 0;
+}
+
+static int64_t
+duration_arg(const char *s, const char *opt)
+{
+	struct err e = ERR_INIT;
+	int64_t ms;
+
+	if (timex_duration(s, &ms, &e) == -1)
+		cli_usage(&cli, "%s: %s", opt, err_msg(&e));
+	if (ms < 100)
+		cli_usage(&cli, "%s '%s': shorter than 100ms", opt, s);
+	return ms;
+}
+
+static int
+credentials_source(void)
+{
+	struct err e = ERR_INIT;
+	const struct creds *c;
+
+	if ((c = creds_get(aws_creds(L.aws), &e)) == NULL)
+		cli_die(&e);
+	printf("%s\n", c->source ? c->source : "unknown");
+	return 0;
+}
+
+/* What the command line says, before the config is read. */
+struct opts {
+	const char *fmt, *since, *shard, *watch, *order;
+	int nfmt;
+	int creds_only;
+};
+
+static void
+parse_options(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "plain", no_argument, NULL, OPT_PLAIN },
+		{ "table", no_argument, NULL, OPT_TABLE },
+		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "pattern", required_argument, NULL, OPT_PATTERN },
+		{ "active-since", required_argument, NULL, OPT_SINCE },
+		{ "order-by", required_argument, NULL, OPT_ORDER },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "watch", optional_argument, NULL, 'w' },
+		{ "credentials-source", no_argument, NULL, OPT_CREDS },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:w::", longopts,
+	    NULL)) != -1) {
+		if (cli_option(&cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'o':
+			o->fmt = optarg;
+			o->nfmt++;
+			break;
+		case OPT_JSON:
+			o->fmt = "json";
+			o->nfmt++;
+			break;
+		case OPT_PLAIN:
+			o->fmt = "plain";
+			o->nfmt++;
+			break;
+		case OPT_TABLE:
+			o->fmt = "table";
+			o->nfmt++;
+			break;
+		case OPT_PREFIX:
+			L.prefix = optarg;
+			break;
+		case OPT_PATTERN:
+			L.pattern = optarg;
+			break;
+		case OPT_SINCE:
+			o->since = optarg;
+			break;
+		case OPT_ORDER:
+			o->order = optarg;
+			break;
+		case OPT_LIMIT:
+			errno = 0;
+			L.limit = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || L.limit < 1)
+				cli_usage(&cli, "--limit '%s': expected a number "
+				    "of streams, 1 or more", optarg);
+			break;
+		case OPT_SHARD:
+			o->shard = optarg;
+			break;
+		case 'w':
+			L.watch = 1;
+			o->watch = optarg;
+			break;
+		case OPT_CREDS:
+			o->creds_only = 1;
+			break;
+		default:
+			cli_usage(&cli, "unknown option");
+		}
+	}
+	if (o->nfmt > 1)
+		cli_usage(&cli, "give one output format (-o, --json, --plain, "
+		    "--table)");
+	if (o->fmt == NULL)
+		L.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+	else if (strcmp(o->fmt, "json") == 0)
+		L.fmt = FMT_JSON;
+	else if (strcmp(o->fmt, "plain") == 0)
+		L.fmt = FMT_PLAIN;
+	else if (strcmp(o->fmt, "table") == 0)
+		L.fmt = FMT_TABLE;
+	else
+		cli_usage(&cli, "-o '%s': expected json, plain or table", o->fmt);
+	if (o->order && strcmp(o->order, "last-event") == 0)
+		L.order_last = 1;
+	else if (o->order && strcmp(o->order, "name") != 0)
+		cli_usage(&cli, "--order-by '%s': expected name or last-event",
+		    o->order);
+}
+
+/* The command and what selects the groups: the arguments, else the
+ * config. */
+static void
+parse_command(int argc, char **argv, const struct opts *o)
+{
+	struct err e = ERR_INIT;
+	const char *cmd;
+	int i;
+
+	if (optind >= argc)
+		cli_usage(&cli, "say what to list: groups or streams");
+	cmd = argv[optind++];
+	if (strcmp(cmd, "groups") == 0)
+		L.mode = MODE_GROUPS;
+	else if (strcmp(cmd, "streams") == 0)
+		L.mode = MODE_STREAMS;
+	else
+		cli_usage(&cli, "'%s': expected groups or streams", cmd);
+	if (L.mode == MODE_GROUPS && (L.prefix || L.pattern || o->since ||
+	    o->order || L.limit))
+		cli_usage(&cli, "--prefix, --pattern, --active-since, --order-by "
+		    "and --limit apply to streams");
+	if (L.watch && L.limit)
+		cli_usage(&cli, "--limit and --watch do not go together");
+	if (L.pattern && strcspn(L.pattern, "*?[") == strlen(L.pattern))
+		cli_usage(&cli, "--pattern '%s': no wildcard (use --prefix)",
+		    L.pattern);
+	for (i = optind; i < argc; i++)
+		if (add_spec(argv[i], L.mode == MODE_GROUPS, NULL, &e) == -1)
+			cli_usage(&cli, "%s", err_msg(&e));
+	if (L.nspecs == 0 && config_specs(&e) == -1)
+		cli_die(&e);
+	if (L.nspecs == 0) {
+		if (L.mode == MODE_STREAMS)
+			cli_usage(&cli, "name the log groups, here or in the "
+			    "config (cloudwatchlogsbeat.prospectors[].groupnames)");
+		if (add_spec("*", 1, NULL, &e) == -1)
+			cli_die(&e);
+	}
+}
+
+/* The settings that come from options and the config, and the client. */
+static void
+settings(const struct opts *o)
+{
+	struct err e = ERR_INIT;
+	struct aws_opts ao;
+	const char *shard = o->shard;
+	int64_t horizon;
+	int r;
+
+	if (shard && parse_shard(shard, &e) == -1)
+		cli_usage(&cli, "--shard %s", err_msg(&e));
+	if (shard == NULL) {
+		if (cfg_str(cli.cfg, "cloudwatchlogsbeat.shard", NULL, &shard,
+		    &e) == -1)
+			cli_die(&e);
+		if (shard && parse_shard(shard, &e) == -1) {
+			err_prefix(&e, "%s: cloudwatchlogsbeat.shard",
+			    cfg_where(cli.cfg, "cloudwatchlogsbeat.shard"));
+			cli_die(&e);
+		}
+	}
+	if (o->since) {
+		if (timex_parse(o->since, timex_now_ms(), &L.since_ms, &e) == -1)
+			cli_usage(&cli, "--active-since: %s", err_msg(&e));
+		L.has_since = 1;
+	} else if (L.mode == MODE_STREAMS) {
+		r = cfg_duration(cli.cfg, "cloudwatchlogsbeat."
+		    "stream_last_event_horizon", 0, &horizon, &e);
+		if (r == -1)
+			cli_die(&e);
+		if (r == 1 && horizon > 0) {
+			L.since_ms = timex_now_ms() - horizon;
+			L.has_since = 1;
+		}
+	}
+	if (cfg_float(cli.cfg, "cloudwatchlogsbeat.request_budget.describe", 4,
+	    &L.rate, &e) == -1)
+		cli_die(&e);
+	if (L.rate < 0) {
+		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.request_budget."
+		    "describe: a rate can not be negative", cfg_where(cli.cfg,
+		    "cloudwatchlogsbeat.request_budget.describe"));
+		cli_die(&e);
+	}
+	if (cfg_duration(cli.cfg, "cloudwatchlogsbeat.group_refresh_frequency",
+	    60000, &L.group_interval_ms, &e) == -1 ||
+	    (L.mode == MODE_STREAMS && cfg_duration(cli.cfg,
+	    "cloudwatchlogsbeat.stream_refresh_frequency", 20000,
+	    &L.interval_ms, &e) == -1))
+		cli_die(&e);
+	if (L.mode == MODE_GROUPS)
+		L.interval_ms = L.group_interval_ms;
+	if (o->watch)
+		L.interval_ms = duration_arg(o->watch, "--watch");
+	if (L.interval_ms < 100)
+		L.interval_ms = 100;
+	if (L.group_interval_ms < 100)
+		L.group_interval_ms = 100;
+	if (cli_aws_opts(&cli, &ao, &e) == -1 ||
+	    (L.aws = aws_new(&ao, &e)) == NULL)
+		cli_die(&e);
+}
+
+/* Lists once, or with --watch until stopped. Returns 0 or -1 with e. */
+static int
+run(struct err *e)
+{
+	int64_t now, next_groups = 0, next_streams = 0, next;
+
+	for (;;) {
+		now = timex_mono_ms();
+		if (L.mode == MODE_GROUPS) {
+			if (round_groups(e) == -1)
+				return -1;
+			next = now + L.interval_ms;
+		} else {
+			if (now >= next_groups) {
+				if (resolve_targets(e) == -1)
+					return -1;
+				next_groups = now + L.group_interval_ms;
+			}
+			if (now >= next_streams) {
+				if (round_streams(e) == -1)
+					return -1;
+				next_streams = now + L.interval_ms;
+			}
+			next = next_groups < next_streams ? next_groups :
+			    next_streams;
+		}
+		log_debug("list", "round done: %zu calls so far", L.calls);
+		if (!L.watch || cli_stop)
+			return 0;
+		list_pause(next - timex_mono_ms());
+		if (cli_stop)
+			return 0;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	struct opts o;
+	struct aws_opts ao;
+	size_t k;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	cli_init(&cli, "cwl-list", synopsis, help);
+	parse_options(argc, argv, &o);
+	if (cli_load(&cli, &e) == -1)
+		cli_die(&e);
+	if (o.creds_only) {
+		if (cli_aws_opts(&cli, &ao, &e) == -1 ||
+		    (L.aws = aws_new(&ao, &e)) == NULL)
+			cli_die(&e);
+		r = credentials_source();
+		aws_free(L.aws);
+		cli_free(&cli);
+		return r;
+	}
+	parse_command(argc, argv, &o);
+	settings(&o);
+	cli_signals();
+	/* a call cut short by SIGTERM is no failure */
+	if (run(&e) == -1 && !cli_stop)
+		cli_die(&e);
+	out_flush(1);
+	r = L.missing ? EXIT_RUNTIME : 0;
+	err_clear(&e);
+	targets_free();
+	nameset_free(&L.seen);
+	for (k = 0; k < L.nspecs; k++)
+		free(L.specs[k].prefix);
+	free(L.specs);
+	buf_free(&L.out);
+	aws_free(L.aws);
+	cli_free(&cli);
+	return r;
+}
