@@ -86,8 +86,12 @@ check: all unit-bin san
 
 # Every bats file against the sanitizer build too.
 check-san: san
-	CWL_BIN=build/san/bin CWL_UNIT="$(UNIT_BIN:$(O)/%=build/san/%)" \
+	CWL_BIN=$(CURDIR)/build/san/bin CWL_UNIT="$(UNIT_BIN:$(O)/%=build/san/%)" \
 	    sh tests/run
+
+# The beat end to end against the local servers, with sample Lambda logs.
+demo: all
+	bash tests/demo.sh
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
@@ -112,4 +116,4 @@ deps:
 clean:
 	rm -rf build bin
 
-.PHONY: all san check check-san install deps clean unit-bin
+.PHONY: all san check check-san install deps clean unit-bin demo

@@ -1,0 +1,327 @@
+#!/usr/bin/env bats
+# The wrapper end to end: the four programs against the local AWS and
+# Elasticsearch servers, supervised, killed, stopped, reloaded, sharded.
+# Every run is checked event by event with tests/e2e_check.py: each event
+# the AWS server holds is in the index exactly once, with its millisecond
+# timestamp, and nothing else is.
+
+load helpers
+
+setup() {
+	common_setup
+	aws_server_start
+	es_server_start
+	CFG=$BATS_TEST_TMPDIR/cwl.yml
+	REG=file:$BATS_TEST_TMPDIR/registry.ndjson
+}
+
+teardown() {
+	# the beat first, so that it drains while the servers are still up
+	if [ -n "${BEAT:-}" ]; then
+		kill -TERM "$BEAT" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$BEAT" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$BEAT" 2>/dev/null || true
+	fi
+	pkill -KILL -f -- "-c $CFG" 2>/dev/null || true
+	common_teardown
+}
+
+# write_config [EXTRA YAML]: the beat's config for this test.
+write_config() {
+	cat >"$CFG" <<EOF
+cloudwatchlogsbeat:
+  registry.url: $REG
+  registry.flush_interval: 500ms
+  stream_refresh_frequency: 1s
+  group_refresh_frequency: 1s
+  hot_stream_event_refresh_frequency: 500ms
+  stream_event_refresh_frequency: 1s
+  grace_period: 20s
+  report_frequency: 5s
+  restart.backoff: 200ms
+  restart.max_backoff: 2s
+  retry.backoff: 20ms
+  retry.max_backoff: 500ms
+  prospectors:
+    - id: e2e
+      groupnames: ["/e2e/*"]
+output.elasticsearch:
+  hosts: ["$ES_URL"]
+  flush_interval: 200ms
+  bulk_max_size: 2000
+  backoff.init: 20ms
+  backoff.max: 500ms
+${1:-}
+EOF
+}
+
+start_beat() {
+	cloudwatchlogsbeat -c "$CFG" -v "$@" >"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
+	BEAT=$!
+}
+
+# stop_beat: SIGTERM, wait; sets STOP_STATUS and STOP_SECONDS.
+stop_beat() {
+	local t0=$SECONDS
+	kill -TERM "$BEAT"
+	wait "$BEAT"
+	STOP_STATUS=$?
+	STOP_SECONDS=$((SECONDS - t0))
+	BEAT=
+}
+
+# server_total: the number of events the AWS server holds.
+server_total() {
+	awsctl dump | wc -l
+}
+
+# wait_indexed [SECONDS]: until the index holds every event of the server.
+wait_indexed() {
+	local want
+	want=$(server_total)
+	es_wait_count "$want" "" "${1:-120}" || { tail -n 30 "$BATS_TEST_TMPDIR/beat.err"; return 1; }
+}
+
+registry_file() {
+	cwl-registry get "$REG" >"$BATS_TEST_TMPDIR/reg.ndjson"
+}
+
+check_exact() {
+	run "$PY" "$REPO/tests/e2e_check.py" --aws-port "$AWS_SERVER_PORT" --es "$ES_CTL_URL" "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# leftovers: programs of this test still running.
+leftovers() {
+	pgrep -f -- "-c $CFG" || true
+}
+
+@test "100,000 events in 40 streams over 3 groups, with arrivals, indexed exactly once" {
+	awsctl seed --groups '["/e2e/a","/e2e/b"]' --streams 15 --events 2400 --step 7 --size 120 >/dev/null
+	awsctl seed --groups '["/e2e/c"]' --streams 10 --events 2400 --step 13 --size 120 --stream_prefix c- >/dev/null
+	write_config
+	start_beat
+	# while it runs: more events in old streams (with older timestamps),
+	# new streams, and events in them
+	sleep 2
+	awsctl seed --groups '["/e2e/a"]' --stream_names '["stream-0000","stream-0001"]' --events 1000 --step 3 >/dev/null
+	awsctl seed --groups '["/e2e/c"]' --stream_names '["late-0","late-1"]' --events 1000 --step 1 >/dev/null
+	sleep 2
+	awsctl put --group /e2e/b --stream stream-0003 --messages '["one more","and another"]' >/dev/null
+	[ "$(server_total)" -eq 100002 ]
+	wait_indexed 180
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	registry_file
+	check_exact --registry "$BATS_TEST_TMPDIR/reg.ndjson"
+	[[ "$output" == *"server 100002, index 100002, missing 0, extra 0, duplicated 0"* ]]
+	# millisecond timestamps, UTC with Z, as the server holds them
+	es_docs | head -n 1000 | grep -c '"@timestamp":"20[0-9-]*T[0-9:]*\.[0-9][0-9][0-9]Z"' | grep -qx 1000
+	[ -z "$(leftovers)" ]
+}
+
+@test "chaos: 20 SIGKILLs of random programs under faults lose and duplicate nothing" {
+	awsctl seed --groups '["/e2e/a","/e2e/b","/e2e/c"]' --streams 8 --events 800 --step 11 --size 100 >/dev/null
+	write_config
+	awsctl faults --throttle 0.1 --error500 0.03 --drop 0.02 >/dev/null
+	es_ctl _control/faults '{"item_429":0.05,"request_503":0.02,"drop_after":0.02}' >/dev/null
+	start_beat
+	local progs=(cwl-list cwl-tail cwl-ship cwl-registry) i p victim killed=0
+	for i in $(seq 20); do
+		sleep "0.$((RANDOM % 9 + 1))"
+		[ "$i" = 8 ] && awsctl seed --groups '["/e2e/b"]' --stream_names '["arrived"]' --events 400 --step 5 >/dev/null
+		p=${progs[RANDOM % 4]}
+		for _ in $(seq 50); do
+			victim=$(pgrep -n -f -- "^$CWL_BIN/$p .*-c $CFG") && break
+			sleep 0.1
+		done
+		[ -n "$victim" ] || { echo "no $p to kill"; continue; }
+		kill -KILL "$victim" && killed=$((killed + 1))
+	done
+	echo "killed $killed programs"
+	grep -v ' info: ' "$BATS_TEST_TMPDIR/beat.err" | tail -n 40
+	[ "$killed" -ge 18 ]
+	wait_indexed 240
+	awsctl faults --clear true >/dev/null
+	es_ctl _control/faults '{"item_429":0,"request_503":0,"drop_after":0}' >/dev/null
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	grep -c "restarting in" "$BATS_TEST_TMPDIR/beat.err"
+	[ "$(grep -c 'restarting in' "$BATS_TEST_TMPDIR/beat.err")" -ge 10 ]
+	grep -q "exited with signal KILL" "$BATS_TEST_TMPDIR/beat.err"
+	registry_file
+	check_exact --registry "$BATS_TEST_TMPDIR/reg.ndjson"
+	[[ "$output" == *"missing 0, extra 0, duplicated 0"* ]]
+	[ -z "$(leftovers)" ]
+}
+
+@test "SIGTERM mid-run: exit 0 within the grace period, every acked event saved, no process left" {
+	awsctl seed --groups '["/e2e/a"]' --streams 6 --events 5000 --step 3 >/dev/null
+	write_config
+	# a slow Elasticsearch, so that the stop comes mid-run
+	es_ctl _control/faults '{"latency_ms":200}' >/dev/null
+	start_beat -E output.elasticsearch.bulk_max_size=200
+	es_wait_count 2000 "" 60
+	stop_beat
+	echo "stopped in ${STOP_SECONDS}s with $STOP_STATUS"
+	[ "$STOP_STATUS" -eq 0 ]
+	[ "$STOP_SECONDS" -le 20 ]
+	[ -z "$(leftovers)" ]
+	# the registry holds, for every stream, exactly what reached the index
+	registry_file
+	local indexed
+	indexed=$(es_count)
+	[ "$indexed" -lt 30000 ]
+	run "$PY" - "$BATS_TEST_TMPDIR/reg.ndjson" "$ES_CTL_URL" <<'PY'
+import collections, json, sys, urllib.request
+reg = {}
+for line in open(sys.argv[1]):
+    c = json.loads(line)
+    reg[c["stream"]] = c["n"]
+docs = collections.Counter()
+for line in urllib.request.urlopen(sys.argv[2] + "/_control/docs"):
+    docs[json.loads(line)["_source"]["aws"]["cloudwatch"]["log_stream"]] += 1
+bad = {s: (reg.get(s, 0), n) for s, n in docs.items() if reg.get(s, 0) != n}
+print("streams %d, registry %s, behind %s" % (len(docs), sum(reg.values()), bad))
+sys.exit(1 if bad or sum(reg.values()) != sum(docs.values()) else 0)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# and a second run takes up where the first stopped, duplicating nothing
+	es_ctl _control/faults '{"latency_ms":0}' >/dev/null
+	start_beat
+	wait_indexed 120
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	check_exact
+	[ "$(es_stats duplicates)" -eq 0 ]
+}
+
+@test "three shards with one S3 registry index every event exactly once" {
+	awsctl buckets --create '["cwl-registry"]' >/dev/null
+	awsctl seed --groups '["/e2e/a","/e2e/b"]' --streams 12 --events 300 --step 9 >/dev/null
+	REG=s3://cwl-registry/shared/
+	write_config
+	local pids=() i
+	for i in 1 2 3; do
+		cloudwatchlogsbeat -c "$CFG" -v --shard "$i/3" >"$BATS_TEST_TMPDIR/beat$i.out" 2>"$BATS_TEST_TMPDIR/beat$i.err" &
+		pids+=($!)
+	done
+	wait_indexed 120
+	kill -TERM "${pids[@]}"
+	for i in 0 1 2; do
+		wait "${pids[$i]}"
+		[ "$?" -eq 0 ]
+	done
+	[ -z "$(leftovers)" ]
+	registry_file
+	check_exact --registry "$BATS_TEST_TMPDIR/reg.ndjson"
+	[ "$(es_stats duplicates)" -eq 0 ]
+	# each shard read some streams, and no stream was read by two
+	for i in 1 2 3; do
+		grep -q "pipeline started" "$BATS_TEST_TMPDIR/beat$i.err"
+	done
+}
+
+@test "refused credentials stop the beat with exit 4 and the reason, without restarts" {
+	awsctl seed --groups '["/e2e/a"]' --streams 1 --events 10 >/dev/null
+	write_config
+	AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong run timeout 60 cloudwatchlogsbeat -c "$CFG"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"InvalidSignatureException"* ]]
+	[[ "$output" == *"cloudwatchlogsbeat: error: [default] stopping: exit 4 (authentication or permission refused)"* ]]
+	[[ "$output" != *"restarting in"* ]]
+	[[ "$output" != *wrongwrongwrong* ]]
+	[ -z "$(leftovers)" ]
+}
+
+@test "a registry that cannot be read is retried with backoff, and the reason logged" {
+	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 50 >/dev/null
+	REG=s3://not-yet/prefix/
+	write_config
+	start_beat
+	for _ in $(seq 100); do
+		grep -q "restarting in" "$BATS_TEST_TMPDIR/beat.err" && break
+		sleep 0.1
+	done
+	grep "restarting in" "$BATS_TEST_TMPDIR/beat.err" | head -n 1 | grep -q "reading the registry failed (exit 1)"
+	grep -q "not-yet" "$BATS_TEST_TMPDIR/beat.err"
+	awsctl buckets --create '["not-yet"]' >/dev/null
+	wait_indexed 60
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	check_exact
+}
+
+@test "SIGHUP drains and starts again with the config read anew" {
+	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 100 >/dev/null
+	awsctl seed --groups '["/other/x"]' --streams 2 --events 100 >/dev/null
+	write_config
+	start_beat
+	es_wait_count 200 "" 60
+	sed -i 's|groupnames: \["/e2e/\*"\]|groupnames: ["/e2e/*", "/other/*"]|' "$CFG"
+	kill -HUP "$BEAT"
+	es_wait_count 400 "" 60
+	grep -q "restarting with the configuration read anew" "$BATS_TEST_TMPDIR/beat.err"
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	check_exact
+	[ -z "$(leftovers)" ]
+}
+
+@test "no output configured: events on stdout; test config, list and test output" {
+	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 20 --step 250 >/dev/null
+	cat >"$CFG" <<EOF
+cloudwatchlogsbeat:
+  registry.url: $REG
+  stream_refresh_frequency: 1s
+  prospectors:
+    - groupnames: ["/e2e/a"]
+EOF
+	run cloudwatchlogsbeat -c "$CFG" test config
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Config OK: $CFG" ]]
+	run cloudwatchlogsbeat -c "$CFG" list
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	start_beat
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/beat.out")" -ge 40 ] && break
+		sleep 0.1
+	done
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	run "$PY" "$REPO/tests/e2e_check.py" --aws-port "$AWS_SERVER_PORT" --ndjson "$BATS_TEST_TMPDIR/beat.out"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "test config refuses a bad file with exit 2 and the reason" {
+	printf 'cloudwatchlogsbeat:\n  grace_period: forever\n' >"$CFG"
+	run cloudwatchlogsbeat -c "$CFG" test config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl.yml:2"*"grace_period"*"forever"* ]]
+	run cloudwatchlogsbeat -c "$BATS_TEST_TMPDIR/none.yml" test config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"none.yml: No such file or directory"* ]]
+}
+
+@test "hostile config values run nothing" {
+	cat >"$CFG" <<'EOF'
+cloudwatchlogsbeat:
+  registry.url: "file:reg $(touch pwned1).ndjson"
+  prospectors:
+    - id: "x`touch pwned2`"
+      groupnames: ["/e2e/$(touch pwned3)", "a b; touch pwned4", "*", "'\"", "$HOME"]
+output.file:
+  path: "out$(touch pwned5)"
+EOF
+	run cloudwatchlogsbeat -c "$CFG" test config
+	run cloudwatchlogsbeat -c "$CFG" list
+	run timeout 10 cloudwatchlogsbeat -c "$CFG" -E 'cloudwatchlogsbeat.grace_period=1s' run
+	ls
+	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
+	[ -z "$(leftovers)" ]
+}
