@@ -13,7 +13,7 @@ DEBS = build-essential pkg-config libcurl4-openssl-dev libssl-dev \
 	libjson-c-dev libyaml-dev zlib1g-dev
 # What the tests need beside: bats, the local servers (Python with
 # botocore), awscli as an independent client, openssl for test CAs.
-TEST_DEBS = bats python3 python3-botocore awscli curl openssl procps clang libclang-rt-14-dev
+TEST_DEBS = bats python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev
 
 # O: where objects go; OUT: where binaries go. `make san` reuses this
 # Makefile with other directories and the sanitizers on.
@@ -41,7 +41,7 @@ LIB_A = $(O)/libcwl.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 # Programs the bats tests drive, built like the unit tests.
-TEST_TOOLS = $(O)/tests/httpget $(O)/tests/awscall
+TEST_TOOLS = $(O)/tests/httpget $(O)/tests/awscall $(O)/tests/cfgkeys
 
 all: $(PROGS:%=$(OUT)/%)
 
@@ -80,9 +80,9 @@ san:
 	$(MAKE) O=build/san OUT=build/san/bin CFLAGS="-O1 -g $(SAN_FLAGS)" \
 	    LDFLAGS="$(SAN_FLAGS)" all unit-bin
 
-check: all unit-bin san
-	CWL_UNIT="$(UNIT_BIN)" CWL_UNIT_SAN="$(UNIT_BIN:$(O)/%=build/san/%)" \
-	    sh tests/run
+check: all unit-bin san fuzz-bin
+	CWL_UNIT="$(UNIT_BIN) tests/fuzz/run" CWL_UNIT_SAN="$(UNIT_BIN:$(O)/%=build/san/%)" \
+	    FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) sh tests/run
 
 # Every bats file against the sanitizer build too.
 check-san: san

@@ -12,15 +12,48 @@ dupstr(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* Returns the name of the first string member among keys (and the
+ * elements of "ids") that holds a NUL byte, which a C string would cut
+ * ("\u0000x" would become ""), or NULL. */
+static const char *
+nul_member(json_object *o)
+{
+	static const char *const keys[] = { "group", "stream", "token", "ids" };
+	json_object *v;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		if ((v = jsonx_get(o, keys[k], json_type_string)) != NULL &&
+		    memchr(json_object_get_string(v), '\0',
+		    (size_t)json_object_get_string_len(v)) != NULL)
+			return keys[k];
+		if ((v = jsonx_get(o, keys[k], json_type_array)) == NULL)
+			continue;
+		for (i = 0; i < json_object_array_length(v); i++) {
+			json_object *s = json_object_array_get_idx(v, i);
+
+			if (json_object_is_type(s, json_type_string) &&
+			    memchr(json_object_get_string(s), '\0',
+			    (size_t)json_object_get_string_len(s)) != NULL)
+				return keys[k];
+		}
+	}
+	return NULL;
+}
+
 int
 cursor_from_json(json_object *o, struct cursor *c, struct err *e)
 {
 	json_object *v, *ids;
+	const char *bad;
 	size_t i, n;
 
 	memset(c, 0, sizeof(*c));
 	if (!json_object_is_type(o, json_type_object))
 		return err_set(e, EXIT_REJECTED, "cursor is not a JSON object");
+	if ((bad = nul_member(o)) != NULL)
+		return err_set(e, EXIT_REJECTED, "cursor \"%s\" holds a NUL "
+		    "byte", bad);
 	if ((v = jsonx_get(o, "group", json_type_string)) == NULL ||
 	    json_object_get_string_len(v) == 0)
 		return err_set(e, EXIT_REJECTED, "cursor has no \"group\"");

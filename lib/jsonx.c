@@ -132,9 +132,19 @@ int64_t
 jsonx_get_int(json_object *obj, const char *key, int64_t def)
 {
 	json_object *v = jsonx_get(obj, key, json_type_int);
+	double d;
 
-	if (v == NULL && (v = jsonx_get(obj, key, json_type_double)) != NULL)
-		return (int64_t)json_object_get_double(v);
+	if (v == NULL && (v = jsonx_get(obj, key, json_type_double)) != NULL) {
+		/* casting a double out of range is undefined: clamp */
+		d = json_object_get_double(v);
+		if (d != d)
+			return def;
+		if (d >= 9223372036854775807.0)
+			return INT64_MAX;
+		if (d <= -9223372036854775808.0)
+			return INT64_MIN;
+		return (int64_t)d;
+	}
 	return v ? json_object_get_int64(v) : def;
 }
 
@@ -144,6 +154,7 @@ jsonx_parse(const char *s, size_t n, const char **why)
 	struct json_tokener *tok;
 	json_object *o;
 	enum json_tokener_error je;
+	size_t end;
 
 	if (n > (size_t)INT32_MAX) {
 		*why = "too large";
@@ -156,11 +167,17 @@ jsonx_parse(const char *s, size_t n, const char **why)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, s, (int)n);
 	je = json_tokener_get_error(tok);
-	if (o != NULL && je == json_tokener_success &&
-	    json_tokener_get_parse_end(tok) < n) {
-		size_t end = json_tokener_get_parse_end(tok);
-
-		while (end < n && strchr(" \t\r\n", s[end]))
+	end = json_tokener_get_parse_end(tok);
+	if (o == NULL && je == json_tokener_continue) {
+		/* a number that ends the input ("5") is complete only once
+		 * the tokener hears that nothing follows */
+		if ((o = json_tokener_parse_ex(tok, "", 1)) != NULL)
+			je = json_tokener_get_error(tok);
+		end = n;
+	}
+	if (o != NULL && je == json_tokener_success && end < n) {
+		/* JSON's whitespace, not the NUL that strchr would find */
+		while (end < n && s[end] != '\0' && strchr(" \t\r\n", s[end]))
 			end++;
 		if (end < n) {
 			json_object_put(o);

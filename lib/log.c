@@ -101,6 +101,20 @@ log_secret(const char *v)
 		nsecrets++;
 }
 
+void
+log_secrets_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < nsecrets; i++) {
+		memset(secrets[i], 0, strlen(secrets[i]));
+		free(secrets[i]);
+	}
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+}
+
 static const char redacted[] = "[REDACTED]";
 
 /* Replaces s[from, to) by "[REDACTED]" in a growable copy. */
@@ -176,13 +190,18 @@ redact_names(struct buf *b)
 static void
 redact_buf(struct buf *b)
 {
-	size_t k, n;
+	size_t k, n, at, from;
 	char *hit;
 
 	for (k = 0; k < nsecrets && b->p; k++) {
 		n = strlen(secrets[k]);
-		while ((hit = strstr(b->p, secrets[k])) != NULL)
-			splice(b, (size_t)(hit - b->p), (size_t)(hit - b->p) + n);
+		for (from = 0; b->p && (hit = strstr(b->p + from, secrets[k])) !=
+		    NULL; from = at + sizeof(redacted) - 1) {
+			/* search on past the marker: a secret may be a part
+			 * of "[REDACTED]" */
+			at = (size_t)(hit - b->p);
+			splice(b, at, at + n);
+		}
 	}
 	if (b->p)
 		redact_names(b);

@@ -29,6 +29,9 @@ int log_enabled(const char *selector);
 /* Registers a secret value (copied) that must never appear in a log line.
  * Values shorter than 4 bytes are ignored. */
 void log_secret(const char *value);
+/* Forgets (and wipes) every registered secret; for tests that register
+ * many unrelated ones, such as the fuzz targets. */
+void log_secrets_clear(void);
 /* Returns a malloc'd copy of s with every secret replaced, owned by the
  * caller. Also used to clean text the programs write outside the log,
  * such as dead-letter reasons and HTTP error bodies. */
