@@ -179,7 +179,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "output.console.backoff.init", D, "first delay after a failure" },
 	{ "output.console.backoff.max", D, "longest delay after failures" },
 
-	/* cwl-ship: the same settings for every output */
+	/* cwl-ship: more keys of its outputs */
 	{ "output.logstash.ssl.server_name", S, "name the server's certificate must carry, and the TLS SNI (default: the host)" },
 	{ "output.file.rotate_on_startup", B, "start a new file at startup" },
 	{ "output.file.bulk_max_size", I, "most events written and synced at once" },

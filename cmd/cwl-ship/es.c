@@ -1,0 +1,896 @@
+/*
+ * es.c: output.elasticsearch, the _bulk API. Up to `worker` requests in
+ * flight on reused connections, gzip at compression_level, hosts taken
+ * in turn and skipped while they fail. What each answer means:
+ *
+ *   network error, 408, 429, 5xx    the whole batch again, after a backoff
+ *   413 Request Entity Too Large    split in halves (one event: set aside)
+ *   401, 403                        authentication refused: the run ends (4)
+ *   other 4xx                       split until the culprit is alone
+ *   200                             item by item:
+ *     2xx         accepted
+ *     409         already there (create with the same _id): accepted
+ *     429, 5xx    that event again, after a backoff
+ *     other 4xx   set aside with the server's reason (mapping errors)
+ *
+ * "The bulk API's response contains the individual results of each
+ * operation in the request, returned in the order submitted."
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "aws.h"
+#include "creds.h"
+#include "jsonx.h"
+#include "log.h"
+#include "ship.h"
+#include "sigv4.h"
+#include "timex.h"
+
+struct host {
+	char *url;		/* scheme://host:port/path, no trailing slash */
+	int fails;
+	int64_t down_until;
+};
+
+struct es {
+	struct http_client *hc;
+	struct http_multi *m;
+	struct host *hosts;
+	size_t nhosts, rr;
+	char *query;		/* "?filter_path=...&pipeline=..." */
+	int create;		/* op_type create */
+	int level;		/* gzip level, 0: none */
+	z_stream z;
+	int zready;
+	char *auth;		/* Authorization value, or NULL */
+	struct http_header *hdrs;	/* extra headers, owned */
+	size_t nhdrs;
+	struct buf index;	/* the fixed index, as a JSON string */
+	size_t worker;
+	size_t inflight;
+	/* SigV4 */
+	struct creds_provider *cp;
+	char *region;
+	char *service;
+	struct buf body;	/* scratch */
+	struct buf spare[8];	/* bodies kept for reuse */
+	size_t nspare;
+	struct esreq *flying;	/* requests in flight */
+};
+
+struct esreq {
+	struct batch *b;
+	size_t host;
+	size_t held;
+	struct buf body;	/* the request's body */
+	struct esreq *prev, *next;	/* in flight */
+};
+
+static const char *
+reason_phrase(long status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 413: return "Request Entity Too Large";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "";
+	}
+}
+
+/* "type: reason (caused by: ...)" of an Elasticsearch error object. */
+static void
+error_words(json_object *err, struct buf *out)
+{
+	const char *type, *reason;
+	json_object *cb;
+
+	if (json_object_is_type(err, json_type_string)) {
+		buf_adds(out, json_object_get_string(err));
+		return;
+	}
+	type = jsonx_get_str(err, "type", NULL);
+	reason = jsonx_get_str(err, "reason", NULL);
+	if (type)
+		buf_printf(out, "%s%s", type, reason ? ": " : "");
+	if (reason)
+		buf_adds(out, reason);
+	if ((cb = jsonx_get(err, "caused_by", json_type_object)) != NULL &&
+	    (reason = jsonx_get_str(cb, "reason", NULL)) != NULL)
+		buf_printf(out, " (caused by: %s%s%s)",
+		    jsonx_get_str(cb, "type", ""),
+		    jsonx_get_str(cb, "type", NULL) ? ": " : "", reason);
+}
+
+/* The server's words for a failed request. */
+static void
+resp_words(const struct http_resp *r, struct buf *out)
+{
+	json_object *o, *err;
+	const char *why, *msg;
+	size_t n;
+
+	buf_printf(out, "%ld %s", r->status, reason_phrase(r->status));
+	if (r->body.len == 0)
+		return;
+	if ((o = jsonx_parse(r->body.p, r->body.len, &why)) != NULL) {
+		if ((err = jsonx_get(o, "error", json_type_object)) != NULL ||
+		    (err = jsonx_get(o, "error", json_type_string)) != NULL) {
+			buf_adds(out, ": ");
+			error_words(err, out);
+		} else if ((msg = jsonx_get_str(o, "message", NULL)) != NULL ||
+		    (msg = jsonx_get_str(o, "Message", NULL)) != NULL) {
+			buf_printf(out, ": %s", msg);
+		}
+		json_object_put(o);
+		return;
+	}
+	n = strcspn(r->body.p, "\r\n");
+	buf_printf(out, ": %.*s", (int)(n > 200 ? 200 : n), r->body.p);
+}
+
+/* --- the body ---------------------------------------------------------- */
+
+static int
+build_body(struct es *es, const struct batch *b, struct buf *out)
+{
+	const struct ev *ev;
+	const char *line;
+	size_t i;
+	int r = 0;
+
+	buf_reset(out);
+	if (buf_reserve(out, b->bytes + b->n * 96) == -1)
+		return -1;
+	for (i = 0; i < b->n && r == 0; i++) {
+		ev = &b->ev[i];
+		line = EV_LINE(b, ev);
+		r |= buf_adds(out, es->create ? "{\"create\":{\"_index\":" :
+		    "{\"index\":{\"_index\":");
+		if (ev->idx_len)
+			r |= jsonx_str(out, b->names.p + ev->idx_off,
+			    ev->idx_len);
+		else
+			r |= buf_add(out, es->index.p, es->index.len);
+		if (ev->id_len) {
+			r |= buf_adds(out, ",\"_id\":");
+			if (line[ev->id_off] == '"')
+				r |= buf_add(out, line + ev->id_off, ev->id_len);
+			else
+				r |= jsonx_str(out, line + ev->id_off,
+				    ev->id_len);
+		}
+		r |= buf_adds(out, "}}\n");
+		r |= ev_doc(b, ev, out);
+		r |= buf_addc(out, '\n');
+	}
+	return r ? -1 : 0;
+}
+
+/* Puts the gzip of p[0..n) in out. Returns 0 or -1. */
+static int
+gzip(struct es *es, const char *p, size_t n, struct buf *out)
+{
+	uLong bound;
+
+	if (!es->zready) {
+		memset(&es->z, 0, sizeof(es->z));
+		if (deflateInit2(&es->z, es->level, Z_DEFLATED, 15 + 16, 8,
+		    Z_DEFAULT_STRATEGY) != Z_OK)
+			return -1;
+		es->zready = 1;
+	} else if (deflateReset(&es->z) != Z_OK) {
+		return -1;
+	}
+	bound = deflateBound(&es->z, (uLong)n);
+	buf_reset(out);
+	if (buf_reserve(out, bound) == -1)
+		return -1;
+	es->z.next_in = (Bytef *)(uintptr_t)p;
+	es->z.avail_in = (uInt)n;
+	es->z.next_out = (Bytef *)out->p;
+	es->z.avail_out = (uInt)bound;
+	if (deflate(&es->z, Z_FINISH) != Z_STREAM_END)
+		return -1;
+	out->len = bound - es->z.avail_out;
+	return 0;
+}
+
+/* Request bodies are kept for the next requests (see batch_new). */
+static void
+body_get(struct es *es, struct buf *b)
+{
+	if (es->nspare > 0)
+		*b = es->spare[--es->nspare];
+	else
+		memset(b, 0, sizeof(*b));
+	buf_reset(b);
+}
+
+static void
+body_put(struct es *es, struct buf *b)
+{
+	if (es->nspare < sizeof(es->spare) / sizeof(es->spare[0]) &&
+	    b->cap <= 4 * (size_t)16 * 1024 * 1024) {
+		es->spare[es->nspare++] = *b;
+		memset(b, 0, sizeof(*b));
+		return;
+	}
+	buf_free(b);
+}
+
+/* --- sending ----------------------------------------------------------- */
+
+static size_t
+pick_host(struct es *es, int64_t now)
+{
+	size_t i, k, best = 0;
+
+	for (i = 0; i < es->nhosts; i++) {
+		k = (es->rr + i) % es->nhosts;
+		if (es->hosts[k].down_until <= now) {
+			es->rr = k + 1;
+			return k;
+		}
+		if (es->hosts[k].down_until < es->hosts[best].down_until)
+			best = k;
+	}
+	return best;
+}
+
+/* A host that failed rests for a backoff; while every host rests,
+ * nothing is sent (the batches wait, and reading stops at the bound),
+ * rather than cycling the queued batches through a dead server. */
+static int
+es_room(struct ship *s)
+{
+	struct es *es = s->out.st;
+	size_t i;
+
+	if (es->inflight >= es->worker)
+		return 0;
+	for (i = 0; i < es->nhosts; i++)
+		if (es->hosts[i].down_until <= s->now)
+			return 1;
+	return 0;
+}
+
+static size_t
+es_busy(struct ship *s)
+{
+	struct es *es = s->out.st;
+
+	return es->inflight;
+}
+
+static int
+es_send(struct ship *s, struct batch *b, struct err *e)
+{
+	struct es *es = s->out.st;
+	struct http_req *req = NULL;
+	struct esreq *er;
+	struct buf url = BUF_INIT;
+	const struct creds *cr;
+	struct sigv4_opts so;
+	size_t i, len;
+
+	if ((er = calloc(1, sizeof(*er))) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	er->b = b;
+	er->host = pick_host(es, s->now);
+	body_get(es, &er->body);
+	if (es->level > 0) {
+		if (build_body(es, b, &es->body) == -1 ||
+		    gzip(es, es->body.p, es->body.len, &er->body) == -1)
+			goto nomem;
+	} else if (build_body(es, b, &er->body) == -1) {
+		goto nomem;
+	}
+	len = er->body.len;
+	if (buf_printf(&url, "%s/_bulk%s", es->hosts[er->host].url,
+	    es->query) == -1 || (req = http_req_new("POST", url.p)) == NULL)
+		goto nomem;
+	req->body = er->body.p;
+	req->body_len = len;
+	req->body_owned = 0;	/* er->body, until the answer */
+	if (http_req_header(req, "Content-Type", "application/x-ndjson") == -1 ||
+	    (es->level > 0 &&
+	    http_req_header(req, "Content-Encoding", "gzip") == -1) ||
+	    (es->auth && http_req_header(req, "Authorization", es->auth) == -1))
+		goto nomem;
+	for (i = 0; i < es->nhdrs; i++)
+		if (http_req_set_header(req, es->hdrs[i].name,
+		    es->hdrs[i].value) == -1)
+			goto nomem;
+	if (es->cp) {
+		if ((cr = creds_get(es->cp, e)) == NULL) {
+			err_prefix(e, "POST %s/_bulk: signing", es->hosts[er->host].url);
+			e->code = EXIT_AUTH;
+			goto fail;
+		}
+		memset(&so, 0, sizeof(so));
+		so.region = es->region;
+		so.service = es->service;
+		so.content_sha256_header = 1;
+		so.normalize_path = 1;
+		if (sigv4_sign(req, cr, &so, e) == -1)
+			goto fail;
+	}
+	buf_free(&url);
+	er->held = len;
+	s->held += len;
+	es->inflight++;
+	if ((er->next = es->flying) != NULL)
+		er->next->prev = er;
+	es->flying = er;
+	s->c.batches++;
+	s->c.bytes += len;
+	log_debug("ship", "POST %s/_bulk: %zu events, %zu bytes%s",
+	    es->hosts[er->host].url, b->n, len, es->level ? " gzipped" : "");
+	if (http_multi_add(es->m, req, er) == -1) {
+		const struct err *me = http_multi_error(es->m);
+
+		err_set(e, me->code ? me->code : EXIT_RUNTIME, "%s",
+		    err_msg(me));
+		s->held -= len;
+		es->inflight--;
+		es->flying = er->next;
+		if (er->next)
+			er->next->prev = NULL;
+		body_put(es, &er->body);
+		free(er);
+		ship_batch_free(s, b);
+		return -1;
+	}
+	return 0;
+nomem:
+	err_set(e, EXIT_RUNTIME, "POST _bulk: out of memory");
+fail:
+	buf_free(&url);
+	http_req_free(req);
+	body_put(es, &er->body);
+	free(er);
+	ship_batch_free(s, b);
+	return -1;
+}
+
+/* --- answers ----------------------------------------------------------- */
+
+static void
+host_failed(struct ship *s, struct es *es, size_t h)
+{
+	struct host *ho = &es->hosts[h];
+
+	ho->fails++;
+	ho->down_until = s->now + ship_backoff(s, ho->fails - 1);
+}
+
+static void
+items(struct ship *s, struct es *es, struct batch *b,
+    const struct http_resp *r, const char *where)
+{
+	json_object *o, *its, *it, *op, *err;
+	const char *why;
+	struct buf words = BUF_INIT;
+	struct buf msg = BUF_INIT;
+	size_t off, len, i, n;
+	const char *errjs;
+	long st;
+
+	/* The common case needs no parsing: "errors":false. */
+	if (scan_member(r->body.p, r->body.len, "errors", &off, &len) &&
+	    len == 5 && memcmp(r->body.p + off, "false", 5) == 0) {
+		for (i = 0; i < b->n; i++)
+			ship_accept(s, b, i, 0);
+		ship_batch_free(s, b);
+		return;
+	}
+	o = jsonx_parse(r->body.p, r->body.len, &why);
+	its = o ? jsonx_get(o, "items", json_type_array) : NULL;
+	n = its ? json_object_array_length(its) : 0;
+	if (its == NULL || n != b->n) {
+		buf_printf(&msg, "POST %s: the answer has %zu items for %zu "
+		    "documents", where, n, b->n);
+		json_object_put(o);
+		ship_retry_batch(s, b, 0, buf_str(&msg));
+		buf_free(&msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(its, i);
+		op = NULL;
+		if (json_object_is_type(it, json_type_object)) {
+			json_object_object_foreach(it, k, v) {
+				(void)k;
+				op = v;
+				break;
+			}
+		}
+		st = op ? (long)jsonx_get_int(op, "status", 0) : 0;
+		if (st >= 200 && st < 300) {
+			ship_accept(s, b, i, 0);
+		} else if (st == 409) {
+			ship_accept(s, b, i, 1);
+		} else if (st == 429 || st >= 500 || st == 0) {
+			ship_retry_event(s, b, i, st == 429);
+		} else {
+			err = jsonx_get(op, "error", json_type_object);
+			buf_reset(&words);
+			if (err)
+				error_words(err, &words);
+			else
+				buf_printf(&words, "%ld %s", st,
+				    reason_phrase(st));
+			errjs = err ? json_object_to_json_string_ext(err,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
+			    NULL;
+			log_debug("ship", "line %" PRId64 ": %ld %s",
+			    b->ev[i].lineno, st, words.p);
+			ship_reject(s, b, i, st, buf_str(&words), errjs,
+			    errjs ? strlen(errjs) : 0);
+		}
+	}
+	json_object_put(o);
+	buf_free(&words);
+	ship_retry_flush(s);
+	ship_batch_free(s, b);
+}
+
+static void
+answer(struct ship *s, struct es *es, struct http_done *d)
+{
+	struct esreq *er = d->udata;
+	struct batch *b = er->b;
+	struct http_resp *r = &d->resp;
+	struct buf where = BUF_INIT, msg = BUF_INIT, words = BUF_INIT;
+	struct err e = ERR_INIT;
+	long st = r->status;
+
+	es->inflight--;
+	s->held -= er->held;
+	if (er->prev)
+		er->prev->next = er->next;
+	else
+		es->flying = er->next;
+	if (er->next)
+		er->next->prev = er->prev;
+	buf_printf(&where, "%s/_bulk", es->hosts[er->host].url);
+	if (st == 0) {
+		if (!r->neterr && d->err.code != 0) {
+			/* no retry cures it: bad TLS files, a bad URL */
+			ship_fail(s, &d->err);
+			ship_batch_free(s, b);
+		} else {
+			host_failed(s, es, er->host);
+			buf_printf(&msg, "POST %s: %s", where.p,
+			    r->neterr_msg ? r->neterr_msg : err_msg(&d->err));
+			ship_retry_batch(s, b, 0, msg.p);
+		}
+	} else if (st >= 200 && st < 300) {
+		es->hosts[er->host].fails = 0;
+		es->hosts[er->host].down_until = 0;
+		items(s, es, b, r, where.p);
+	} else {
+		resp_words(r, &words);
+		buf_printf(&msg, "POST %s: %s", where.p, words.p);
+		if (st == 401 || st == 403) {
+			err_set(&e, EXIT_AUTH, "%s", msg.p);
+			ship_fail(s, &e);
+			err_clear(&e);
+			ship_batch_free(s, b);
+		} else if (st == 408 || st == 429 || st >= 500) {
+			host_failed(s, es, er->host);
+			ship_retry_batch(s, b, st == 429, msg.p);
+		} else if (b->n > 1) {
+			log_warn("%s; splitting the batch of %zu events", msg.p,
+			    b->n);
+			ship_split(s, b);
+		} else {
+			ship_reject(s, b, 0, st, words.p, NULL, 0);
+			ship_batch_free(s, b);
+		}
+	}
+	buf_free(&where);
+	buf_free(&msg);
+	buf_free(&words);
+	body_put(es, &er->body);
+	free(er);
+}
+
+static int
+es_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
+{
+	struct es *es = s->out.st;
+	struct http_done d;
+
+	*ready = 0;
+	if (es->inflight == 0 && fd < 0) {
+		if (timeout_ms > 0)
+			poll(NULL, 0, (int)timeout_ms);
+		return 0;
+	}
+	if (http_multi_wait(es->m, timeout_ms, fd, ready) == -1) {
+		const struct err *me = http_multi_error(es->m);
+
+		return err_set(e, me->code ? me->code : EXIT_RUNTIME, "%s",
+		    err_msg(me));
+	}
+	s->now = timex_mono_ms();
+	while (http_multi_next(es->m, &d)) {
+		answer(s, es, &d);
+		http_req_free(d.req);
+		http_resp_free(&d.resp);
+		err_clear(&d.err);
+	}
+	return 0;
+}
+
+static int
+es_close(struct ship *s, struct err *e)
+{
+	struct es *es = s->out.st;
+	struct esreq *er;
+	size_t i;
+
+	/* transfers first: they may still read the bodies */
+	http_multi_free(es->m);
+	http_client_free(es->hc);
+	while ((er = es->flying) != NULL) {
+		es->flying = er->next;
+		s->held -= er->held;
+		ship_batch_free(s, er->b);
+		buf_free(&er->body);
+		free(er);
+	}
+	for (i = 0; i < es->nhosts; i++)
+		free(es->hosts[i].url);
+	free(es->hosts);
+	for (i = 0; i < es->nhdrs; i++) {
+		free(es->hdrs[i].name);
+		free(es->hdrs[i].value);
+	}
+	free(es->hdrs);
+	free(es->query);
+	free(es->auth);
+	if (es->zready)
+		deflateEnd(&es->z);
+	buf_free(&es->index);
+	buf_free(&es->body);
+	while (es->nspare > 0)
+		buf_free(&es->spare[--es->nspare]);
+	creds_provider_free(es->cp);
+	free(es->region);
+	free(es->service);
+	free(es);
+	s->out.st = NULL;
+	return 0;
+}
+
+/* --- settings ---------------------------------------------------------- */
+
+#define K "output.elasticsearch."
+
+static char *
+base64(const char *p, size_t n)
+{
+	char *out;
+
+	if ((out = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)p, (int)n);
+	return out;
+}
+
+/* "host", "host:port", "scheme://host:port/path" -> a base URL. */
+static int
+host_url(const char *h, const char *proto, const char *path, struct buf *out,
+    struct err *e)
+{
+	const char *rest = h, *slash;
+	size_t hostlen;
+
+	buf_reset(out);
+	if (strstr(h, "://")) {
+		if (strncasecmp(h, "http://", 7) != 0 &&
+		    strncasecmp(h, "https://", 8) != 0)
+			return err_set(e, EXIT_USAGE, K "hosts: '%s': the scheme "
+			    "is http or https", h);
+		rest = strstr(h, "://") + 3;
+		buf_add(out, h, (size_t)(rest - h));
+	} else {
+		buf_printf(out, "%s://", proto);
+	}
+	if ((slash = strchr(rest, '/')) == NULL)
+		slash = rest + strlen(rest);
+	hostlen = (size_t)(slash - rest);
+	if (hostlen == 0)
+		return err_set(e, EXIT_USAGE, K "hosts: '%s': no host", h);
+	if (memchr(rest, '@', hostlen))
+		return err_set(e, EXIT_USAGE, K "hosts: '%s': put credentials "
+		    "in username and password, not in the URL", h);
+	buf_add(out, rest, hostlen);
+	/* no port: Elasticsearch's 9200 */
+	if (rest[hostlen - 1] != ']' &&
+	    memchr(rest, ':', hostlen) == NULL)
+		buf_adds(out, ":9200");
+	if (*slash && slash[1])
+		buf_adds(out, slash);
+	else if (path && *path)
+		buf_printf(out, "%s%s", *path == '/' ? "" : "/", path);
+	while (out->len > 0 && out->p[out->len - 1] == '/')
+		out->p[--out->len] = '\0';
+	return 0;
+}
+
+static int
+tls_opts(struct ship *s, struct http_opts *ho, struct err *e)
+{
+	const char *const *cas;
+	const char *mode;
+	size_t n;
+
+	if (cfg_strlist(s->cfg, K "ssl.certificate_authorities", &cas, &n,
+	    e) == -1)
+		return -1;
+	if (n > 1)
+		return err_set(e, EXIT_USAGE, "%s: " K "ssl.certificate_"
+		    "authorities: one file only (concatenate the CAs into "
+		    "one PEM file)", cfg_where(s->cfg,
+		    K "ssl.certificate_authorities"));
+	ho->ca_file = n ? cas[0] : NULL;
+	if (cfg_str(s->cfg, K "ssl.certificate", NULL, &ho->cert_file, e) == -1 ||
+	    cfg_str(s->cfg, K "ssl.key", NULL, &ho->key_file, e) == -1 ||
+	    cfg_str(s->cfg, K "ssl.key_passphrase", NULL, &ho->key_passphrase,
+	    e) == -1 ||
+	    cfg_str(s->cfg, K "ssl.verification_mode", "full", &mode, e) == -1)
+		return -1;
+	log_secret(ho->key_passphrase);
+	if (cfg_node(s->cfg, K "ssl.supported_protocols") ||
+	    cfg_node(s->cfg, K "ssl.cipher_suites") ||
+	    cfg_node(s->cfg, K "ssl.curve_types"))
+		log_warn(K "ssl.supported_protocols, cipher_suites and "
+		    "curve_types are not used: libcurl's defaults (TLS 1.2 "
+		    "and later) apply");
+	if (strcmp(mode, "full") == 0 || strcmp(mode, "strict") == 0)
+		ho->verify = HTTP_VERIFY_FULL;
+	else if (strcmp(mode, "certificate") == 0)
+		ho->verify = HTTP_VERIFY_CERTIFICATE;
+	else if (strcmp(mode, "none") == 0)
+		ho->verify = HTTP_VERIFY_NONE;
+	else
+		return err_set(e, EXIT_USAGE, "%s: " K "ssl.verification_mode: "
+		    "'%s': one of full, strict, certificate, none",
+		    cfg_where(s->cfg, K "ssl.verification_mode"), mode);
+	return 0;
+}
+
+static int
+auth_opts(struct ship *s, struct es *es, struct err *e)
+{
+	const char *user, *pass, *key, *bearer, *svc, *region;
+	struct buf b = BUF_INIT;
+	struct aws_opts ao;
+	json_object *h;
+	int kinds = 0, sigv4;
+
+	if (cfg_str(s->cfg, K "username", NULL, &user, e) == -1 ||
+	    cfg_str(s->cfg, K "password", NULL, &pass, e) == -1 ||
+	    cfg_str(s->cfg, K "api_key", NULL, &key, e) == -1 ||
+	    cfg_str(s->cfg, K "bearer_token", NULL, &bearer, e) == -1 ||
+	    cfg_str(s->cfg, K "aws_auth.service", NULL, &svc, e) == -1 ||
+	    cfg_str(s->cfg, K "aws_auth.region", NULL, &region, e) == -1 ||
+	    cfg_bool(s->cfg, K "aws_auth.enabled", svc && *svc, &sigv4, e) == -1)
+		return -1;
+	if (!sigv4)
+		svc = NULL;
+	else if (svc == NULL || *svc == '\0')
+		svc = "es";
+	log_secret(pass);
+	log_secret(key);
+	log_secret(bearer);
+	kinds = (user && *user) + (key && *key) + (bearer && *bearer) +
+	    (svc && *svc);
+	if (kinds > 1)
+		return err_set(e, EXIT_USAGE, K "username, api_key, bearer_token "
+		    "and aws_auth: set one of them");
+	if (user && *user) {
+		buf_printf(&b, "%s:%s", user, pass ? pass : "");
+		es->auth = base64(b.p, b.len);
+		buf_reset(&b);
+		buf_printf(&b, "Basic %s", es->auth ? es->auth : "");
+	} else if (key && *key) {
+		/* libbeat's form is "id:api_key"; an encoded key goes as is */
+		if (strchr(key, ':')) {
+			es->auth = base64(key, strlen(key));
+			buf_printf(&b, "ApiKey %s", es->auth ? es->auth : "");
+		} else {
+			buf_printf(&b, "ApiKey %s", key);
+		}
+	} else if (bearer && *bearer) {
+		buf_printf(&b, "Bearer %s", bearer);
+	}
+	free(es->auth);
+	es->auth = NULL;
+	if (b.len) {
+		log_secret(b.p);
+		log_secret(strchr(b.p, ' ') + 1);
+		es->auth = buf_detach(&b);
+	}
+	buf_free(&b);
+	if (svc && *svc) {
+		if (strcmp(svc, "es") != 0 && strcmp(svc, "aoss") != 0)
+			return err_set(e, EXIT_USAGE, "%s: " K "aws_auth.service: "
+			    "'%s': es (Amazon OpenSearch Service) or aoss "
+			    "(OpenSearch Serverless)", cfg_where(s->cfg,
+			    K "aws_auth.service"), svc);
+		if (cli_aws_opts(s->cli, &ao, e) == -1)
+			return -1;
+		if (region && *region)
+			ao.creds.region = region;
+		if ((es->region = creds_region(&ao.creds, e)) == NULL)
+			return err_prefix(e, K "aws_auth.region");
+		if ((es->cp = creds_provider_new(&ao.creds, e)) == NULL)
+			return -1;
+		es->service = strdup(svc);
+	}
+	if ((h = cfg_node(s->cfg, K "headers")) != NULL) {
+		if (!json_object_is_type(h, json_type_object))
+			return err_set(e, EXIT_USAGE, "%s: " K "headers: a map of "
+			    "header names to values", cfg_where(s->cfg, K "headers"));
+		json_object_object_foreach(h, name, val) {
+			struct http_header *nh;
+
+			if ((nh = realloc(es->hdrs, (es->nhdrs + 1) *
+			    sizeof(*nh))) == NULL)
+				return err_set(e, EXIT_RUNTIME, "out of memory");
+			es->hdrs = nh;
+			nh[es->nhdrs].name = strdup(name);
+			nh[es->nhdrs].value = strdup(json_object_get_string(val));
+			es->nhdrs++;
+		}
+	}
+	return 0;
+}
+
+int
+es_open(struct ship *s, struct err *e)
+{
+	struct es *es;
+	struct http_opts ho;
+	const char *const *hosts;
+	const char *proto, *path, *index, *pipeline, *op, *proxy;
+	struct buf b = BUF_INIT;
+	json_object *params;
+	int64_t v, level;
+	size_t i, n;
+	int ssl_on;
+
+	if ((es = calloc(1, sizeof(*es))) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	s->out.name = "output.elasticsearch";
+	s->out.st = es;
+	s->out.room = es_room;
+	s->out.send = es_send;
+	s->out.wait = es_wait;
+	s->out.busy = es_busy;
+	s->out.close = es_close;
+	if (ship_common_opts(s, "output.elasticsearch", 1600, e) == -1)
+		return -1;
+	memset(&ho, 0, sizeof(ho));
+	if (cfg_strlist(s->cfg, K "hosts", &hosts, &n, e) == -1 ||
+	    cfg_str(s->cfg, K "protocol", NULL, &proto, e) == -1 ||
+	    cfg_str(s->cfg, K "path", NULL, &path, e) == -1 ||
+	    cfg_str(s->cfg, K "index", "cloudwatchlogsbeat-%{+yyyy.MM.dd}",
+	    &index, e) == -1 ||
+	    cfg_str(s->cfg, K "pipeline", NULL, &pipeline, e) == -1 ||
+	    cfg_str(s->cfg, K "op_type", "index", &op, e) == -1 ||
+	    cfg_str(s->cfg, K "proxy_url", NULL, &proxy, e) == -1 ||
+	    cfg_bool(s->cfg, K "ssl.enabled", 0, &ssl_on, e) == -1 ||
+	    cfg_int(s->cfg, K "compression_level", 1, &level, e) == -1)
+		return -1;
+	if (cfg_node(s->cfg, K "worker") == NULL &&
+	    cfg_node(s->cfg, K "workers") != NULL) {
+		if (cfg_int(s->cfg, K "workers", 1, &v, e) == -1)
+			return -1;
+	} else if (cfg_int(s->cfg, K "worker", 1, &v, e) == -1)
+		return -1;
+	es->worker = v < 1 ? 1 : (size_t)v;	/* per host */
+	if (level < 0 || level > 9)
+		return err_set(e, EXIT_USAGE, "%s: " K "compression_level: "
+		    "%" PRId64 ": 0 (none) to 9", cfg_where(s->cfg,
+		    K "compression_level"), level);
+	es->level = (int)level;
+	if (strcmp(op, "index") == 0)
+		es->create = 0;
+	else if (strcmp(op, "create") == 0)
+		es->create = 1;
+	else
+		return err_set(e, EXIT_USAGE, "%s: " K "op_type: '%s': index or "
+		    "create", cfg_where(s->cfg, K "op_type"), op);
+	if (proto && strcmp(proto, "http") != 0 && strcmp(proto, "https") != 0)
+		return err_set(e, EXIT_USAGE, "%s: " K "protocol: '%s': http or "
+		    "https", cfg_where(s->cfg, K "protocol"), proto);
+	if (proto == NULL)
+		proto = ssl_on ? "https" : "http";
+	if (n == 0) {
+		static const char *const dflt[] = { "localhost:9200", NULL };
+
+		hosts = dflt;
+		n = 1;
+	}
+	if ((es->hosts = calloc(n, sizeof(*es->hosts))) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (host_url(hosts[i], proto, path, &b, e) == -1) {
+			buf_free(&b);
+			return -1;
+		}
+		es->hosts[i].url = buf_detach(&b);
+		es->nhosts++;
+	}
+	es->worker *= es->nhosts;
+	if ((s->idx = index_compile(index, e)) == NULL)
+		return err_prefix(e, "%s: " K "index", cfg_where(s->cfg,
+		    K "index"));
+	if (!index_dynamic(s->idx)) {
+		if ((s->index_name = strdup(index)) == NULL)
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+		for (i = 0; s->index_name[i]; i++)
+			s->index_name[i] = (char)tolower(
+			    (unsigned char)s->index_name[i]);
+		jsonx_strz(&es->index, s->index_name);
+	}
+	/* filter_path keeps the answer small: statuses and errors only */
+	buf_adds(&b, "?filter_path=errors%2Citems.%2A.status%2Citems.%2A.error");
+	if (pipeline && *pipeline) {
+		buf_adds(&b, "&pipeline=");
+		http_uri_encode(&b, pipeline, strlen(pipeline), 0);
+	}
+	if ((params = cfg_node(s->cfg, K "parameters")) != NULL) {
+		if (!json_object_is_type(params, json_type_object))
+			return err_set(e, EXIT_USAGE, "%s: " K "parameters: a map "
+			    "of URL parameters to values", cfg_where(s->cfg,
+			    K "parameters"));
+		json_object_object_foreach(params, pk, pv) {
+			const char *val = json_object_get_string(pv);
+
+			buf_addc(&b, '&');
+			http_uri_encode(&b, pk, strlen(pk), 0);
+			buf_addc(&b, '=');
+			http_uri_encode(&b, val ? val : "", val ? strlen(val) : 0, 0);
+		}
+	}
+	es->query = buf_detach(&b);
+	if (auth_opts(s, es, e) == -1)
+		return -1;
+	if (tls_opts(s, &ho, e) == -1)
+		return -1;
+	if (cfg_duration(s->cfg, K "timeout", 90000, &v, e) == -1)
+		return -1;
+	ho.timeout_ms = (long)v;
+	ho.proxy_url = proxy;
+	if ((es->hc = http_client_new(&ho, e)) == NULL ||
+	    (es->m = http_multi_new(es->hc, e)) == NULL)
+		return -1;
+	return 0;
+}

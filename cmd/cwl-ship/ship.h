@@ -1,0 +1,200 @@
+/*
+ * ship.h: what the parts of cwl-ship share. The core (ship.c) reads lines,
+ * checks them, groups them into batches and keeps the acks in order; an
+ * output (es.c, logstash.c, file.c, console.c) delivers batches and says,
+ * event by event, what became of them.
+ */
+#ifndef CWL_SHIP_H
+#define CWL_SHIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "http.h"
+
+/* One event of a batch. Offsets marked "rel" are relative to off. */
+struct ev {
+	size_t off;		/* the line in the batch's arena */
+	uint32_t len;		/* the whole line */
+	uint32_t doc_off;	/* rel: the JSON object, trimmed */
+	uint32_t doc_len;
+	uint32_t cut_off;	/* rel: the @metadata member to cut out */
+	uint32_t cut_len;	/* 0: none */
+	uint32_t id_off;	/* rel: @metadata._id, a JSON string token */
+	uint32_t id_len;	/* 0: none */
+	uint32_t cur_off;	/* rel: @metadata.cursor, a JSON object */
+	uint32_t cur_len;	/* 0: none */
+	uint32_t idx_off;	/* the index name in the batch's names */
+	uint32_t idx_len;	/* 0: the output's fixed index */
+	uint32_t tries;		/* failed deliveries so far */
+	int64_t lineno;
+	struct src *src;	/* NULL: no ack */
+	uint64_t seq;		/* rank in src */
+};
+
+struct batch {
+	struct buf arena;	/* the lines, as read */
+	struct buf names;	/* the index names of the events */
+	struct ev *ev;
+	size_t n, cap;
+	size_t bytes;		/* what the documents weigh */
+	int64_t born;		/* monotonic ms of the first event */
+	int64_t due;		/* a retry waits until then */
+	int tries;		/* whole-batch failures */
+	struct batch *next;
+};
+
+/* Returns the document of e with @metadata cut out: appends it to b. */
+int ev_doc(const struct batch *b, const struct ev *e, struct buf *out);
+/* Returns a pointer to the line of e (len e->len); owned by b. */
+#define EV_LINE(b, e) ((b)->arena.p + (e)->off)
+
+struct ship;
+
+/* An output. Each hook returns 0, or -1 with e set for a fatal error
+ * (the run ends with e->code). */
+struct output {
+	const char *name;
+	void *st;
+	int ordered;	/* new batches wait while a retry waits */
+	/* Returns 1 if the output takes another batch now. */
+	int (*room)(struct ship *s);
+	/* Takes b (the output owns it until it settles it). */
+	int (*send)(struct ship *s, struct batch *b, struct err *e);
+	/* Drives the transfers for at most timeout_ms, watching fd (>= 0)
+	 * for input and setting *ready when it can be read. Settles what
+	 * finished through ship_accept, ship_reject, ship_retry_*. */
+	int (*wait)(struct ship *s, long timeout_ms, int fd, int *ready,
+	    struct err *e);
+	/* Returns the number of batches the output holds. */
+	size_t (*busy)(struct ship *s);
+	/* At exit: flushes and releases everything. */
+	int (*close)(struct ship *s, struct err *e);
+};
+
+struct counters {
+	uint64_t lines;		/* lines read */
+	uint64_t acked;		/* events the output accepted */
+	uint64_t duplicates;	/* of which already there (409 on create) */
+	uint64_t failed;	/* failed deliveries (of events), retried */
+	uint64_t too_many;	/* of which 429 */
+	uint64_t retries;	/* events sent again */
+	uint64_t dropped;	/* events set aside (dead letter) */
+	uint64_t invalid;	/* of which bad input lines */
+	uint64_t bytes;		/* bytes sent */
+	uint64_t batches;	/* requests or windows sent */
+	uint64_t acks;		/* ack lines written */
+};
+
+/* The settings the core and every output share. */
+struct ship_opts {
+	size_t bulk_max_size;	/* events per batch */
+	size_t bulk_max_bytes;	/* bytes of documents per batch */
+	size_t queue_bytes;	/* bound on bytes held */
+	size_t max_line_bytes;
+	int64_t flush_ms;	/* linger */
+	int max_retries;	/* -1: forever */
+	struct retry_policy backoff;
+	int64_t report_ms;
+};
+
+struct ship {
+	struct cli *cli;
+	struct cfg *cfg;
+	struct ship_opts o;
+	struct output out;
+	struct counters c;
+	struct index_fmt *idx;	/* NULL: no per-event index */
+	char *index_name;	/* the fixed index, or NULL; owned */
+	const char *out_key;	/* "output.elasticsearch", ... */
+	struct err fatal;	/* set: stop and exit with its code */
+	int64_t now;		/* monotonic ms, refreshed by the loop */
+	size_t held;		/* bytes of the batches alive */
+	struct ship_core *core;
+};
+
+/* What an output reports about event i of batch b. */
+/* The output accepted it (dup: it was already there). */
+void ship_accept(struct ship *s, struct batch *b, size_t i, int dup);
+/* The output refused it for good: to the dead-letter file. status is the
+ * output's status (0 for none), reason its words, error (may be NULL) the
+ * output's error object as JSON. */
+void ship_reject(struct ship *s, struct batch *b, size_t i, long status,
+    const char *reason, const char *error_json, size_t error_len);
+/* It failed for now: it goes again, in a retry batch, after a backoff.
+ * too_many: the failure was a 429. */
+void ship_retry_event(struct ship *s, struct batch *b, size_t i,
+    int too_many);
+/* Closes the retry batch that ship_retry_event filled, if any; call once
+ * the answer to a batch has been gone through. */
+void ship_retry_flush(struct ship *s);
+/* The whole batch failed (why: said in a warning); it goes again after
+ * a backoff, or the run ends if the retry budget is spent. */
+void ship_retry_batch(struct ship *s, struct batch *b, int too_many,
+    const char *why);
+/* Splits b in two halves that go first (413). b is freed. */
+void ship_split(struct ship *s, struct batch *b);
+/* Frees a batch every event of which was settled. */
+void ship_batch_free(struct ship *s, struct batch *b);
+/* Returns the backoff before retry number n (0-based). */
+long ship_backoff(struct ship *s, int n);
+/* An output's wait with nothing in flight: waits for input on fd (if
+ * >= 0) or for the time to pass. Returns 0. */
+int ship_wait_input(struct ship *s, long timeout_ms, int fd, int *ready);
+/* Returns 1 if batches wait for the output to take them. */
+int ship_waiting(const struct ship *s);
+/* Sets the fatal error, if none is set yet. */
+void ship_fail(struct ship *s, const struct err *e);
+
+/* Reads the settings of the output at key into the core's options. */
+int ship_common_opts(struct ship *s, const char *key, size_t def_bulk,
+    struct err *e);
+
+/* The outputs: each fills s->out. */
+int es_open(struct ship *s, struct err *e);
+int ls_open(struct ship *s, struct err *e);
+int file_open(struct ship *s, struct err *e);
+int console_open(struct ship *s, struct err *e);
+
+/* scan.c: one pass over a line. */
+struct scan {
+	size_t doc_off, doc_len;	/* the object, trimmed */
+	size_t cut_off, cut_len;	/* the @metadata member with a comma */
+	size_t meta_off, meta_len;	/* @metadata's value */
+	size_t id_off, id_len;		/* @metadata._id (any token) */
+	size_t cur_off, cur_len;	/* @metadata.cursor (any token) */
+	char why[96];			/* why it is not a JSON object */
+};
+/* Returns 1 if p[0..n) is one JSON object (with @metadata found),
+ * 0 for a blank line, -1 with s->why. */
+int scan_line(const char *p, size_t n, struct scan *s);
+/* Finds the member key (a plain name) at the top level of the object at
+ * p[0..n): returns 1 and the value's span, or 0. The JSON must be valid. */
+int scan_member(const char *p, size_t n, const char *key, size_t *off,
+    size_t *len);
+/* Follows a dotted path ("aws.cloudwatch.log_group") in the object.
+ * Returns 1 and the value's span, or 0. */
+int scan_path(const char *p, size_t n, const char *path, size_t *off,
+    size_t *len);
+/* Appends the value of a scalar token to b: a string unescaped, a number
+ * or literal as is. Returns 0, or -1 for an object, array or null. */
+int scan_scalar(const char *p, size_t n, struct buf *b);
+
+/* index.c: index names from a format like
+ * "cloudwatchlogsbeat-%{+yyyy.MM.dd}" or "logs-%{[aws.cloudwatch.log_group]}". */
+struct index_fmt;
+/* Returns the compiled format (owned by the caller) or NULL with e. */
+struct index_fmt *index_compile(const char *fmt, struct err *e);
+void index_free(struct index_fmt *f);
+/* Returns 1 if the name depends on the event. */
+int index_dynamic(const struct index_fmt *f);
+/* Appends the index of the document p[0..n) (lowercased) to out. Returns
+ * 0, or -1 with a reason in why. */
+int index_expand(const struct index_fmt *f, const char *p, size_t n,
+    struct buf *out, const char **why, int64_t now_ms);
+
+#endif
