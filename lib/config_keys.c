@@ -201,8 +201,6 @@ const struct cfg_key cfg_keys[] = {
 	{ "logging.json", B, "log lines as JSON (accepted, not used)" },
 
 	/* libbeat's general settings, accepted for compatibility */
-	{ "setup.template", ANY, "index template settings (see cwl-ship)" },
-	{ "setup.ilm", ANY, "index lifecycle settings (see cwl-ship)" },
 	{ "queue", ANY, "libbeat's queue settings (accepted, not used)" },
 	{ "path.home", S, "home directory (default: the directory of the config file)" },
 	{ "path.config", S, "directory of the config file" },
@@ -216,6 +214,22 @@ const struct cfg_key cfg_keys[] = {
 	{ "max_procs", I, "libbeat's CPU limit (accepted, not used)" },
 	{ "queue_size", I, "libbeat's queue size (accepted, not used)" },
 	{ "bulk_queue_size", I, "libbeat's bulk queue size (accepted, not used)" },
+
+	/* cwl-ship setup: the index template, the lifecycle policy */
+	{ "setup.template.enabled", B, "install the index template with cwl-ship setup (default true)" },
+	{ "setup.template.name", S, "name of the index template (default cloudwatchlogsbeat)" },
+	{ "setup.template.pattern", S, "index pattern of the template (default: the index up to its first %{, and *)" },
+	{ "setup.template.overwrite", B, "replace an existing template that differs" },
+	{ "setup.template.priority", I, "priority of the composable template (default 150)" },
+	{ "setup.template.settings.index.number_of_shards", I, "primary shards of new indices (default 1)" },
+	{ "setup.template.settings.index.number_of_replicas", I, "replicas of new indices (default: the cluster's)" },
+	{ "setup.ilm.enabled", B, "install the lifecycle policy and name it in the template" },
+	{ "setup.ilm.policy_name", S, "name of the lifecycle policy (default cloudwatchlogsbeat)" },
+	{ "setup.ilm.policy_file", S, "JSON file of the lifecycle policy, instead of the built-in one" },
+	{ "setup.ilm.rollover_alias", S, "write alias of rolled-over indices; setup creates its first index" },
+	{ "setup.ilm.delete_after", D, "delete indices this long after rollover (default: never)" },
+	{ "setup.ilm.overwrite", B, "replace an existing policy that differs" },
+	/* end of cwl-ship setup */
 
 	{ NULL, ANY, NULL }
 };

@@ -283,6 +283,36 @@ es_busy(struct ship *s)
 	return es->inflight;
 }
 
+/* Adds the output's Authorization, its extra headers and the SigV4
+ * signature (last: it covers the headers). Returns 0 or -1 with e. */
+static int
+req_auth(struct es *es, struct http_req *req, struct err *e)
+{
+	const struct creds *cr;
+	struct sigv4_opts so;
+	size_t i;
+
+	if (es->auth && http_req_header(req, "Authorization", es->auth) == -1)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < es->nhdrs; i++)
+		if (http_req_set_header(req, es->hdrs[i].name,
+		    es->hdrs[i].value) == -1)
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+	if (es->cp == NULL)
+		return 0;
+	if ((cr = creds_get(es->cp, e)) == NULL) {
+		err_prefix(e, "signing");
+		e->code = EXIT_AUTH;
+		return -1;
+	}
+	memset(&so, 0, sizeof(so));
+	so.region = es->region;
+	so.service = es->service;
+	so.content_sha256_header = 1;
+	so.normalize_path = 1;
+	return sigv4_sign(req, cr, &so, e);
+}
+
 static int
 es_send(struct ship *s, struct batch *b, struct err *e)
 {
@@ -290,9 +320,7 @@ es_send(struct ship *s, struct batch *b, struct err *e)
 	struct http_req *req = NULL;
 	struct esreq *er;
 	struct buf url = BUF_INIT;
-	const struct creds *cr;
-	struct sigv4_opts so;
-	size_t i, len;
+	size_t len;
 
 	if ((er = calloc(1, sizeof(*er))) == NULL)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
@@ -315,26 +343,11 @@ es_send(struct ship *s, struct batch *b, struct err *e)
 	req->body_owned = 0;	/* er->body, until the answer */
 	if (http_req_header(req, "Content-Type", "application/x-ndjson") == -1 ||
 	    (es->level > 0 &&
-	    http_req_header(req, "Content-Encoding", "gzip") == -1) ||
-	    (es->auth && http_req_header(req, "Authorization", es->auth) == -1))
+	    http_req_header(req, "Content-Encoding", "gzip") == -1))
 		goto nomem;
-	for (i = 0; i < es->nhdrs; i++)
-		if (http_req_set_header(req, es->hdrs[i].name,
-		    es->hdrs[i].value) == -1)
-			goto nomem;
-	if (es->cp) {
-		if ((cr = creds_get(es->cp, e)) == NULL) {
-			err_prefix(e, "POST %s/_bulk: signing", es->hosts[er->host].url);
-			e->code = EXIT_AUTH;
-			goto fail;
-		}
-		memset(&so, 0, sizeof(so));
-		so.region = es->region;
-		so.service = es->service;
-		so.content_sha256_header = 1;
-		so.normalize_path = 1;
-		if (sigv4_sign(req, cr, &so, e) == -1)
-			goto fail;
+	if (req_auth(es, req, e) == -1) {
+		err_prefix(e, "POST %s/_bulk", es->hosts[er->host].url);
+		goto fail;
 	}
 	buf_free(&url);
 	er->held = len;
@@ -584,6 +597,83 @@ es_close(struct ship *s, struct err *e)
 	free(es);
 	s->out.st = NULL;
 	return 0;
+}
+
+/* --- single requests (cwl-ship setup, --test-output) ------------------- */
+
+size_t
+es_nhosts(const struct ship *s)
+{
+	const struct es *es = s->out.st;
+
+	return es->nhosts;
+}
+
+const char *
+es_host_url(const struct ship *s, size_t h)
+{
+	const struct es *es = s->out.st;
+
+	return es->hosts[h].url;
+}
+
+int
+es_op_create(const struct ship *s)
+{
+	const struct es *es = s->out.st;
+
+	return es->create;
+}
+
+const char *
+es_auth_kind(const struct ship *s)
+{
+	const struct es *es = s->out.st;
+
+	if (es->cp)
+		return es->service;
+	if (es->auth == NULL)
+		return "none";
+	return strncmp(es->auth, "Basic ", 6) == 0 ? "basic" :
+	    strncmp(es->auth, "ApiKey ", 7) == 0 ? "api_key" : "bearer";
+}
+
+void
+es_resp_words(const struct http_resp *r, struct buf *out)
+{
+	resp_words(r, out);
+}
+
+int
+es_request(struct ship *s, size_t h, const char *method, const char *path,
+    const char *body, size_t len, struct http_resp *resp, struct err *e)
+{
+	struct es *es = s->out.st;
+	struct http_req *req;
+	struct buf url = BUF_INIT;
+	int r;
+
+	if (buf_printf(&url, "%s%s", es->hosts[h].url, path) == -1 ||
+	    (req = http_req_new(method, url.p)) == NULL) {
+		buf_free(&url);
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	}
+	buf_free(&url);
+	if (body) {
+		req->body = body;
+		req->body_len = len;
+		if (http_req_header(req, "Content-Type", "application/json") == -1) {
+			http_req_free(req);
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+		}
+	}
+	if (req_auth(es, req, e) == -1) {
+		http_req_free(req);
+		return -1;
+	}
+	r = http_send(es->hc, req, resp, e);
+	http_req_free(req);
+	return r;
 }
 
 /* --- settings ---------------------------------------------------------- */

@@ -1107,3 +1107,117 @@ ls_open(struct ship *s, struct err *e)
 		return -1;
 	return 0;
 }
+
+/* --- --test-output ----------------------------------------------------- */
+
+size_t
+ls_nhosts(const struct ship *s)
+{
+	const struct ls *ls = s->out.st;
+
+	return ls->nhosts;
+}
+
+const char *
+ls_host_label(const struct ship *s, size_t h)
+{
+	const struct ls *ls = s->out.st;
+
+	return ls->hosts[h].label;
+}
+
+int
+ls_tls(const struct ship *s)
+{
+	const struct ls *ls = s->out.st;
+
+	return ls->ctx != NULL;
+}
+
+/* Waits for ev on c->fd until deadline (monotonic ms). Returns 0 or -1. */
+static int
+probe_wait(struct conn *c, short ev, int64_t deadline, const char **why)
+{
+	struct pollfd p = { c->fd, ev, 0 };
+	int64_t left;
+	int r;
+
+	for (;;) {
+		left = deadline - timex_mono_ms();
+		if (left <= 0) {
+			*why = "timed out";
+			return -1;
+		}
+		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		if (r > 0)
+			return 0;
+		if (r == -1 && errno != EINTR) {
+			*why = strerror(errno);
+			return -1;
+		}
+	}
+}
+
+int
+ls_probe(struct ship *s, size_t h, const char **step, const char **why)
+{
+	static char msg[320];
+	struct ls *ls = s->out.st;
+	struct lhost *lh = &ls->hosts[h];
+	struct addrinfo hints;
+	struct conn c;
+	socklen_t len = sizeof(int);
+	int64_t deadline = timex_mono_ms() + ls->timeout_ms;
+	int r, err;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	c.host = h;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	*step = "dns lookup";
+	if ((r = getaddrinfo(lh->name, lh->port, &hints, &c.ai)) != 0) {
+		snprintf(msg, sizeof(msg), "%s", gai_strerror(r));
+		*why = msg;
+		return -1;
+	}
+	*step = "dial up";
+	for (c.aip = c.ai; c.aip; c.aip = c.aip->ai_next) {
+		if (conn_try(&c, why) == -1)
+			break;
+		if (probe_wait(&c, POLLOUT, deadline, why) == -1) {
+			conn_close(&c);
+			break;
+		}
+		err = 0;
+		if (getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			err = errno;
+		if (err == 0)
+			break;
+		snprintf(msg, sizeof(msg), "connect: %s", strerror(err));
+		*why = msg;
+		conn_close(&c);
+	}
+	freeaddrinfo(c.ai);
+	c.ai = c.aip = NULL;
+	if (c.fd < 0)
+		return -1;
+	if (ls->ctx) {
+		*step = "TLS";
+		if (tls_start(ls, &c, why) == -1) {
+			conn_close(&c);
+			return -1;
+		}
+		while ((r = tls_step(&c, why)) == 0)
+			if (probe_wait(&c, (short)c.tls_want, deadline, why) == -1)
+				break;
+		if (r != 1) {
+			conn_close(&c);
+			return -1;
+		}
+	}
+	conn_close(&c);
+	buf_free(&c.w);
+	return 0;
+}

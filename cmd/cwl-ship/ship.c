@@ -32,7 +32,9 @@
 
 static const char synopsis[] =
     "cwl-ship [-c FILE] [-E key=value]... [--acks FILE] [--dead-letter FILE]\n"
-    "                [--max-line-bytes N] [-d SELECTORS] [-v | -q]";
+    "                [--max-line-bytes N] [-d SELECTORS] [-v | -q]\n"
+    "       cwl-ship [-c FILE] [-E key=value]... setup [--dry-run]\n"
+    "       cwl-ship [-c FILE] [-E key=value]... --test-output";
 
 static const char help[] =
     "Reads event lines (or any NDJSON) on stdin and ships them to the output\n"
@@ -45,6 +47,10 @@ static const char help[] =
     "      --acks FILE          write the ack lines to FILE, not stdout\n"
     "      --dead-letter FILE   append rejected lines to FILE (NDJSON)\n"
     "      --max-line-bytes N   longer lines are rejected (default 10MiB)\n"
+    "      setup                install the index template (and lifecycle\n"
+    "                           policy, data stream) in Elasticsearch\n"
+    "      --dry-run            with setup: print the requests, send nothing\n"
+    "      --test-output        check that the output can be reached\n"
     "  -d, --debug SELECTORS    debug lines for http, ship, ... or \"*\"\n"
     "  -v, --verbose            more messages\n"
     "  -q, --quiet              errors only\n"
@@ -56,7 +62,8 @@ static const char help[] =
     "Exit status: 0 all delivered, 1 output unreachable, 2 usage or config,\n"
     "3 some lines set aside, 4 authentication refused.\n";
 
-enum { OPT_ACKS = 0x2000, OPT_DEAD_LETTER, OPT_MAX_LINE };
+enum { OPT_ACKS = 0x2000, OPT_DEAD_LETTER, OPT_MAX_LINE, OPT_DRY_RUN,
+    OPT_TEST_OUTPUT };
 
 struct ship_core {
 	struct acks *acks;
@@ -1090,6 +1097,8 @@ main(int argc, char **argv)
 		{ "acks", required_argument, NULL, OPT_ACKS },
 		{ "dead-letter", required_argument, NULL, OPT_DEAD_LETTER },
 		{ "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "test-output", no_argument, NULL, OPT_TEST_OUTPUT },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ship_core core;
@@ -1099,7 +1108,7 @@ main(int argc, char **argv)
 	const char *max_line = NULL;
 	char *end;
 	int64_t n;
-	int opt, out, r, metrics;
+	int opt, out, r, metrics, setup = 0, dry_run = 0, test_output = 0;
 
 #ifdef M_MMAP_THRESHOLD
 	/* Batches and request bodies are large and short-lived: taking them
@@ -1130,12 +1139,24 @@ main(int argc, char **argv)
 		case OPT_MAX_LINE:
 			max_line = optarg;
 			break;
+		case OPT_DRY_RUN:
+			dry_run = 1;
+			break;
+		case OPT_TEST_OUTPUT:
+			test_output = 1;
+			break;
 		default:
 			cli_usage(&cli, "unknown option");
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "setup") == 0)
+		setup = ++optind;
 	if (optind < argc)
 		cli_usage(&cli, "unexpected argument '%s'", argv[optind]);
+	if (dry_run && !setup)
+		cli_usage(&cli, "--dry-run: only with setup");
+	if (setup && test_output)
+		cli_usage(&cli, "--test-output: not with setup");
 	if (cli_load(&cli, &e) == -1)
 		cli_die(&e);
 	s.cfg = cli.cfg;
@@ -1158,6 +1179,14 @@ main(int argc, char **argv)
 	}
 	if ((out = pick_output(&s, &e)) == -1)
 		cli_die(&e);
+	if (setup || test_output) {
+		r = setup ? setup_run(&s, out, dry_run) :
+		    setup_test_output(&s, out);
+		index_free(s.idx);
+		free(s.index_name);
+		cli_free(&cli);
+		return r;
+	}
 	switch (out) {
 	case 0:
 		r = es_open(&s, &e);

@@ -160,6 +160,44 @@ int ls_open(struct ship *s, struct err *e);
 int file_open(struct ship *s, struct err *e);
 int console_open(struct ship *s, struct err *e);
 
+/* es.c: single requests through the output es_open set up, with its
+ * TLS settings, headers, authentication and signature. */
+/* Sends method path (from "/", after the host's base URL) to host h,
+ * with a JSON body (borrowed; NULL: none), and waits. Returns as
+ * http_send; resp is the caller's (http_resp_free). */
+int es_request(struct ship *s, size_t h, const char *method,
+    const char *path, const char *body, size_t len, struct http_resp *resp,
+    struct err *e);
+/* Returns the number of hosts. */
+size_t es_nhosts(const struct ship *s);
+/* Returns the base URL of host h, owned by the output. */
+const char *es_host_url(const struct ship *s, size_t h);
+/* Returns 1 if the output indexes with op_type create. */
+int es_op_create(const struct ship *s);
+/* Returns the kind of authentication: "none", "basic", "api_key",
+ * "bearer", "es" or "aoss" (SigV4); static or owned by the output. */
+const char *es_auth_kind(const struct ship *s);
+/* Appends "STATUS Reason: the server's words" of a failed answer. */
+void es_resp_words(const struct http_resp *r, struct buf *out);
+
+/* logstash.c: for --test-output. Returns the number of hosts of the
+ * output ls_open set up. */
+size_t ls_nhosts(const struct ship *s);
+/* Returns "name:port" of host h, owned by the output. */
+const char *ls_host_label(const struct ship *s, size_t h);
+/* Returns 1 if the output uses TLS. */
+int ls_tls(const struct ship *s);
+/* Connects to host h and does the TLS handshake, blocking for at most
+ * the output's timeout, then closes. Returns 0, or -1 with *step
+ * ("dns lookup", "dial up", "TLS") and *why (static storage). */
+int ls_probe(struct ship *s, size_t h, const char **step, const char **why);
+
+/* setup.c: cwl-ship setup [--dry-run] and --test-output. out is the
+ * output picked (0 elasticsearch, 1 logstash, 2 file, 3 console), not
+ * opened yet; each opens and closes it, and returns the exit code. */
+int setup_run(struct ship *s, int out, int dry_run);
+int setup_test_output(struct ship *s, int out);
+
 /* scan.c: one pass over a line. */
 struct scan {
 	size_t doc_off, doc_len;	/* the object, trimmed */
