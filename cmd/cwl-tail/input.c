@@ -1,0 +1,620 @@
+/*
+ * What cwl-tail is told to read: GROUP[:STREAM] arguments, stream and
+ * group lines from cwl-list on stdin, the cursors of --resume, and the
+ * prospectors of the config.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jsonx.h"
+#include "log.h"
+#include "tail.h"
+#include "timex.h"
+
+extern struct cli cli;
+
+static void
+oom(void)
+{
+	log_error("out of memory");
+	exit(EXIT_RUNTIME);
+}
+
+/* --- --resume ----------------------------------------------------------- */
+
+/* Cursors by source key, open addressing; a claimed slot keeps its key. */
+struct rslot {
+	char *key;
+	struct cursor c;
+	int taken;
+};
+static struct rslot *rtab;
+static size_t rsize, rcount;
+
+static size_t
+key_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static struct rslot *
+rslot_find(const char *key, int create)
+{
+	size_t i;
+
+	if (create && (rcount + 1) * 2 > rsize) {
+		size_t size = rsize ? rsize * 2 : 64, k;
+		struct rslot *t = calloc(size, sizeof(*t));
+
+		if (t == NULL)
+			oom();
+		for (k = 0; k < rsize; k++) {
+			if (rtab[k].key == NULL)
+				continue;
+			for (i = key_hash(rtab[k].key) & (size - 1); t[i].key;
+			    i = (i + 1) & (size - 1))
+				;
+			t[i] = rtab[k];
+		}
+		free(rtab);
+		rtab = t;
+		rsize = size;
+	}
+	if (rsize == 0)
+		return NULL;
+	for (i = key_hash(key) & (rsize - 1); rtab[i].key; i = (i + 1) & (rsize - 1))
+		if (strcmp(rtab[i].key, key) == 0)
+			return &rtab[i];
+	if (!create)
+		return NULL;
+	if ((rtab[i].key = strdup(key)) == NULL)
+		oom();
+	rcount++;
+	return &rtab[i];
+}
+
+int
+resume_load(const char *path, struct err *e)
+{
+	struct buf key = BUF_INIT;
+	struct cursor c;
+	struct rslot *sl;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, i;
+	ssize_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return err_set(e, EXIT_USAGE, "--resume %s: %s", path,
+		    strerror(errno));
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		for (i = 0; i < (size_t)n && strchr(" \t\r\n", line[i]); i++)
+			;
+		if (i == (size_t)n)
+			continue;
+		if (cursor_parse(line, (size_t)n, &c, e) == -1) {
+			err_prefix(e, "--resume %s:%zu", path, lineno);
+			e->code = EXIT_USAGE;
+			goto fail;
+		}
+		buf_reset(&key);
+		if (cursor_key(&c, &key) == -1)
+			oom();
+		sl = rslot_find(buf_str(&key), 1);
+		if (sl->c.group == NULL || cursor_cmp(&c, &sl->c) >= 0) {
+			cursor_clear(&sl->c);
+			sl->c = c;
+		} else {
+			cursor_clear(&c);
+		}
+	}
+	if (ferror(f)) {
+		err_set(e, EXIT_USAGE, "--resume %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(line);
+	buf_free(&key);
+	fclose(f);
+	log_debug("tail", "--resume %s: %zu cursors", path, rcount);
+	return 0;
+fail:
+	free(line);
+	buf_free(&key);
+	fclose(f);
+	return -1;
+}
+
+int
+resume_take(const char *group, const char *stream, struct cursor *c)
+{
+	struct buf key = BUF_INIT;
+	struct rslot *sl;
+
+	if (rcount == 0)
+		return -1;
+	if (buf_printf(&key, "%s:%s", group, stream ? stream : "*") == -1)
+		oom();
+	sl = rslot_find(buf_str(&key), 0);
+	buf_free(&key);
+	if (sl == NULL || sl->taken)
+		return -1;
+	sl->taken = 1;
+	*c = sl->c;
+	memset(&sl->c, 0, sizeof(sl->c));
+	return 0;
+}
+
+/* --- sources from arguments and stdin --------------------------------- */
+
+static int
+group_mode(const struct group *g)
+{
+	if (T.mode != MODE_AUTO)
+		return T.mode;
+	if (g->p->mode != MODE_AUTO)
+		return g->p->mode;
+	return g->p->filter_pattern && *g->p->filter_pattern ?
+	    MODE_FILTER : MODE_STREAM;
+}
+
+static void
+add_fstream(struct group *g, const char *stream)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; i < g->nfstreams; i++)
+		if (strcmp(g->fstreams[i], stream) == 0)
+			return;
+	if ((v = realloc(g->fstreams, (g->nfstreams + 1) * sizeof(*v))) == NULL ||
+	    (v[g->nfstreams] = strdup(stream)) == NULL)
+		oom();
+	g->fstreams = v;
+	g->nfstreams++;
+}
+
+/* Log group names: 1-512 of [.-_/#A-Za-z0-9]; stream names: 1-512, no
+ * ':' or '*'. */
+int
+arg_source(const char *arg, struct err *e)
+{
+	const char *colon = strchr(arg, ':');
+	struct buf gname = BUF_INIT;
+	const char *stream = NULL;
+	struct group *g;
+
+	if (colon) {
+		buf_add(&gname, arg, (size_t)(colon - arg));
+		stream = colon + 1;
+	} else {
+		buf_adds(&gname, arg);
+	}
+	if (gname.len == 0) {
+		buf_free(&gname);
+		return err_set(e, EXIT_USAGE, "'%s': no log group name", arg);
+	}
+	if (stream && (*stream == '\0' || strchr(stream, '*'))) {
+		buf_free(&gname);
+		return err_set(e, EXIT_USAGE, "'%s': not GROUP:STREAM", arg);
+	}
+	g = group_get(buf_str(&gname));
+	buf_free(&gname);
+	g->explicit_arg = 1;
+	if (group_mode(g) == MODE_FILTER) {
+		if (g->p->ml.pattern)
+			return err_set(e, EXIT_USAGE, "%s: multiline needs "
+			    "--mode stream, not a group-wide filter", g->name);
+		if (stream)
+			add_fstream(g, stream);
+		else
+			g->all_streams = 1;
+		if (g->nfstreams > 100 && !g->all_streams)
+			return err_set(e, EXIT_USAGE, "%s: more than 100 streams "
+			    "for FilterLogEvents", g->name);
+		src_group(g)->explicit_arg = 1;
+	} else if (stream) {
+		src_stream(g, stream, -1, -1, 1);
+	} else {
+		group_want_list(g);
+	}
+	return 0;
+}
+
+static void
+reject(const char *why, const char *detail)
+{
+	log_warn("stdin:%zu: %s%s%s", T.in_line, why, detail ? ": " : "",
+	    detail ? detail : "");
+	T.rejected++;
+}
+
+/* One line from cwl-list: a DescribeLogStreams object with logGroupName,
+ * or a DescribeLogGroups object (all streams of that group). */
+static void
+stdin_line(const char *line, size_t n)
+{
+	const char *why, *gname, *stream, *prefix;
+	json_object *o;
+	struct group *g;
+
+	while (n > 0 && strchr(" \t\r", line[n - 1]))
+		n--;
+	while (n > 0 && strchr(" \t", *line)) {
+		line++;
+		n--;
+	}
+	if (n == 0)
+		return;
+	if ((o = jsonx_parse(line, n, &why)) == NULL) {
+		reject("not JSON", why);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		reject("not a JSON object", NULL);
+		goto out;
+	}
+	gname = jsonx_get_str(o, "logGroupName", NULL);
+	stream = jsonx_get_str(o, "logStreamName", NULL);
+	if (gname == NULL || *gname == '\0' || strchr(gname, ':')) {
+		reject("no logGroupName", NULL);
+		goto out;
+	}
+	if (stream && (*stream == '\0' || strchr(stream, '*'))) {
+		reject("bad logStreamName", stream);
+		goto out;
+	}
+	g = group_get(gname);
+	if (group_mode(g) == MODE_FILTER) {
+		if (g->p->ml.pattern) {
+			reject("multiline needs --mode stream", gname);
+			goto out;
+		}
+		g->all_streams = 1;
+		src_group(g);
+	} else if (stream) {
+		prefix = g->p->stream_prefix;
+		if (prefix && strncmp(stream, prefix, strlen(prefix)) != 0)
+			goto out;
+		src_stream(g, stream, jsonx_get_int(o, "lastIngestionTime", -1),
+		    jsonx_get_int(o, "firstEventTimestamp", -1), 0);
+	} else {
+		group_want_list(g);
+	}
+out:
+	json_object_put(o);
+}
+
+void
+stdin_read(void)
+{
+	char tmp[65536];
+	ssize_t n;
+	char *nl, *p;
+
+	n = read(T.in_fd, tmp, sizeof(tmp));
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		log_error("read stdin: %s", strerror(errno));
+		T.failed = EXIT_RUNTIME;
+		err_set(&T.err, EXIT_RUNTIME, "read stdin: %s", strerror(errno));
+		T.stopping = 1;
+		return;
+	}
+	if (n > 0 && buf_add(&T.in, tmp, (size_t)n) == -1)
+		oom();
+	p = T.in.p;
+	while (p && (nl = memchr(p, '\n', T.in.len - (size_t)(p - T.in.p))) != NULL) {
+		T.in_line++;
+		stdin_line(p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	if (p)
+		buf_consume(&T.in, (size_t)(p - T.in.p));
+	if (T.in.len > (1u << 20)) {
+		T.in_line++;
+		reject("line longer than 1 MiB", NULL);
+		buf_reset(&T.in);
+	}
+	if (n == 0) {
+		if (T.in.len > 0) {
+			T.in_line++;
+			stdin_line(T.in.p, T.in.len);
+		}
+		buf_free(&T.in);
+		T.in_fd = -1;
+		stdin_closed();
+	}
+}
+
+/* --- prospectors -------------------------------------------------------- */
+
+static int
+glob_match(const char *pat, const char *name)
+{
+	size_t n = strlen(pat);
+
+	if (n > 0 && pat[n - 1] == '*')
+		return strncmp(pat, name, n - 1) == 0;
+	return strcmp(pat, name) == 0;
+}
+
+/* The fields of the config, of a prospector and of --fields (later ones
+ * win), as the members ",\"k\":v...", or NULL for none. */
+static char *
+fields_text(json_object *a, json_object *b, json_object *c)
+{
+	json_object *m = json_object_new_object();
+	struct buf out = BUF_INIT;
+	json_object *src[3] = { a, b, c };
+	size_t i;
+
+	if (m == NULL)
+		oom();
+	for (i = 0; i < 3; i++) {
+		if (src[i] == NULL)
+			continue;
+		json_object_object_foreach(src[i], k, v)
+			json_object_object_add(m, k, json_object_get(v));
+	}
+	if (json_object_object_length(m) == 0) {
+		json_object_put(m);
+		return NULL;
+	}
+	json_object_object_foreach(m, k, v) {
+		buf_addc(&out, ',');
+		jsonx_strz(&out, k);
+		buf_addc(&out, ':');
+		buf_adds(&out, json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	json_object_put(m);
+	return buf_detach(&out);
+}
+
+/* The members an event line already has: fields under the root may not
+ * take their names. */
+static int
+reserved(const char *k)
+{
+	static const char *const names[] = { "@timestamp", "message", "event",
+		"log", "aws", "cloud", "@metadata", "prospector", "tags", NULL };
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(k, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static json_object *cli_fields;
+static json_object *global_fields;	/* the config's top-level fields */
+static int global_under_root;
+
+int
+fields_option(const char *arg, struct err *e)
+{
+	char *copy = strdup(arg), *tok, *save = NULL, *eq;
+
+	if (copy == NULL)
+		oom();
+	if (cli_fields == NULL && (cli_fields = json_object_new_object()) == NULL)
+		oom();
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL || eq == tok) {
+			err_set(e, EXIT_USAGE, "--fields '%s': not KEY=VALUE", tok);
+			free(copy);
+			return -1;
+		}
+		*eq = '\0';
+		json_object_object_add(cli_fields, tok, json_object_new_string(eq + 1));
+	}
+	free(copy);
+	return 0;
+}
+
+static int
+reserved_in(json_object *o, const char *who, struct err *e)
+{
+	json_object_iter it;
+
+	if (o == NULL)
+		return 0;
+	json_object_object_foreachC(o, it)
+		if (reserved(it.key))
+			return err_set(e, EXIT_USAGE, "%s: fields_under_root: "
+			    "'%s' is a field of every event", who, it.key);
+	return 0;
+}
+
+static int
+merge(struct prosp *dst, const struct prosp *cfgp, json_object *cfg_fields,
+    int fur_set, struct err *e)
+{
+	const struct prosp *orig = cfgp;
+	struct buf who = BUF_INIT;
+	int r;
+
+	*dst = *cfgp;
+	memset(&dst->ml, 0, sizeof(dst->ml));
+	dst->ml_timeout = T.ml_timeout;
+	if (T.cli_p.ml.pattern)
+		cfgp = &T.cli_p;
+	if (cfgp->ml.pattern) {
+		if (multiline_init(&dst->ml, cfgp->ml.pattern, cfgp->ml.negate,
+		    cfgp->ml.before ? "before" : "after", e) == -1)
+			return -1;
+		dst->ml.max_lines = cfgp->ml.max_lines;
+		dst->ml_timeout = cfgp->ml_timeout;
+	}
+	if (T.cli_p.filter_pattern)
+		dst->filter_pattern = T.cli_p.filter_pattern;
+	if (T.cli_p.stream_prefix)
+		dst->stream_prefix = T.cli_p.stream_prefix;
+	if (!fur_set)
+		dst->fields_under_root = global_under_root;
+	if (dst->fields_under_root) {
+		buf_printf(&who, "prospector %s", orig->id ? orig->id : "");
+		r = reserved_in(global_fields, "fields", e) == -1 ||
+		    reserved_in(cfg_fields, buf_str(&who), e) == -1 ||
+		    reserved_in(cli_fields, "--fields", e) == -1;
+		buf_free(&who);
+		if (r)
+			return -1;
+	}
+	dst->fields = fields_text(global_fields, cfg_fields, cli_fields);
+	return 0;
+}
+
+/* The config's top-level tags as the member ",\"tags\":[...]". */
+static int
+tags_load(struct cfg *c, struct err *e)
+{
+	const char *const *tags;
+	struct buf b = BUF_INIT;
+	size_t i, n;
+
+	if (cfg_strlist(c, "tags", &tags, &n, e) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	buf_adds(&b, ",\"tags\":[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		jsonx_strz(&b, tags[i]);
+	}
+	buf_addc(&b, ']');
+	T.tags = buf_detach(&b);
+	return 0;
+}
+
+static struct prosp *merged_p;
+
+const struct prosp *
+prosp_for(const char *group)
+{
+	size_t i, k;
+
+	for (i = 0; i < T.nprosps; i++)
+		for (k = 0; k < T.prosps[i].ngroupnames; k++)
+			if (glob_match(T.prosps[i].groupnames[k], group))
+				return &merged_p[i];
+	return &merged_p[T.nprosps];
+}
+
+int
+prosp_load(struct err *e)
+{
+	struct cfg *c = cli.cfg;
+	json_object *arr = cfg_node(c, "cloudwatchlogsbeat.prospectors");
+	json_object **cfg_fields = NULL;
+	int *fur_set = NULL;
+	struct buf k = BUF_INIT;
+	struct prosp none;
+	size_t i, n = 0;
+	int rc = -1, negate, fur;
+	const char *pattern, *match, *mode;
+	int64_t maxl;
+
+#define KEY(fmt) (buf_reset(&k), buf_printf(&k, "cloudwatchlogsbeat.prospectors.%zu." fmt, i), buf_str(&k))
+	if (arr && json_object_is_type(arr, json_type_array))
+		n = json_object_array_length(arr);
+	else if (arr)
+		return err_set(e, EXIT_USAGE, "%s: cloudwatchlogsbeat.prospectors: "
+		    "not a list", cfg_where(c, "cloudwatchlogsbeat.prospectors"));
+	if ((T.prosps = calloc(n + 1, sizeof(*T.prosps))) == NULL ||
+	    (cfg_fields = calloc(n + 1, sizeof(*cfg_fields))) == NULL ||
+	    (merged_p = calloc(n + 1, sizeof(*merged_p))) == NULL ||
+	    (fur_set = calloc(n + 1, sizeof(*fur_set))) == NULL)
+		oom();
+	global_fields = cfg_node(c, "fields");
+	if (global_fields && !json_object_is_type(global_fields, json_type_object)) {
+		err_set(e, EXIT_USAGE, "%s: fields: not a map", cfg_where(c, "fields"));
+		goto out;
+	}
+	if (cfg_bool(c, "fields_under_root", 0, &global_under_root, e) == -1 ||
+	    tags_load(c, e) == -1)
+		goto out;
+	T.nprosps = n;
+	for (i = 0; i < n; i++) {
+		struct prosp *p = &T.prosps[i];
+		json_object *f;
+
+		if (cfg_str(c, KEY("id"), NULL, &p->id, e) == -1 ||
+		    cfg_strlist(c, KEY("groupnames"), &p->groupnames,
+		    &p->ngroupnames, e) == -1 ||
+		    cfg_str(c, KEY("filter_pattern"), NULL, &p->filter_pattern, e) == -1 ||
+		    cfg_str(c, KEY("stream_prefix"), NULL, &p->stream_prefix, e) == -1 ||
+		    (fur_set[i] = cfg_bool(c, KEY("fields_under_root"), 0, &fur,
+		    e)) == -1 ||
+		    cfg_str(c, KEY("multiline.pattern"), NULL, &pattern, e) == -1 ||
+		    cfg_bool(c, KEY("multiline.negate"), 0, &negate, e) == -1 ||
+		    cfg_str(c, KEY("multiline.match"), "after", &match, e) == -1 ||
+		    cfg_int(c, KEY("multiline.max_lines"), 500, &maxl, e) == -1 ||
+		    cfg_duration(c, KEY("multiline.timeout"), T.ml_timeout,
+		    &p->ml_timeout, e) == -1 ||
+		    cfg_str(c, KEY("mode"), NULL, &mode, e) == -1)
+			goto out;
+		p->fields_under_root = fur;
+		if (mode == NULL)
+			p->mode = MODE_AUTO;
+		else if (strcmp(mode, "streams") == 0 || strcmp(mode, "stream") == 0)
+			p->mode = MODE_STREAM;
+		else if (strcmp(mode, "group") == 0 || strcmp(mode, "filter") == 0)
+			p->mode = MODE_FILTER;
+		else {
+			err_set(e, EXIT_USAGE, "%s: %s: '%s' is not streams or "
+			    "group", cfg_where(c, KEY("mode")), KEY("mode"), mode);
+			goto out;
+		}
+		if (maxl < 1) {
+			err_set(e, EXIT_USAGE, "%s: %s: must be above 0",
+			    cfg_where(c, KEY("multiline.max_lines")),
+			    KEY("multiline.max_lines"));
+			goto out;
+		}
+		if (pattern && multiline_init(&p->ml, pattern, negate, match, e) == -1) {
+			err_prefix(e, "%s", cfg_where(c, KEY("multiline.pattern")));
+			goto out;
+		}
+		p->ml.max_lines = (size_t)maxl;
+		if (p->ml.pattern && ((p->filter_pattern && *p->filter_pattern) ||
+		    p->mode == MODE_FILTER)) {
+			err_set(e, EXIT_USAGE, "%s: prospector %zu: multiline "
+			    "needs mode streams and no filter_pattern",
+			    cfg_where(c, KEY("multiline.pattern")), i);
+			goto out;
+		}
+		f = cfg_node(c, KEY("fields"));
+		if (f && !json_object_is_type(f, json_type_object)) {
+			err_set(e, EXIT_USAGE, "%s: %s: not a map",
+			    cfg_where(c, KEY("fields")), KEY("fields"));
+			goto out;
+		}
+		cfg_fields[i] = f;
+	}
+	memset(&none, 0, sizeof(none));
+	for (i = 0; i < n; i++)
+		if (merge(&merged_p[i], &T.prosps[i], cfg_fields[i], fur_set[i],
+		    e) == -1)
+			goto out;
+	if (merge(&merged_p[n], &none, NULL, 0, e) == -1)
+		goto out;
+	rc = 0;
+out:
+#undef KEY
+	free(cfg_fields);
+	free(fur_set);
+	buf_free(&k);
+	return rc;
+}

@@ -1,0 +1,361 @@
+/*
+ * The event lines: NDJSON as DESIGN.md shows them, or text for people.
+ * A page's lines are built in one buffer and written in one go.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "jsonx.h"
+#include "log.h"
+#include "tail.h"
+#include "timex.h"
+
+#define OUT_CHUNK (1u << 20)
+
+static void
+oom(void)
+{
+	log_error("out of memory");
+	exit(EXIT_RUNTIME);
+}
+
+#define DAY_MS 86400000LL
+
+/* timex_iso, faster: the date is formatted once a day. */
+static char *
+iso(int64_t ms, char out[25])
+{
+	static int64_t day = INT64_MIN;
+	static char date[12];
+	int64_t d = ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
+	int rem = (int)(ms - d * DAY_MS), v;
+
+	if (ms < 0 || ms > 253402300799999LL)
+		return timex_iso(ms, out);
+	if (d != day) {
+		timex_iso(d * DAY_MS, out);
+		memcpy(date, out, 11);
+		day = d;
+	}
+	memcpy(out, date, 11);
+	v = rem / 3600000;
+	out[11] = (char)('0' + v / 10);
+	out[12] = (char)('0' + v % 10);
+	out[13] = ':';
+	v = rem / 60000 % 60;
+	out[14] = (char)('0' + v / 10);
+	out[15] = (char)('0' + v % 10);
+	out[16] = ':';
+	v = rem / 1000 % 60;
+	out[17] = (char)('0' + v / 10);
+	out[18] = (char)('0' + v % 10);
+	out[19] = '.';
+	v = rem % 1000;
+	out[20] = (char)('0' + v / 100);
+	out[21] = (char)('0' + v / 10 % 10);
+	out[22] = (char)('0' + v % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
+	return out;
+}
+
+static int
+add_int(struct buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* The cursor as cursor_to_json writes it (the same members in the same
+ * order), without printf. */
+static int
+add_cursor(struct buf *b, const struct cursor *c)
+{
+	size_t i;
+	int r = 0;
+
+	r |= buf_add(b, "{\"group\":", 9);
+	r |= jsonx_strz(b, c->group);
+	r |= buf_add(b, ",\"stream\":", 10);
+	r |= jsonx_strz(b, c->stream);
+	if (c->token) {
+		r |= buf_add(b, ",\"token\":", 9);
+		r |= jsonx_strz(b, c->token);
+		r |= buf_add(b, ",\"skip\":", 8);
+		r |= add_int(b, c->skip);
+	}
+	r |= buf_add(b, ",\"ts\":", 6);
+	r |= add_int(b, c->ts);
+	r |= buf_add(b, ",\"n\":", 5);
+	r |= add_int(b, c->n);
+	if (c->nids) {
+		r |= buf_add(b, ",\"ids\":[", 8);
+		for (i = 0; i < c->nids; i++) {
+			if (i)
+				r |= buf_addc(b, ',');
+			r |= jsonx_strz(b, c->ids[i]);
+		}
+		r |= buf_addc(b, ']');
+	}
+	r |= buf_addc(b, '}');
+	return r;
+}
+
+static void
+emit_json(struct src *s, const struct ev *ev, const char *id,
+    const struct cursor *c)
+{
+	const struct prosp *p = s->g->p;
+	struct buf *b = &T.out;
+	char ts[25], it[25];
+	int r = 0;
+
+	r |= buf_adds(b, "{\"@timestamp\":\"");
+	r |= buf_add(b, iso(ev->ts, ts), 24);
+	r |= buf_adds(b, "\",\"message\":");
+	r |= jsonx_str(b, ev->msg, ev->len);
+	r |= buf_adds(b, ",\"event\":{\"id\":");
+	r |= jsonx_strz(b, id);
+	r |= buf_adds(b, "},\"log\":{\"file\":{\"path\":");
+	/* "GROUP/STREAM" as one JSON string: both escaped, quotes merged */
+	r |= jsonx_strz(b, s->g->name);
+	if (r == 0) {
+		size_t at;
+
+		b->len--;
+		r |= buf_addc(b, '/');
+		at = b->len;
+		r |= jsonx_strz(b, ev->stream);
+		if (r == 0) {
+			memmove(b->p + at, b->p + at + 1, b->len - at - 1);
+			b->p[--b->len] = '\0';
+		}
+	}
+	r |= buf_adds(b, "}},\"aws\":{\"cloudwatch\":{\"log_group\":");
+	r |= jsonx_strz(b, s->g->name);
+	r |= buf_adds(b, ",\"log_stream\":");
+	r |= jsonx_strz(b, ev->stream);
+	r |= buf_adds(b, ",\"ingestion_time\":\"");
+	r |= buf_add(b, iso(ev->ingest, it), 24);
+	r |= buf_adds(b, "\"}},\"cloud\":{\"provider\":\"aws\",\"region\":");
+	r |= jsonx_strz(b, T.region);
+	r |= buf_addc(b, '}');
+	if (p->id) {
+		/* as the original beat did */
+		r |= buf_adds(b, ",\"prospector\":");
+		r |= jsonx_strz(b, p->id);
+	}
+	if (p->fields) {
+		if (p->fields_under_root) {
+			r |= buf_adds(b, p->fields);
+		} else {
+			r |= buf_adds(b, ",\"fields\":{");
+			r |= buf_adds(b, p->fields + 1);
+			r |= buf_addc(b, '}');
+		}
+	}
+	if (T.tags)
+		r |= buf_adds(b, T.tags);
+	r |= buf_adds(b, ",\"@metadata\":{\"_id\":");
+	r |= jsonx_strz(b, id);
+	r |= buf_adds(b, ",\"cursor\":");
+	r |= add_cursor(b, c);
+	r |= buf_adds(b, "}}\n");
+	if (r)
+		oom();
+	/* a large page goes out in pieces of whole lines: the memory of
+	 * cwl-tail does not grow with the size of a page */
+	if (b->len >= OUT_CHUNK)
+		out_flush();
+}
+
+/* Time for people: UTC with Z, or local time with its offset. */
+static void
+text_time(int64_t ms, char out[40])
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (int64_t)t * 1000);
+	struct tm tm;
+	char off[8];
+	long gmtoff;
+	int k;
+
+	if (!T.local) {
+		timex_iso(ms, out);
+		return;
+	}
+	localtime_r(&t, &tm);
+	gmtoff = tm.tm_gmtoff;
+	k = snprintf(off, sizeof(off), "%c%02ld:%02ld", gmtoff < 0 ? '-' : '+',
+	    labs(gmtoff) / 3600, labs(gmtoff) / 60 % 60);
+	if (k < 0 || (size_t)k >= sizeof(off))
+		off[0] = '\0';
+	k = snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, frac, off);
+	if (k < 0 || k >= 40)
+		out[39] = '\0';
+}
+
+static void
+emit_text(struct src *s, const struct ev *ev)
+{
+	static const int palette[] = { 32, 33, 34, 35, 36, 92, 93, 94, 95, 96 };
+	struct buf *b = &T.out;
+	char tm[40];
+	size_t i, n = ev->len;
+	unsigned h = 5381;
+	const char *p;
+	int r = 0;
+
+	while (n > 0 && (ev->msg[n - 1] == '\n' || ev->msg[n - 1] == '\r'))
+		n--;
+	text_time(ev->ts, tm);
+	for (p = ev->stream; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	if (T.color)
+		r |= buf_printf(b, "\033[2m%s\033[0m \033[%dm", tm,
+		    palette[h % (sizeof(palette) / sizeof(palette[0]))]);
+	else
+		r |= buf_printf(b, "%s ", tm);
+	if (T.groups && T.groups->next)
+		r |= buf_printf(b, "%s/", s->g->name);
+	r |= buf_adds(b, ev->stream);
+	r |= buf_adds(b, T.color ? "\033[0m " : " ");
+	/* no terminal control sequences from the messages */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)ev->msg[i];
+
+		r |= buf_addc(b, (c < 0x20 && c != '\t' && c != '\n') ||
+		    c == 0x7f ? '?' : (char)c);
+	}
+	r |= buf_addc(b, '\n');
+	if (r)
+		oom();
+	if (b->len >= OUT_CHUNK)
+		out_flush();
+}
+
+static void
+emit(struct src *s, const struct ev *ev, const struct cursor *c)
+{
+	char idbuf[33];
+	const char *id = ev->id;
+
+	if (id == NULL) {
+		cursor_event_id(s->g->name, ev->stream, ev->ts, ev->ingest,
+		    ev->msg, ev->len, ev->rank, idbuf);
+		id = idbuf;
+	}
+	if (T.out_fmt == OUT_TEXT)
+		emit_text(s, ev);
+	else
+		emit_json(s, ev, id, c);
+	T.c.events++;
+	if (ev->ingest > T.c.last_ingest)
+		T.c.last_ingest = ev->ingest;
+}
+
+static int
+save_cursor(struct mlpend *m, const struct cursor *c)
+{
+	if (m->token == NULL || strcmp(m->token, c->token ? c->token : "") != 0) {
+		free(m->token);
+		if ((m->token = strdup(c->token ? c->token : "")) == NULL)
+			return -1;
+	}
+	m->skip = c->skip;
+	m->cts = c->ts;
+	m->n = c->n;
+	return 0;
+}
+
+void
+out_event(struct src *s, const struct ev *ev, const struct cursor *c)
+{
+	const struct multiline *ml = &s->g->p->ml;
+	enum multiline_step step;
+	struct mlpend *m;
+
+	if (ml->pattern == NULL || s->stream == NULL) {
+		emit(s, ev, c);
+		return;
+	}
+	if (s->ml == NULL && (s->ml = calloc(1, sizeof(*s->ml))) == NULL)
+		oom();
+	m = s->ml;
+	step = multiline_classify(ml, ev->msg, ev->len, m->nlines, m->msg.len);
+	if (step == ML_FLUSH_BEFORE)
+		out_flush_pending(s);
+	if (m->nlines == 0) {
+		m->ts = ev->ts;
+		m->ingest = ev->ingest;
+		m->rank = ev->rank;
+		m->since = timex_mono_ms();
+	}
+	if (multiline_join(&m->msg, ev->msg, ev->len) == -1 ||
+	    save_cursor(m, c) == -1)
+		oom();
+	m->nlines++;
+	if (step == ML_FLUSH_AFTER)
+		out_flush_pending(s);
+}
+
+void
+out_flush_pending(struct src *s)
+{
+	struct mlpend *m = s->ml;
+	struct cursor c;
+	struct ev ev;
+
+	if (m == NULL || m->nlines == 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = m->ts;
+	ev.ingest = m->ingest;
+	ev.msg = m->msg.p;
+	ev.len = m->msg.len;
+	ev.stream = s->stream;
+	ev.rank = m->rank;
+	memset(&c, 0, sizeof(c));
+	c.group = s->g->name;
+	c.stream = s->stream;
+	c.token = m->token;
+	c.skip = m->skip;
+	c.ts = m->cts;
+	c.n = m->n;
+	emit(s, &ev, &c);
+	buf_reset(&m->msg);
+	m->nlines = 0;
+	/* the memory of a long event is not kept */
+	if (m->msg.cap > 65536)
+		buf_free(&m->msg);
+}
+
+void
+mlpend_free(struct mlpend *p)
+{
+	if (p == NULL)
+		return;
+	buf_free(&p->msg);
+	free(p->token);
+	free(p);
+}
+
+void
+out_flush(void)
+{
+	T.c.bytes += T.out.len;
+	cli_flush_stdout(&T.out);
+}

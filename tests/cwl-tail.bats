@@ -1,0 +1,815 @@
+#!/usr/bin/env bats
+# cwl-tail against the local AWS server. Every reading test compares the
+# event ids written with the events the server holds (awsctl dump): all
+# of them, each once. Also: follow, late events, resume, throttling and
+# failures, the output forms, and every usage and configuration error.
+
+load helpers
+
+# One server for the tests that need no switch, holding the large group
+# (30 streams of 20,000 events of 146 bytes: pages end at 1 MB).
+setup_file() {
+	AWS_SERVER_SCOPE=file aws_server_start
+	export SHARED_AWS_PORT=$AWS_SERVER_PORT
+	awsctl seed --group /cwl/big --streams 30 --events 20000 --size 120 \
+		--start 1700000000000 --step 7 >/dev/null
+}
+
+teardown_file() {
+	servers_stop "$BATS_FILE_TMPDIR/.server-pids"
+}
+
+# shared: point the programs at the server of setup_file.
+shared() {
+	export AWS_SERVER_PORT=$SHARED_AWS_PORT
+	export AWS_ENDPOINT_URL=http://127.0.0.1:$SHARED_AWS_PORT
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	export AWS_REGION=us-east-1
+}
+
+# fast: a config with quick polls and retries, in $CWL_CONFIG.
+fast() {
+	cat >"$BATS_TEST_TMPDIR/fast.yml" <<-EOF
+	cloudwatchlogsbeat:
+	  retry.backoff: 5ms
+	  retry.max_backoff: 200ms
+	  retry.max_attempts: 40
+	  stream_event_refresh_frequency: 300ms
+	  hot_stream_event_refresh_frequency: 200ms
+	  stream_refresh_frequency: 500ms
+	EOF
+	export CWL_CONFIG=$BATS_TEST_TMPDIR/fast.yml
+}
+
+# verify OUT GROUP [MODE]: the event lines in OUT are exactly the events
+# the server holds for GROUP, each once, and every line is well formed.
+# MODE "ids" compares CloudWatch's event ids (FilterLogEvents), "dups"
+# allows an event twice (with one id). Prints a summary.
+verify() {
+	awsctl dump --group "$2" >"$BATS_TEST_TMPDIR/dump.ndjson"
+	"$PY" - "$1" "$BATS_TEST_TMPDIR/dump.ndjson" "${3:-}" <<-'EOF'
+	import json, sys
+	from collections import Counter
+	out, dump, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+	held = [json.loads(l) for l in open(dump, encoding="utf-8")]
+	got, ids = [], Counter()
+	for raw in open(out, "rb"):
+	    assert raw.endswith(b"\n"), "the last line is not ended"
+	    e = json.loads(raw.decode("utf-8"))          # strict UTF-8 and JSON
+	    md = e["@metadata"]
+	    assert e["event"]["id"] == md["_id"], raw
+	    cw = e["aws"]["cloudwatch"]
+	    assert e["log"]["file"]["path"] == cw["log_group"] + "/" + cw["log_stream"]
+	    assert md["cursor"]["group"] == cw["log_group"]
+	    assert e["@timestamp"].endswith("Z") and len(e["@timestamp"]) == 24
+	    ids[md["_id"]] += 1
+	    got.append((cw["log_stream"], e["@timestamp"], e["message"], md["_id"]))
+	import time
+	secs = {}
+	def iso(ms):
+	    s = secs.get(ms // 1000)
+	    if s is None:
+	        s = secs[ms // 1000] = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(ms // 1000))
+	    return s + "%03dZ" % (ms % 1000)
+	want = Counter((h["stream"], iso(h["timestamp"]), h["message"]) for h in held)
+	have = Counter((s, t, m) for s, t, m, _ in got)
+	if mode == "dups":
+	    have = Counter(set((s, t, m, i) for s, t, m, i in got))
+	    have = Counter((s, t, m) for s, t, m, _ in have)
+	else:
+	    dup = [i for i, n in ids.items() if n > 1]
+	    assert not dup, "%d ids written twice, e.g. %s" % (len(dup), dup[:3])
+	missing, extra = want - have, have - want
+	assert not missing, "%d events missing, e.g. %s" % (sum(missing.values()), list(missing)[:3])
+	assert not extra, "%d events not on the server, e.g. %s" % (sum(extra.values()), list(extra)[:3])
+	if mode == "ids":
+	    assert set(ids) == set(h["eventId"] for h in held), "ids differ from CloudWatch's"
+	print("verified %d events, %d lines, %d ids" % (len(held), len(got), len(ids)))
+	EOF
+}
+
+# verify_big OUT GROUP: as verify, with sed and sort, for a large group
+# whose seeded messages are unique and hold no quote: the messages written
+# are those the server holds, and there are as many distinct ids as lines.
+# Prints the count.
+verify_big() {
+	local n
+	awsctl dump --group "$2" | cut -d'"' -f20 | LC_ALL=C sort >want.txt
+	cut -d'"' -f8 "$1" | LC_ALL=C sort >have.txt
+	cmp -s want.txt have.txt || { diff want.txt have.txt | head -5; return 1; }
+	n=$(LC_ALL=C grep -o '"_id":"[0-9a-f]\{32\}"' "$1" | LC_ALL=C sort -u | wc -l)
+	[ "$n" -eq "$(wc -l <"$1")" ] || { echo "$n ids for $(wc -l <"$1") lines"; return 1; }
+	# and the lines are JSON: the first and last pages of every stream
+	"$PY" -c 'import json,sys
+for l in open(sys.argv[1], "rb"):
+    e = json.loads(l)
+    assert e["event"]["id"] == e["@metadata"]["_id"]' <(head -n 20000 "$1"; tail -n 20000 "$1")
+	echo "$n events"
+}
+
+# ids FILE: the @metadata._id of each line, sorted.
+ids() {
+	"$PY" -c 'import json,sys
+for l in open(sys.argv[1]): print(json.loads(l)["@metadata"]["_id"])' "$1" | sort
+}
+
+# last_cursors FILE: the last cursor of each source in FILE, as a
+# checkpoint file would hold them.
+last_cursors() {
+	"$PY" -c 'import json,sys
+last = {}
+for l in open(sys.argv[1]):
+    c = json.loads(l)["@metadata"]["cursor"]
+    last[(c["group"], c["stream"])] = c
+for c in last.values(): print(json.dumps(c))' "$1"
+}
+
+# wait_lines FILE N [SECONDS]: until FILE has N lines.
+wait_lines() {
+	local i
+	for i in $(seq $((${3:-15} * 10))); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2
+	return 1
+}
+
+# succeeded: the last `run` exited 0; else say how it ended.
+succeeded() {
+	[ "$status" -eq 0 ] && return 0
+	echo "exit $status:"
+	echo "$output" | tail -n 20
+	return 1
+}
+
+# now_ms: the time in ms.
+now_ms() { date +%s%3N; }
+
+# put GROUP STREAM TIMESTAMP MESSAGE...: events in one batch.
+put() {
+	local g=$1 s=$2 t=$3
+	shift 3
+	awsctl put --group "$g" --stream "$s" --timestamp "$t" \
+		--messages "$("$PY" -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@")" >/dev/null
+}
+
+# --- reading -------------------------------------------------------------
+
+@test "30 streams of 20,000 events are read completely, over 1 MB pages" {
+	shared
+	cwl-tail --budget-get 50 /cwl/big >out.ndjson
+	run verify_big out.ndjson /cwl/big
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "600000 events" ]
+	[ "$(awsctl stats --get events_total)" -ge 600000 ]
+	# more than one page per stream: three distinct tokens or more each
+	LC_ALL=C grep -o '"cursor":{"group":"/cwl/big","stream":"[^"]*","token":"[^"]*"' out.ndjson |
+		LC_ALL=C sort -u | cut -d'"' -f10 | uniq -c | awk '{print $1}' | sort -u >pages.txt
+	[ "$(cat pages.txt)" = "3" ]
+}
+
+@test "the same events read group-wide with FilterLogEvents carry CloudWatch's ids" {
+	shared
+	awsctl seed --group /cwl/filter --streams 4 --events 3000 --size 40 >/dev/null
+	cwl-tail --mode filter --limit 1000 --budget-filter 5 /cwl/filter >out.ndjson
+	run verify out.ndjson /cwl/filter ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 12000 events, 12000 lines, 12000 ids" ]]
+	grep -q '"stream":"\*"' out.ndjson
+}
+
+@test "a filter pattern reads only the matching events, group-wide" {
+	shared
+	put /cwl/pattern a 1700000000000 "ERROR one" "INFO two" "ERROR three"
+	put /cwl/pattern b 1700000000500 "INFO four" "ERROR five"
+	run cwl-tail --filter ERROR /cwl/pattern
+	succeeded
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	run "$PY" -c 'import json,sys
+print(" ".join(json.loads(l)["message"] for l in sys.stdin))' <<<"$output"
+	[ "$output" = "ERROR one ERROR three ERROR five" ]
+}
+
+@test "GROUP:STREAM, --stream-prefix and several groups at once" {
+	shared
+	awsctl seed --group /cwl/sel --streams 3 --events 10 --stream-prefix app- >/dev/null
+	awsctl seed --group /cwl/sel --streams 2 --events 10 --stream-prefix web- >/dev/null
+	awsctl seed --group /cwl/sel2 --streams 1 --events 7 >/dev/null
+	run cwl-tail /cwl/sel:app-0001
+	succeeded
+	[ "$(echo "$output" | wc -l)" -eq 10 ]
+	[ "$(echo "$output" | grep -c '"log_stream":"app-0001"')" -eq 10 ]
+	run cwl-tail --stream-prefix web- /cwl/sel
+	succeeded
+	[ "$(echo "$output" | wc -l)" -eq 20 ]
+	[ "$(echo "$output" | grep -c '"log_stream":"web-')" -eq 20 ]
+	run cwl-tail /cwl/sel /cwl/sel2
+	succeeded
+	[ "$(echo "$output" | wc -l)" -eq 57 ]
+}
+
+@test "stream and group lines of cwl-list on stdin" {
+	shared
+	awsctl seed --group /cwl/stdin --streams 3 --events 5 >/dev/null
+	awsctl seed --group /cwl/stdin2 --streams 2 --events 4 >/dev/null
+	printf '%s\n' '{"logGroupName":"/cwl/stdin","logStreamName":"stream-0000","lastIngestionTime":1}' \
+		'{"logGroupName":"/cwl/stdin","logStreamName":"stream-0002"}' \
+		'{"logGroupName":"/cwl/stdin2","arn":"x"}' >in.ndjson
+	run cwl-tail <in.ndjson
+	succeeded
+	[ "$(echo "$output" | grep -c '"path":"/cwl/stdin/stream-0000"')" -eq 5 ]
+	[ "$(echo "$output" | grep -c '"path":"/cwl/stdin/stream-0001"')" -eq 0 ]
+	[ "$(echo "$output" | grep -c '"log_group":"/cwl/stdin2"')" -eq 8 ]
+	[ "$(echo "$output" | wc -l)" -eq 18 ]
+}
+
+@test "--since and --end read one time range" {
+	shared
+	awsctl put --group /cwl/range --stream s --timestamp 1700000000000 --step 1 \
+		--messages '["a","b","c","d","e"]' >/dev/null
+	awsctl put --group /cwl/range --stream s --timestamp 1700000010000 --step 1 \
+		--messages '["f","g"]' >/dev/null
+	run cwl-tail --since 1700000000002 --end 1700000010001 /cwl/range
+	succeeded
+	run "$PY" -c 'import json,sys
+print("".join(json.loads(l)["message"] for l in sys.stdin))' <<<"$output"
+	[ "$output" = "cdef" ]
+	# the same with FilterLogEvents: --end is exclusive
+	run cwl-tail --mode filter --since 2023-11-14T22:13:20.003Z --end 1700000010000 /cwl/range
+	succeeded
+	run "$PY" -c 'import json,sys
+print("".join(json.loads(l)["message"] for l in sys.stdin))' <<<"$output"
+	[ "$output" = "de" ]
+}
+
+@test "events at one millisecond keep their order, and @timestamp its milliseconds" {
+	shared
+	msgs=()
+	for i in $(seq -w 0 299); do msgs+=("m$i"); done
+	put /cwl/ms s 1700000000123 "${msgs[@]}"
+	for mode in stream filter; do
+		run cwl-tail --mode $mode --limit 70 --budget-filter 0 /cwl/ms
+		succeeded
+		[ "$(echo "$output" | grep -c '"@timestamp":"2023-11-14T22:13:20.123Z"')" -eq 300 ]
+		run "$PY" -c 'import json,sys
+e = [json.loads(l) for l in sys.stdin]
+m = [x["message"] for x in e]
+print(m == sorted(m), len(m), len(set(x["@metadata"]["_id"] for x in e)))' <<<"$output"
+		[ "$output" = "True 300 300" ]
+	done
+}
+
+@test "invalid UTF-8 and control characters in a message give valid JSON" {
+	shared
+	awsctl put --group /cwl/utf8 --stream s --json \
+		'{"events":[{"timestamp":1700000000000,"message_b64":"b2sgAP/+IGJhZCDDKCDigqwgHhsgZW5k"}]}' >/dev/null
+	run cwl-tail /cwl/utf8
+	succeeded
+	echo "$output" >out.ndjson
+	run "$PY" -c 'import json
+e = json.loads(open("out.ndjson", "rb").read().decode("utf-8"))
+print(ascii(e["message"]))'
+	[ "$output" = "'ok \\x00\\ufffd\\ufffd bad \\ufffd( \\u20ac \\x1e\\x1b end'" ]
+}
+
+# --- following --------------------------------------------------------------
+
+@test "--follow sees events appended and streams created while it runs" {
+	shared
+	fast
+	put /cwl/follow s1 "$(now_ms)" one two
+	cwl-tail -f /cwl/follow >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines out.ndjson 2
+	put /cwl/follow s1 "$(now_ms)" three
+	put /cwl/follow s2 "$(now_ms)" four five
+	wait_lines out.ndjson 5
+	awsctl create-stream --group /cwl/follow --stream s3 >/dev/null
+	sleep 1
+	put /cwl/follow s3 "$(now_ms)" six
+	wait_lines out.ndjson 6
+	kill -TERM $pid
+	wait $pid
+	[ ! -s err.txt ]
+	run verify out.ndjson /cwl/follow
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 6 events, 6 lines, 6 ids" ]]
+}
+
+@test "--follow with cwl-list lines on stdin picks up new streams" {
+	shared
+	fast
+	put /cwl/fifo a "$(now_ms)" one
+	mkfifo in.fifo
+	cwl-tail -f <in.fifo >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	exec 7>in.fifo
+	echo '{"logGroupName":"/cwl/fifo","logStreamName":"a"}' >&7
+	wait_lines out.ndjson 1
+	put /cwl/fifo b "$(now_ms)" two three
+	echo '{"logGroupName":"/cwl/fifo","logStreamName":"b"}' >&7
+	wait_lines out.ndjson 3
+	put /cwl/fifo a "$(now_ms)" four
+	wait_lines out.ndjson 4
+	exec 7>&-
+	kill -TERM $pid
+	wait $pid
+	run verify out.ndjson /cwl/fifo
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "late events with old timestamps are not skipped" {
+	shared
+	fast
+	now=$(now_ms)
+	put /cwl/late s "$now" new
+	cwl-tail -f /cwl/late >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines out.ndjson 1
+	put /cwl/late s $((now - 3600000)) "an hour late"
+	put /cwl/late s 1000 "from 1970"
+	wait_lines out.ndjson 3
+	kill -TERM $pid
+	wait $pid
+	run verify out.ndjson /cwl/late
+	[ "$status" -eq 0 ]
+	# group-wide: within --latency
+	now=$(now_ms)
+	put /cwl/late2 s "$now" new
+	cwl-tail -f --mode filter --latency 5s /cwl/late2 >out2.ndjson 2>err2.txt 3>&- &
+	pid=$!
+	server_register $pid
+	sleep 1
+	put /cwl/late2 t $(($(now_ms) - 1000)) "1 s late"
+	wait_lines out2.ndjson 2 30
+	kill -TERM $pid
+	wait $pid
+	run verify out2.ndjson /cwl/late2 ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "a stream idle past stream_event_horizon is dropped, and picked up when listed active" {
+	shared
+	fast
+	echo '  stream_event_horizon: 1s' >>"$CWL_CONFIG"
+	put /cwl/idle s "$(now_ms)" one
+	mkfifo in.fifo
+	cwl-tail -f --since 1m <in.fifo >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	exec 7>in.fifo
+	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
+	wait_lines out.ndjson 1
+	sleep 2.5
+	kill -USR1 $pid
+	sleep 0.5
+	grep -q 'idle=1' err.txt
+	put /cwl/idle s "$(now_ms)" two
+	sleep 1
+	[ "$(wc -l <out.ndjson)" -eq 1 ]
+	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
+	wait_lines out.ndjson 2
+	# once stdin has ended, nothing can report it: polled once a horizon
+	exec 7>&-
+	sleep 2.5
+	put /cwl/idle s "$(now_ms)" three
+	wait_lines out.ndjson 3
+	kill -TERM $pid
+	wait $pid
+	run verify out.ndjson /cwl/idle
+	[ "$status" -eq 0 ]
+}
+
+# --- resuming ---------------------------------------------------------------
+
+@test "--resume from cursors mid-stream gives every event once, with the ids of a full run" {
+	shared
+	awsctl seed --group /cwl/resume --streams 3 --events 4000 --size 60 >/dev/null
+	cwl-tail --limit 700 /cwl/resume >full.ndjson
+	cwl-tail --limit 700 /cwl/resume | head -n 5000 >first.ndjson
+	last_cursors first.ndjson >resume.ndjson
+	[ "$(wc -l <resume.ndjson)" -ge 1 ]
+	cwl-tail --limit 700 --resume resume.ndjson /cwl/resume >second.ndjson
+	cat first.ndjson second.ndjson >both.ndjson
+	run verify both.ndjson /cwl/resume
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 12000 events, 12000 lines, 12000 ids" ]]
+	[ "$(ids both.ndjson)" = "$(ids full.ndjson)" ]
+	# the same, group-wide
+	cwl-tail --mode filter --limit 900 --budget-filter 0 /cwl/resume | head -n 7777 >ffirst.ndjson
+	tail -n 1 ffirst.ndjson >fresume.ndjson
+	cwl-tail --mode filter --limit 900 --budget-filter 0 --resume fresume.ndjson /cwl/resume >fsecond.ndjson
+	cat ffirst.ndjson fsecond.ndjson >fboth.ndjson
+	run verify fboth.ndjson /cwl/resume ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 12000 events, 12000 lines, 12000 ids" ]]
+}
+
+@test "SIGTERM finishes the page in hand and exits 0; a resume carries on" {
+	shared
+	awsctl seed --group /cwl/term --streams 4 --events 3000 >/dev/null
+	cwl-tail --budget-get 4 --limit 200 /cwl/term >first.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines first.ndjson 200
+	kill -TERM $pid
+	st=0
+	wait $pid || st=$?
+	[ "$st" -eq 0 ]
+	[ ! -s err.txt ]
+	n=$(wc -l <first.ndjson)
+	[ "$n" -gt 0 ] && [ "$n" -lt 12000 ]
+	[ $((n % 200)) -eq 0 ]
+	last_cursors first.ndjson >resume.ndjson
+	cwl-tail --budget-get 0 --limit 200 --resume resume.ndjson /cwl/term >second.ndjson
+	cat first.ndjson second.ndjson >both.ndjson
+	run verify both.ndjson /cwl/term
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "an expired token in a cursor: read again from its time, the same ids" {
+	aws_server_start --token-ttl 1
+	awsctl seed --group /cwl/ttl --streams 2 --events 3000 >/dev/null
+	cwl-tail --limit 500 /cwl/ttl | head -n 2200 >first.ndjson
+	last_cursors first.ndjson >resume.ndjson
+	sleep 1.5
+	cwl-tail --limit 500 --resume resume.ndjson /cwl/ttl >second.ndjson 2>err.txt
+	grep -q "cwl-tail: warning: GetLogEvents /cwl/ttl/stream-000.: the cursor's token was refused (InvalidParameterException: The specified nextToken has expired. (HTTP 400)); reading again from " err.txt
+	cat first.ndjson second.ndjson >both.ndjson
+	run verify both.ndjson /cwl/ttl dups
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# --- bad days -----------------------------------------------------------------
+
+@test "30% throttling, 5% 500s and dropped connections lose nothing" {
+	aws_server_start
+	fast
+	awsctl seed --group /cwl/faults --streams 6 --events 2000 >/dev/null
+	awsctl faults --throttle 0.3 --error500 0.05 --drop 0.05 --seed 7 >/dev/null
+	cwl-tail --budget-get 20 /cwl/faults >out.ndjson
+	run verify out.ndjson /cwl/faults
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 12000 events, 12000 lines, 12000 ids" ]]
+	# the faults did happen
+	[ "$(awsctl stats --get throttles.GetLogEvents)" -ge 1 ]
+	cwl-tail --mode filter --budget-filter 0 --limit 3000 /cwl/faults >fout.ndjson
+	run verify fout.ndjson /cwl/faults ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 12000 events, 12000 lines, 12000 ids" ]]
+}
+
+@test "throttling slows the request rate down (AIMD), and SIGUSR1 shows it" {
+	aws_server_start --tps GetLogEvents=4
+	fast
+	awsctl seed --group /cwl/aimd --streams 4 --events 100 >/dev/null
+	cwl-tail --budget-get 50 --limit 20 /cwl/aimd >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	sleep 2
+	kill -USR1 $pid
+	wait $pid
+	grep -q 'cwl-tail: info: requests=[0-9]* throttles=[1-9]' err.txt
+	rate=$(sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p' err.txt)
+	"$PY" -c "import sys; sys.exit(0 if float('$rate') < 50 else 1)"
+	run verify out.ndjson /cwl/aimd
+	[ "$status" -eq 0 ]
+}
+
+@test "throttled past the retry budget: exit 1 naming the call (one-shot)" {
+	aws_server_start --throttle 1
+	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=3 \
+		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x:s
+	[ "$status" -eq 1 ]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/x/s: ThrottlingException: Rate exceeded (HTTP 400), after 3 attempts" ]]
+}
+
+@test "500s past the retry budget: exit 1" {
+	aws_server_start --error500 1
+	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=2 \
+		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x
+	[ "$status" -eq 1 ]
+	[[ "$output" == "cwl-tail: error: DescribeLogStreams /cwl/x: "*"(HTTP 500), after 2 attempts" ]]
+}
+
+@test "a server that does not answer: exit 1 after the retries" {
+	shared
+	export AWS_ENDPOINT_URL=http://127.0.0.1:9
+	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=2 \
+		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x:s
+	[ "$status" -eq 1 ]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/x/s: network error: "*", after 2 attempts" ]]
+}
+
+@test "refused credentials: exit 4" {
+	shared
+	export AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong
+	run cwl-tail /cwl/big:stream-0000
+	[ "$status" -eq 4 ]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/big/stream-0000: "*"Signature"* ]]
+	[[ "$output" != *wrongwrong* ]]
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	run cwl-tail /cwl/big:stream-0000
+	[ "$status" -eq 4 ]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/big/stream-0000: "* ]]
+}
+
+@test "a missing group or stream named on the command line: exit 1" {
+	shared
+	run cwl-tail /cwl/none
+	[ "$status" -eq 1 ]
+	[ "$output" = "cwl-tail: error: DescribeLogStreams /cwl/none: ResourceNotFoundException: The specified log group does not exist. (HTTP 400)" ]
+	run cwl-tail /cwl/big:nope
+	[ "$status" -eq 1 ]
+	[ "$output" = "cwl-tail: error: GetLogEvents /cwl/big/nope: ResourceNotFoundException: The specified log stream does not exist. (HTTP 400)" ]
+}
+
+@test "a filter pattern the service refuses: exit 2" {
+	shared
+	put /cwl/badpat s 1700000000000 x
+	run cwl-tail --filter '{ $.x = ' /cwl/badpat
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: FilterLogEvents /cwl/badpat: InvalidParameterException: "* ]]
+}
+
+@test "a bad line on stdin is set aside with a warning; exit 3" {
+	shared
+	put /cwl/badin s 1700000000000 x
+	printf '%s\n' 'not json' '{"logStreamName":"s"}' '[1]' \
+		'{"logGroupName":"/cwl/badin","logStreamName":"s"}' >in.ndjson
+	run cwl-tail <in.ndjson
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cwl-tail: warning: stdin:1: not JSON"* ]]
+	[[ "$output" == *"cwl-tail: warning: stdin:2: no logGroupName"* ]]
+	[[ "$output" == *"cwl-tail: warning: stdin:3: not a JSON object"* ]]
+	[ "$(echo "$output" | grep -c '^{')" -eq 1 ]
+}
+
+# --- output -----------------------------------------------------------------
+
+@test "| head -n 5 exits 0 silently" {
+	shared
+	run bash -c 'cwl-tail /cwl/big 2>err.txt | head -n 5 >/dev/null; echo "${PIPESTATUS[0]}"'
+	[ "$output" = "0" ]
+	[ ! -s err.txt ]
+	run bash -c 'cwl-tail -f --since 2023-01-01 /cwl/big 2>err.txt | head -n 5 | wc -l; echo "${PIPESTATUS[0]}"'
+	[ "${lines[0]}" = "5" ]
+	[ "${lines[1]}" = "0" ]
+	[ ! -s err.txt ]
+}
+
+@test "the event line: fields in order, cursor, region, added fields" {
+	shared
+	put /cwl/line s 1700000000123 hello
+	run cwl-tail --fields env=prod,team=core /cwl/line
+	succeeded
+	[[ "$output" =~ ^\{\"@timestamp\":\"2023-11-14T22:13:20.123Z\",\"message\":\"hello\",\"event\":\{\"id\":\"([0-9a-f]{32})\"\},\"log\":\{\"file\":\{\"path\":\"/cwl/line/s\"\}\},\"aws\":\{\"cloudwatch\":\{\"log_group\":\"/cwl/line\",\"log_stream\":\"s\",\"ingestion_time\":\"[0-9T:.-]+Z\"\}\},\"cloud\":\{\"provider\":\"aws\",\"region\":\"us-east-1\"\},\"fields\":\{\"env\":\"prod\",\"team\":\"core\"\},\"@metadata\":\{\"_id\":\"([0-9a-f]{32})\",\"cursor\":\{\"group\":\"/cwl/line\",\"stream\":\"s\",\"token\":\"\",\"skip\":1,\"ts\":0,\"n\":1\}\}\}$ ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+	# the same event read again gets the same id
+	id=${BASH_REMATCH[1]}
+	run cwl-tail /cwl/line
+	[[ "$output" == *"\"_id\":\"$id\""* ]]
+}
+
+@test "a prospector's fields, multiline and filter_pattern apply to the groups it names; the config's fields and tags to all" {
+	shared
+	put /cwl/app/one s 1700000000000 "Exception in main" "	at a.b(C.java:1)" "	at d.e(F.java:2)" "next" "	at g"
+	cat >cfg.yml <<-'EOF'
+	fields: {env: test}
+	tags: [cwl, aws]
+	cloudwatchlogsbeat:
+	  prospectors:
+	    - id: java
+	      groupnames: ["/cwl/app/*"]
+	      fields: {service: app, tier: back}
+	      multiline:
+	        pattern: '^\s'
+	        match: after
+	    - id: errors
+	      groupnames: ["/cwl/errors"]
+	      filter_pattern: ERROR
+	    - id: top
+	      groupnames: ["/cwl/under"]
+	      fields: {service: under}
+	      fields_under_root: true
+	EOF
+	run cwl-tail -c cfg.yml /cwl/app/one
+	succeeded
+	[ "$(echo "$output" | wc -l)" -eq 2 ]
+	run "$PY" -c 'import json,sys
+for l in sys.stdin:
+    e = json.loads(l)
+    print(repr(e["message"]), e["fields"], e["tags"], e["prospector"], e["@metadata"]["cursor"]["skip"])' <<<"$output"
+	[ "${lines[0]}" = "'Exception in main\\n\\tat a.b(C.java:1)\\n\\tat d.e(F.java:2)' {'env': 'test', 'service': 'app', 'tier': 'back'} ['cwl', 'aws'] java 3" ]
+	[ "${lines[1]}" = "'next\\n\\tat g' {'env': 'test', 'service': 'app', 'tier': 'back'} ['cwl', 'aws'] java 5" ]
+	put /cwl/under s 1700000000000 x
+	run cwl-tail -c cfg.yml --fields team=core /cwl/under
+	succeeded
+	[[ "$output" == *'"region":"us-east-1"},"prospector":"top","env":"test","service":"under","team":"core","tags":["cwl","aws"],"@metadata"'* ]]
+	# a prospector's filter pattern: read group-wide, only what matches
+	put /cwl/errors a 1700000000000 "ERROR x" "INFO y"
+	put /cwl/errors b 1700000000001 "ERROR z"
+	run cwl-tail -c cfg.yml --budget-filter 0 /cwl/errors
+	succeeded
+	[ "$(echo "$output" | grep -c '"message":"ERROR ')" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 2 ]
+	[[ "$output" == *'"stream":"*"'* ]]
+	# a group no prospector names gets the config's fields and tags
+	put /cwl/other s 1700000000000 x
+	run cwl-tail -c cfg.yml /cwl/other
+	[[ "$output" == *'"region":"us-east-1"},"fields":{"env":"test"},"tags":["cwl","aws"],"@metadata"'* ]]
+}
+
+@test "--multiline joins lines; a joined event keeps the first line's time and its last line's cursor" {
+	shared
+	put /cwl/ml s 1700000000000 "one \\" "two \\" three four
+	run cwl-tail --multiline '\\$' --multiline-match before --limit 2 /cwl/ml
+	succeeded
+	echo "$output" >out.ndjson
+	run "$PY" -c 'import json
+for l in open("out.ndjson"):
+    e = json.loads(l); c = e["@metadata"]["cursor"]
+    print(repr(e["message"]), e["@timestamp"], c["skip"], c["n"])'
+	[ "${lines[0]}" = "'one \\\\\\ntwo \\\\\\nthree' 2023-11-14T22:13:20.000Z 1 3" ]
+	[ "${lines[1]}" = "'four' 2023-11-14T22:13:20.000Z 2 4" ]
+	# resuming after the joined event gives the next one
+	sed -n 1p out.ndjson >resume.ndjson
+	run cwl-tail --multiline '\\$' --multiline-match before --limit 2 --resume resume.ndjson /cwl/ml
+	succeeded
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == *'"message":"four"'* ]]
+}
+
+@test "-o text: time, stream and message; colour only when asked or on a terminal" {
+	shared
+	put /cwl/text web-1 1700000000123 "GET / 200" "bad $(printf '\033')[31m esc"
+	run cwl-tail -o text /cwl/text
+	succeeded
+	[ "${lines[0]}" = "2023-11-14T22:13:20.123Z web-1 GET / 200" ]
+	[ "${lines[1]}" = "2023-11-14T22:13:20.123Z web-1 bad ?[31m esc" ]
+	run cwl-tail -o text --color always /cwl/text
+	[[ "${lines[0]}" == $'\e[2m2023-11-14T22:13:20.123Z\e[0m \e['*'mweb-1'$'\e[0m GET / 200' ]]
+	TZ=Asia/Kolkata run cwl-tail -o text --local /cwl/text
+	[ "${lines[0]}" = "2023-11-15T03:43:20.123+05:30 web-1 GET / 200" ]
+}
+
+@test "--progress prints the share of the time range done" {
+	shared
+	cwl-tail --progress --since 1700000000000 --end 1700000140000 /cwl/big:stream-0000 \
+		2>err.txt >/dev/null
+	grep -Eq '^cwl-tail: progress: 100.0% of the time range, 20000 events, [0-9]+ events/s, ETA 0:00:00$' err.txt
+}
+
+@test "SIGUSR1 prints the counters on stderr" {
+	shared
+	fast
+	put /cwl/usr1 s "$(now_ms)" a b
+	cwl-tail -f /cwl/usr1 >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines out.ndjson 2
+	kill -USR1 $pid
+	sleep 0.7
+	kill -TERM $pid
+	wait $pid
+	grep -Eq '^cwl-tail: info: requests=[1-9][0-9]* throttles=0 retries=0 events=2 bytes=[1-9][0-9]* streams=1 active=1 idle=0 done=0 lag=[0-9]+ms' err.txt
+}
+
+@test "an empty page with a new token is not the end of a stream" {
+	aws_server_start --empty-pages 2
+	awsctl seed --group /cwl/empty --streams 2 --events 500 >/dev/null
+	run cwl-tail --limit 100 --budget-get 0 /cwl/empty
+	succeeded
+	echo "$output" >out.ndjson
+	run verify out.ndjson /cwl/empty
+	[ "$status" -eq 0 ]
+}
+
+# --- usage and configuration ----------------------------------------------------
+
+@test "usage errors exit 2 with the reason" {
+	shared
+	run cwl-tail --mode bogus /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --mode 'bogus': not stream or filter"* ]]
+	[[ "$output" == *"usage: cwl-tail"* ]]
+	run cwl-tail --since soon /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: --since: "*"soon"* ]]
+	run cwl-tail --end yesterday-ish /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: --end: "* ]]
+	run cwl-tail --since 1700000010000 --end 1700000000000 /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --end is before --since"* ]]
+	run cwl-tail -o yaml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --output 'yaml': not json or text"* ]]
+	run cwl-tail --color sometimes /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--color 'sometimes': not auto, always or never"* ]]
+	run cwl-tail --fields novalue /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --fields 'novalue': not KEY=VALUE"* ]]
+	run cwl-tail --multiline '^\s' --mode filter /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--multiline needs --mode stream"* ]]
+	run cwl-tail --multiline '[a' /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --multiline: multiline pattern '[a': missing ]"* ]]
+	run cwl-tail --multiline-negate /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--multiline-negate and --multiline-match need --multiline"* ]]
+	run cwl-tail --filter x --mode stream /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--filter reads with FilterLogEvents: not with --mode stream"* ]]
+	run cwl-tail --budget-get -1 /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--budget-get '-1': not a number of requests per second"* ]]
+	run cwl-tail --limit 0 /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--limit '0': not a number from 1 to 10000"* ]]
+	run cwl-tail --latency forever /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: "*"forever"* ]]
+	run cwl-tail ':s'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: ':s': no log group name"* ]]
+	run cwl-tail '/g:'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: '/g:': not GROUP:STREAM"* ]]
+}
+
+@test "--resume: a missing file or a bad line is exit 2 naming it" {
+	shared
+	run cwl-tail --resume nope.ndjson /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-tail: error: --resume nope.ndjson: No such file or directory" ]
+	printf '%s\n' '{"group":"/g","stream":"s","ts":1,"n":1}' '{"stream":"s"}' >bad.ndjson
+	run cwl-tail --resume bad.ndjson /g
+	[ "$status" -eq 2 ]
+	[ "$output" = 'cwl-tail: error: --resume bad.ndjson:2: cursor has no "group"' ]
+	printf 'garbage\n' >bad2.ndjson
+	run cwl-tail --resume bad2.ndjson /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: --resume bad2.ndjson:1: not JSON: "* ]]
+}
+
+@test "configuration errors exit 2 naming the file and line" {
+	shared
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      multiline:\n        pattern: "(?P<x>a)"\n' >ml.yml
+	run cwl-tail -c ml.yml /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-tail: error: ml.yml:5: multiline pattern '(?P<x>a)': (?P is not supported" ]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      multiline: {pattern: x, match: sideways}\n' >ml2.yml
+	run cwl-tail -c ml2.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: ml2.yml:4: multiline match 'sideways': not 'after' or 'before'" ]]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      filter_pattern: ERROR\n      multiline.pattern: x\n' >ml3.yml
+	run cwl-tail -c ml3.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: ml3.yml:5: prospector 0: multiline needs mode streams and no filter_pattern" ]]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      fields: {message: x}\n      fields_under_root: true\n' >fur.yml
+	run cwl-tail -c fur.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"fields_under_root: 'message' is a field of every event"* ]]
+	printf 'cloudwatchlogsbeat:\n  hot_stream_event_horizon: 1m\n  hot_stream_event_refresh_frequency: 0s\n' >hot.yml
+	run cwl-tail -c hot.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: hot.yml:3: cloudwatchlogsbeat.hot_stream_event_refresh_frequency cannot be zero while hot_stream_event_horizon is 60s" ]]
+	printf 'cloudwatchlogsbeat:\n  request_budget.get_log_events: -2\n' >budget.yml
+	run cwl-tail -c budget.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: budget.yml:2: cloudwatchlogsbeat.request_budget.get_log_events: a rate can not be negative" ]]
+	printf 'cloudwatchlogsbeat:\n  stream_event_refresh_frequency: soon\n' >freq.yml
+	run cwl-tail -c freq.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: freq.yml:2: "*"soon"* ]]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      mode: sideways\n' >mode.yml
+	run cwl-tail -c mode.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: mode.yml:4: cloudwatchlogsbeat.prospectors.0.mode: 'sideways' is not streams or group" ]]
+}
+
+@test "no region: exit 2" {
+	shared
+	unset AWS_REGION
+	run cwl-tail /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: "*"region"* ]]
+}
