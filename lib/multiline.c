@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +161,119 @@ multiline_translate(const char *re2, struct buf *out, int *icase,
 	return 0;
 }
 
+/*
+ * RE2, whose syntax the original beat's patterns follow, refuses a
+ * repetition of a repetition ("a**", "a+{2}": "invalid nested repetition
+ * operator") and counts above 1000 ("invalid repeat size"). glibc's
+ * regcomp accepts both and then takes time and memory exponential in
+ * them, so they are refused here too, as is a product of nested counts
+ * past 1000 ("(a{100}){100}").
+ */
+/* Reads a counted repetition "{n}", "{n,}", "{n,m}" or "{,m}" at p.
+ * Returns the largest count it allows (n when unbounded above) and moves
+ * *end past it. */
+static long
+repeat_count(const char *p, const char **end)
+{
+	long lo = 0, hi = 0;
+	char *q;
+
+	lo = strtol(p + 1, &q, 10);
+	if (*q == ',')
+		hi = strtol(q + 1, &q, 10);
+	while (*q && *q != '}')
+		q++;
+	*end = *q ? q + 1 : q;
+	return hi > lo ? hi : lo;
+}
+
+/*
+ * RE2, whose syntax the original beat's patterns follow, refuses a
+ * repetition of a repetition ("a**", "a+{2}": "invalid nested repetition
+ * operator"), counts above 1000 ("invalid repeat size"), and nested
+ * counts whose product passes 1000 ("(a{100}){100}"). glibc's regcomp
+ * accepts them all and then takes time and memory exponential in them,
+ * so they are refused here too.
+ */
+static int
+check_repetition(const char *ere, const char *pattern, struct err *e)
+{
+	long inner[64], c, total;
+	size_t depth = 0;
+	const char *p = ere, *q;
+	int last = 0;	/* 0: nothing to repeat, 1: an atom, 2: a repetition */
+
+	inner[0] = 1;
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			p += 2;
+			last = 1;
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (p[0] == '[' && p[1] && strchr(":.=", p[1]) &&
+				    (q = strchr(p + 2, ']')) != NULL)
+					p = q;
+				p++;
+			}
+			if (*p)
+				p++;
+			last = 1;
+		} else if (*p == '(') {
+			if (++depth >= sizeof(inner) / sizeof(inner[0]))
+				return err_set(e, EXIT_USAGE, "multiline pattern "
+				    "'%s': groups nested too deep", pattern);
+			inner[depth] = 1;
+			p++;
+			last = 0;
+		} else if (*p == ')') {
+			total = inner[depth];
+			if (depth)
+				depth--;
+			p++;
+			last = 1;
+			if (*p == '{') {
+				if ((c = repeat_count(p, &p)) > 1000)
+					return err_set(e, EXIT_USAGE, "multiline "
+					    "pattern '%s': invalid repeat size",
+					    pattern);
+				total *= c > 0 ? c : 1;
+				last = 2;
+			}
+			if (total > 1000)
+				return err_set(e, EXIT_USAGE, "multiline pattern "
+				    "'%s': nested repetition counts past 1000",
+				    pattern);
+			if (total > inner[depth])
+				inner[depth] = total;
+		} else if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (last == 2)
+				return err_set(e, EXIT_USAGE, "multiline pattern "
+				    "'%s': invalid nested repetition operator",
+				    pattern);
+			if (*p == '{') {
+				if ((c = repeat_count(p, &p)) > 1000)
+					return err_set(e, EXIT_USAGE, "multiline "
+					    "pattern '%s': invalid repeat size",
+					    pattern);
+				if (c > inner[depth])
+					inner[depth] = c;
+			} else {
+				p++;
+			}
+			last = 2;
+		} else {
+			last = (*p == '|' || *p == '^') ? 0 : 1;
+			p++;
+		}
+	}
+	return 0;
+}
+
 int
 multiline_init(struct multiline *m, const char *pattern, int negate,
     const char *match, struct err *e)
@@ -179,6 +293,10 @@ multiline_init(struct multiline *m, const char *pattern, int negate,
 		return err_set(e, EXIT_USAGE, "multiline match '%s': "
 		    "not 'after' or 'before'", match);
 	if (multiline_translate(pattern, &ere, &icase, e) == -1) {
+		buf_free(&ere);
+		return -1;
+	}
+	if (check_repetition(buf_str(&ere), pattern, e) == -1) {
 		buf_free(&ere);
 		return -1;
 	}

@@ -208,9 +208,54 @@ test_limits(void)
 	}
 }
 
+/* Patterns that would make glibc's regcomp take exponential time and
+ * memory are refused, as RE2 refuses them. */
+static void
+test_repetition(void)
+{
+	static const struct {
+		const char *pattern;
+		const char *why;	/* NULL: accepted */
+	} t[] = {
+		{ "^a+b*c?", NULL },
+		{ "^(REPORT|END) [0-9]{1,3}x{2}", NULL },
+		{ "(ab){10}(cd){100}", NULL },
+		{ "^[*+?{}]+", NULL },
+		{ "\\*+", NULL },
+		{ "a**", "invalid nested repetition operator" },
+		{ "a++++++++++++++++++++++++", "invalid nested repetition operator" },
+		{ "^%*******************************************************",
+		  "invalid nested repetition operator" },
+		{ "a+{2}", "invalid nested repetition operator" },
+		{ "a{1001}", "invalid repeat size" },
+		{ "a{2,5000}", "invalid repeat size" },
+		{ "(a{100}){100}", "nested repetition counts past 1000" },
+		{ "((a{10}){10}){11}", "nested repetition counts past 1000" },
+	};
+	struct multiline m;
+	struct err e = ERR_INIT;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = multiline_init(&m, t[i].pattern, 0, "after", &e);
+		if (t[i].why == NULL) {
+			CHECK_INT(r, 0, "%s: %s", t[i].pattern, err_msg(&e));
+			if (r == 0)
+				multiline_free(&m);
+		} else {
+			CHECK_INT(r, -1, "%s refused", t[i].pattern);
+			CHECK(e.code == EXIT_USAGE && strstr(err_msg(&e), t[i].why),
+			    "%s: %s", t[i].pattern, err_msg(&e));
+		}
+		err_clear(&e);
+	}
+}
+
 int
 main(void)
 {
+	test_repetition();
 	test_translate();
 	test_errors();
 	test_match();
