@@ -13,7 +13,7 @@ DEBS = build-essential pkg-config libcurl4-openssl-dev libssl-dev \
 	libjson-c-dev libyaml-dev zlib1g-dev
 # What the tests need beside: bats, the local servers (Python with
 # botocore), awscli as an independent client, openssl for test CAs.
-TEST_DEBS = bats python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev
+TEST_DEBS = bats python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev valgrind
 
 # O: where objects go; OUT: where binaries go. `make san` reuses this
 # Makefile with other directories and the sanitizers on.

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aws.h"
 #include "buf.h"
@@ -15,6 +16,14 @@
 #include "jsonx.h"
 #include "log.h"
 #include "sigv4.h"
+
+/* The largest answers read. A JSON-protocol answer holds at most 1 MB
+ * of events or items ("up to 1 MB (up to 10,000 log events)", the
+ * GetLogEvents reference; DynamoDB pages stop at 1 MB), a few MB once
+ * escaped as JSON; S3 objects are checkpoint files. Past these, an answer
+ * is refused before it is held. */
+#define AWS_JSON_MAX_RESPONSE	((size_t)16 << 20)
+#define AWS_MAX_RESPONSE	((size_t)64 << 20)
 
 struct aws {
 	char *region;
@@ -164,6 +173,7 @@ aws_new(const struct aws_opts *o, struct err *e)
 	struct aws *a;
 	struct aws_opts none;
 	struct creds_opts co;
+	struct http_opts ho;
 
 	if (o == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -183,8 +193,21 @@ aws_new(const struct aws_opts *o, struct err *e)
 	co = o->creds;
 	if (co.endpoint == NULL)
 		co.endpoint = o->endpoint;
+	ho = o->http;
+	if (ho.max_response_bytes == 0)
+		ho.max_response_bytes = AWS_MAX_RESPONSE;
+	/* the SDKs' AWS_CA_BUNDLE: "the path to a custom certificate
+	 * bundle to use when establishing SSL/TLS connections" */
+	if (ho.ca_file == NULL && env("AWS_CA_BUNDLE")) {
+		ho.ca_file = env("AWS_CA_BUNDLE");
+		if (access(ho.ca_file, R_OK) == -1) {
+			err_set(e, EXIT_USAGE, "AWS_CA_BUNDLE %s: %s",
+			    ho.ca_file, strerror(errno));
+			goto fail;
+		}
+	}
 	if ((a->creds = creds_provider_new(&co, e)) == NULL ||
-	    (a->http = http_client_new(&o->http, e)) == NULL)
+	    (a->http = http_client_new(&ho, e)) == NULL)
 		goto fail;
 	a->retry = o->retry;
 	return a;
@@ -472,6 +495,7 @@ aws_json_request(struct aws *a, const char *service, const char *target,
 		goto nomem;
 	req->body_owned = 1;
 	req->body_len = strlen(req->body);
+	req->max_response_bytes = AWS_JSON_MAX_RESPONSE;
 	buf_free(&b);
 	if (sign(a, req, service, 0, e) == -1) {
 		http_req_free(req);

@@ -12,7 +12,10 @@
  * protocols (1.1 for logs, 1.0 for dynamodb) and the S3 REST protocol
  * are signed with SigV4, retried on throttling, 5xx and network errors
  * with capped backoff and full jitter, and their errors parsed and
- * classified.
+ * classified. TLS trusts AWS_CA_BUNDLE, when set, instead of the system's
+ * store, as the SDKs do. Answers are refused past 16 MiB for the JSON
+ * protocols (a page holds at most 1 MB of events or items) and past
+ * 64 MiB for S3, unless http.max_response_bytes says otherwise.
  */
 #ifndef CWL_AWS_H
 #define CWL_AWS_H

@@ -146,12 +146,39 @@ get_item(struct ddbe *d, const char *key, struct cursor *c, struct err *e)
 	aws_error_clear(&ae);
 	if (r == -1)
 		return -1;
-	if ((item = jsonx_get(out, "Item", json_type_object)) == NULL)
+	item = NULL;
+	if (!json_object_is_type(out, json_type_object) ||
+	    (json_object_object_get_ex(out, "Item", &item) && item != NULL &&
+	    !json_object_is_type(item, json_type_object)))
+		r = err_set(e, EXIT_RUNTIME, "registry %s: GetItem %s: the "
+		    "answer's Item is not an object", d->url, key);
+	else if (item == NULL)
 		r = 0;
 	else
 		r = item_cursor(d, item, c, e) == -1 ? -1 : 1;
 	json_object_put(out);
 	return r;
+}
+
+/* Returns 0 if a Scan answer is an object whose Items (if any) is a
+ * list and LastEvaluatedKey (if any) an object, else -1 with e. */
+static int
+scan_page_check(const struct ddbe *d, json_object *out, struct err *e)
+{
+	json_object *v;
+
+	if (!json_object_is_type(out, json_type_object))
+		return err_set(e, EXIT_RUNTIME, "registry %s: Scan: the answer "
+		    "is not an object", d->url);
+	if (json_object_object_get_ex(out, "Items", &v) && v != NULL &&
+	    !json_object_is_type(v, json_type_array))
+		return err_set(e, EXIT_RUNTIME, "registry %s: Scan: the "
+		    "answer's Items is not a list", d->url);
+	if (json_object_object_get_ex(out, "LastEvaluatedKey", &v) &&
+	    v != NULL && !json_object_is_type(v, json_type_object))
+		return err_set(e, EXIT_RUNTIME, "registry %s: Scan: the "
+		    "answer's LastEvaluatedKey is not an object", d->url);
+	return 0;
 }
 
 /* Scans the table, calling fn for each item that passes f. A filter of
@@ -206,6 +233,12 @@ scan(struct ddbe *d, const struct ckpt_filter *f,
 		aws_error_clear(&ae);
 		if (r == -1)
 			break;
+		/* a page of the wrong shape must not pass for the last,
+		 * empty one */
+		if ((r = scan_page_check(d, out, e)) == -1) {
+			json_object_put(out);
+			break;
+		}
 		items = jsonx_get(out, "Items", json_type_array);
 		n = items ? json_object_array_length(items) : 0;
 		for (i = 0; i < n && r == 0; i++) {

@@ -3,7 +3,11 @@
  * a table of sources tried in order; each either gives credentials, says
  * it has none (and what it looked at, for the final message), or fails
  * outright (a profile named but absent, a file that does not parse).
- * Credentials that expire are refreshed a few minutes before they do.
+ * Credentials that expire are refreshed a few minutes before they do;
+ * when the renewed ones are still that close to their end, they are
+ * asked for again after half their remaining life (30 s at most), not
+ * at every request. The IMDSv2
+ * session token is kept and reused for as long as it lives.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,6 +40,10 @@
 #define REFRESH_BEFORE 300
 /* After a refresh failed, the seconds before the next try. */
 #define REFRESH_RETRY 30
+/* "The TTL of the token. Default value: 21,600 seconds (6 hours, the
+ * maximum time allotted)" (the SDKs' IMDS client). */
+#define IMDS_TOKEN_TTL 21600
+#define IMDS_TOKEN_TTL_STR "21600"
 /* What a credential process may write before we stop listening. */
 #define PROCESS_MAX_OUTPUT (1 << 20)
 
@@ -47,7 +55,11 @@ struct creds_provider {
 	struct http_client *http;	/* STS and the container endpoint */
 	struct http_client *imds;	/* instance metadata: short timeouts */
 	char *sts_region;
-	time_t quiet_until;	/* after a failed refresh: no new try before */
+	time_t quiet_until;	/* after a failed refresh, or one that gave
+				   keys still near their end: no new try
+				   before */
+	char *imds_token;	/* the IMDSv2 session token in hand, or NULL */
+	time_t imds_token_until;	/* renewed from then on */
 };
 
 /* One property of a profile. */
@@ -600,6 +612,10 @@ client(struct creds_provider *p, int imds, struct err *e)
 	o.connect_timeout_ms = imds ? 1000 : 5000;
 	o.timeout_ms = imds ? 2000 : 30000;
 	o.max_response_bytes = 1 << 20;
+	/* STS behind a private CA, as the SDKs allow */
+	if (!imds && getenv("AWS_CA_BUNDLE") && *getenv("AWS_CA_BUNDLE") &&
+	    access(getenv("AWS_CA_BUNDLE"), R_OK) == 0)
+		o.ca_file = getenv("AWS_CA_BUNDLE");
 	*c = http_client_new(&o, e);
 	return *c;
 }
@@ -1044,7 +1060,7 @@ imds_send(struct http_client *c, const char *method, const char *ep,
 	buf_free(&url);
 	if (token == NULL)
 		http_req_header(req, "X-aws-ec2-metadata-token-ttl-seconds",
-		    "21600");
+		    IMDS_TOKEN_TTL_STR);
 	else if (*token)
 		http_req_header(req, "X-aws-ec2-metadata-token", token);
 	rc = http_send(c, req, resp, e);
@@ -1056,6 +1072,82 @@ static int
 is_true(const char *v)
 {
 	return v && strcasecmp(v, "true") == 0;
+}
+
+static void
+imds_forget(struct creds_provider *p)
+{
+	free_str(p->imds_token);
+	p->imds_token = NULL;
+	p->imds_token_until = 0;
+}
+
+/*
+ * The IMDSv2 session token: the one in hand while it lives, else a new
+ * one for IMDS_TOKEN_TTL seconds, or for what the answer's
+ * X-aws-ec2-metadata-token-ttl-seconds grants when that is less. Returns
+ * 1 with *tok (malloc'd; "" when the service only speaks IMDSv1) and
+ * *reused, 0 when nobody answers (tried says why), -1 with e.
+ */
+static int
+imds_session(struct creds_provider *p, struct http_client *c, const char *ep,
+    char **tok, int *reused, struct buf *tried, struct err *e)
+{
+	struct http_resp resp;
+	struct err e2 = ERR_INIT;
+	time_t now = time(NULL);
+	const char *h;
+	char *end;
+	long ttl = IMDS_TOKEN_TTL, granted;
+
+	*tok = NULL;
+	*reused = 0;
+	if (p->imds_token && now < p->imds_token_until) {
+		*reused = 1;
+		if ((*tok = strdup(p->imds_token)) == NULL)
+			return err_set(e, EXIT_RUNTIME, "credentials: out of "
+			    "memory");
+		return 1;
+	}
+	imds_forget(p);
+	if (imds_send(c, "PUT", ep, "/latest/api/token", NULL, &resp,
+	    &e2) == -1) {
+		/* not on EC2, or no route to it: the chain ends here */
+		tried_add(tried, "EC2 instance metadata (%s)", err_msg(&e2));
+		err_clear(&e2);
+		http_resp_free(&resp);
+		return 0;
+	}
+	if (resp.status == 200) {
+		*tok = strndup(buf_str(&resp.body), strcspn(buf_str(&resp.body),
+		    "\r\n"));
+		log_secret(*tok);
+		if ((h = http_resp_header(&resp,
+		    "X-aws-ec2-metadata-token-ttl-seconds")) != NULL) {
+			granted = strtol(h, &end, 10);
+			if (end != h && granted > 0 && granted < ttl)
+				ttl = granted;
+		}
+		if (*tok && **tok && (p->imds_token = strdup(*tok)) != NULL)
+			/* renewed a minute before it runs out (a tenth of
+			 * its life when that is shorter) */
+			p->imds_token_until = now + ttl - (ttl >= 600 ? 60 :
+			    ttl / 10);
+		log_debug("aws", "EC2 instance metadata: a session token for "
+		    "%ld s", ttl);
+	} else if ((resp.status == 403 || resp.status == 404 ||
+	    resp.status == 405) && !is_true(env("AWS_EC2_METADATA_V1_DISABLED"))) {
+		*tok = strdup("");
+	} else {
+		tried_add(tried, "EC2 instance metadata (%s: token: HTTP %ld)", ep,
+		    resp.status);
+		http_resp_free(&resp);
+		return 0;
+	}
+	http_resp_free(&resp);
+	if (*tok == NULL)
+		return err_set(e, EXIT_RUNTIME, "credentials: out of memory");
+	return 1;
 }
 
 /*
@@ -1077,7 +1169,7 @@ src_imds(struct creds_provider *p, struct creds *out, struct buf *tried,
 	json_object *o = NULL;
 	char *ep = NULL, *token = NULL, *role = NULL;
 	const char *v, *why, *code;
-	int rc = -1;
+	int rc = -1, r, reused;
 
 	memset(&resp, 0, sizeof(resp));
 	if (is_true(env("AWS_EC2_METADATA_DISABLED"))) {
@@ -1098,33 +1190,22 @@ src_imds(struct creds_provider *p, struct creds *out, struct buf *tried,
 		ep[strlen(ep) - 1] = '\0';
 	if ((c = client(p, 1, e)) == NULL)
 		goto done;
-	if (imds_send(c, "PUT", ep, "/latest/api/token", NULL, &resp,
-	    &e2) == -1) {
-		/* not on EC2, or no route to it: the chain ends here */
-		tried_add(tried, "EC2 instance metadata (%s)", err_msg(&e2));
-		rc = 0;
+again:
+	if ((r = imds_session(p, c, ep, &token, &reused, tried, e)) != 1) {
+		rc = r;
 		goto done;
 	}
-	if (resp.status == 200) {
-		token = strndup(buf_str(&resp.body), strcspn(buf_str(&resp.body),
-		    "\r\n"));
-		log_secret(token);
-	} else if ((resp.status == 403 || resp.status == 404 ||
-	    resp.status == 405) && !is_true(env("AWS_EC2_METADATA_V1_DISABLED"))) {
-		token = strdup("");
-	} else {
-		tried_add(tried, "EC2 instance metadata (%s: token: HTTP %ld)", ep,
-		    resp.status);
-		rc = 0;
-		goto done;
+	if (imds_send(c, "GET", ep, creds_path, token, &resp, &e2) == 0 &&
+	    resp.status == 401 && reused) {
+		/* the token in hand is refused (the service restarted, or
+		 * the token ran out early): a new one, once */
+		imds_forget(p);
+		free_str(token);
+		token = NULL;
+		http_resp_free(&resp);
+		goto again;
 	}
-	http_resp_free(&resp);
-	if (token == NULL) {
-		err_set(e, EXIT_RUNTIME, "credentials: out of memory");
-		goto done;
-	}
-	if (imds_send(c, "GET", ep, creds_path, token, &resp, &e2) == -1 ||
-	    resp.status != 200) {
+	if (resp.status != 200) {
 		if (resp.status == 404)
 			tried_add(tried, "EC2 instance metadata (%s: no instance "
 			    "role)", ep);
@@ -1587,6 +1668,7 @@ creds_provider_free(struct creds_provider *p)
 	http_client_free(p->http);
 	http_client_free(p->imds);
 	free(p->sts_region);
+	free_str(p->imds_token);
 	free_str(p->o.access_key_id);
 	free_str(p->o.secret_access_key);
 	free_str(p->o.session_token);
@@ -1667,6 +1749,17 @@ creds_get(struct creds_provider *p, struct err *e)
 		}
 		err_clear(&e2);
 		return NULL;
+	}
+	if (p->have && fresh.expires != 0 &&
+	    now + REFRESH_BEFORE >= fresh.expires) {
+		/* renewed, yet still inside the refresh window (short-lived
+		 * keys, or a source that hands out the same ones until near
+		 * their end): asking again at every request would bring
+		 * nothing better */
+		time_t left = fresh.expires - now;
+
+		p->quiet_until = now + (left / 2 < REFRESH_RETRY ? left / 2 :
+		    REFRESH_RETRY);
 	}
 	creds_clear(&p->cur);
 	p->cur = fresh;

@@ -64,6 +64,7 @@ struct xfer {
 	struct err err;			/* in a multi: why it failed */
 	void *udata;
 	struct buf surl;		/* URL without query or credentials */
+	size_t max_bytes;		/* the request's limit or the client's */
 	int toobig;
 	int oom;
 	char errbuf[CURL_ERROR_SIZE];
@@ -444,7 +445,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	struct buf *b = &x->resp->body;
 	size_t n = size * nmemb;
 
-	if (n > x->c->max_bytes || b->len > x->c->max_bytes - n) {
+	if (n > x->max_bytes || b->len > x->max_bytes - n) {
 		x->toobig = 1;
 		return 0;
 	}
@@ -554,8 +555,11 @@ xfer_setup(struct xfer *x, struct err *e)
 	SET(CURLOPT_TCP_KEEPIDLE, 30L);
 	SET(CURLOPT_TCP_KEEPINTVL, 15L);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(c->max_bytes > INT64_MAX ?
-	    INT64_MAX : c->max_bytes));
+	x->max_bytes = req->max_response_bytes &&
+	    req->max_response_bytes < c->max_bytes ?
+	    req->max_response_bytes : c->max_bytes;
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(x->max_bytes > INT64_MAX ?
+	    INT64_MAX : x->max_bytes));
 	SET(CURLOPT_USERAGENT, c->user_agent);
 	verify_peer = c->verify != HTTP_VERIFY_NONE;
 	verify_host = c->verify == HTTP_VERIFY_FULL ? 2L : 0L;
@@ -709,7 +713,7 @@ xfer_finish(struct xfer *x, CURLcode rc, struct err *e)
 	struct http_resp *r = x->resp;
 	const char *m = x->req->method, *why;
 	curl_off_t us = 0;
-	long status = 0, nconn = 0, oserr = 0;
+	long status = 0, nconn = 0, oserr = 0, reqsize = 0;
 	int code = EXIT_RUNTIME, neterr = 1, n;
 	char size[256];
 
@@ -727,14 +731,18 @@ xfer_finish(struct xfer *x, CURLcode rc, struct err *e)
 	why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 	if (x->toobig || rc == CURLE_FILESIZE_EXCEEDED) {
 		n = snprintf(size, sizeof(size), "response larger than %zu bytes",
-		    x->c->max_bytes);
+		    x->max_bytes);
 		why = n > 0 && (size_t)n < sizeof(size) ? size :
 		    "response too large";
 		neterr = 0;
 	} else if (x->oom || rc == CURLE_OUT_OF_MEMORY) {
 		why = "out of memory";
 		neterr = 0;
-	} else if (is_usage_error(rc)) {
+	} else if (is_usage_error(rc) && !(rc == CURLE_UNSUPPORTED_PROTOCOL &&
+	    curl_easy_getinfo(x->h, CURLINFO_REQUEST_SIZE, &reqsize) ==
+	    CURLE_OK && reqsize > 0)) {
+		/* (an answer that is not HTTP, "Unsupported response code",
+		 * comes after the request went out: the server's fault) */
 		code = EXIT_USAGE;
 		neterr = 0;
 	} else if (rc == CURLE_COULDNT_CONNECT &&

@@ -44,6 +44,9 @@ struct http_req {
 	const char *body;	/* borrowed unless body_owned */
 	size_t body_len;
 	int body_owned;		/* free(body) in http_req_free */
+	size_t max_response_bytes;	/* a lower limit than the client's
+					   for this request's answer; 0: the
+					   client's */
 };
 
 struct http_resp {

@@ -113,17 +113,78 @@ call(const char *op, json_object *in, json_object **out, struct err *e)
 	return r;
 }
 
-/* Returns a copy of the response's nextToken, or NULL at the end. A token
- * equal to the one sent with an empty page also ends: a service that
- * keeps answering so would loop for ever. */
-static char *
-next_token(json_object *resp, const char *sent, size_t got)
-{
-	const char *t = jsonx_get_str(resp, "nextToken", NULL);
+/* Empty pages in a row, each with a new nextToken, before a listing is
+ * given up. A listing ends with no token; CloudWatch Logs is known to
+ * hand out new tokens for empty pages without end in some cases (expired
+ * streams), which would hold cwl-list for ever. */
+#define MAX_EMPTY_PAGES 100
 
-	if (t == NULL || *t == '\0' || (got == 0 && sent && strcmp(t, sent) == 0))
-		return NULL;
-	return strdup(t);
+/* "an object", "a string", ...: what a JSON value is, for messages. */
+static const char *
+type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_object: return "an object";
+	case json_type_array: return "a list";
+	case json_type_string: return "a string";
+	case json_type_int:
+	case json_type_double: return "a number";
+	case json_type_boolean: return "a boolean";
+	default: return "null";
+	}
+}
+
+/* Checks a describe answer: *arr gets its list under key (NULL when
+ * absent or null) and *next a copy of its nextToken, or NULL at the end:
+ * no token, or the token sent coming back with an empty page. An answer
+ * of the wrong shape, or a token that would make the listing loop, is an
+ * error (EXIT_RUNTIME) naming op and what. Returns 0 or -1. */
+static int
+page_check(const char *op, const char *what, json_object *resp,
+    const char *key, const char *sent, int *empties, json_object **arr,
+    char **next, struct err *e)
+{
+	json_object *v, *t;
+	const char *tok;
+	size_t n;
+
+	*arr = NULL;
+	*next = NULL;
+	if (!json_object_is_type(resp, json_type_object))
+		return err_set(e, EXIT_RUNTIME, "%s %s: the answer is %s, "
+		    "not an object", op, what, type_name(resp));
+	if (json_object_object_get_ex(resp, key, &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_array))
+			return err_set(e, EXIT_RUNTIME, "%s %s: %s in the "
+			    "answer is %s, not a list", op, what, key,
+			    type_name(v));
+		*arr = v;
+	}
+	n = *arr ? json_object_array_length(*arr) : 0;
+	if (!json_object_object_get_ex(resp, "nextToken", &t) || t == NULL)
+		return 0;
+	if (!json_object_is_type(t, json_type_string))
+		return err_set(e, EXIT_RUNTIME, "%s %s: nextToken in the answer "
+		    "is %s, not a string", op, what, type_name(t));
+	tok = json_object_get_string(t);
+	if (*tok == '\0')
+		return 0;
+	if (sent && strcmp(tok, sent) == 0) {
+		if (n == 0)
+			return 0;
+		return err_set(e, EXIT_RUNTIME, "%s %s: the answer holds %zu "
+		    "entries and the nextToken that was sent: the listing "
+		    "would repeat for ever", op, what, n);
+	}
+	if (n > 0)
+		*empties = 0;
+	else if (++*empties >= MAX_EMPTY_PAGES)
+		return err_set(e, EXIT_RUNTIME, "%s %s: %d empty pages in a "
+		    "row, each with a new nextToken: giving up", op, what,
+		    *empties);
+	if ((*next = strdup(tok)) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	return 0;
 }
 
 static int
@@ -147,8 +208,8 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 	json_object *in, *resp, *arr, *g;
 	char *token = NULL, *next;
 	const char *name;
-	size_t i, n;
-	int r, found = 0;
+	size_t i, n, nameless;
+	int r, found = 0, empties = 0;
 
 	do {
 		in = json_object_new_object();
@@ -175,21 +236,39 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 				err_prefix(e, "log groups %s", *s->text ? s->text : "*");
 			return -1;
 		}
-		arr = jsonx_get(resp, "logGroups", json_type_array);
+		if (page_check("DescribeLogGroups", *s->text ? s->text : "*",
+		    resp, "logGroups", token, &empties, &arr, &next, e) == -1) {
+			json_object_put(resp);
+			free(token);
+			return -1;
+		}
+		if (s->kind == SPEC_EXACT) {
+			free(next);
+			next = NULL;
+		}
 		n = arr ? json_object_array_length(arr) : 0;
+		nameless = 0;
 		for (i = 0; i < n; i++) {
 			g = json_object_array_get_idx(arr, i);
 			name = jsonx_get_str(g, "logGroupName", NULL);
-			if (name == NULL || !group_matches(s, name))
+			if (name == NULL) {
+				nameless++;
+				continue;
+			}
+			if (!group_matches(s, name))
 				continue;
 			found = 1;
 			if (fn(g, arg) == -1) {
 				json_object_put(resp);
 				free(token);
+				free(next);
 				return -1;
 			}
 		}
-		next = s->kind == SPEC_EXACT ? NULL : next_token(resp, token, n);
+		if (nameless)
+			log_warn("DescribeLogGroups %s: %zu of %zu entries have no "
+			    "logGroupName string; skipped",
+			    *s->text ? s->text : "*", nameless, n);
 		json_object_put(resp);
 		free(token);
 		token = next;
@@ -231,9 +310,9 @@ list_streams(const char *group, const char *stream_prefix,
 	json_object *in, *resp, *arr, *st;
 	char *token = NULL, *next, *api_prefix = NULL;
 	const char *name, *local_prefix;
-	size_t i, n, plen = 0;
+	size_t i, n, plen = 0, nameless;
 	long count = 0, page;
-	int r;
+	int r, empties = 0;
 
 	local_prefix = L.prefix ? L.prefix : stream_prefix;
 	if (local_prefix)
@@ -282,13 +361,23 @@ list_streams(const char *group, const char *stream_prefix,
 				err_prefix(e, "log group %s", group);
 			return r;
 		}
-		arr = jsonx_get(resp, "logStreams", json_type_array);
+		if (page_check("DescribeLogStreams", group, resp, "logStreams",
+		    token, &empties, &arr, &next, e) == -1) {
+			json_object_put(resp);
+			free(token);
+			free(api_prefix);
+			return -1;
+		}
 		n = arr ? json_object_array_length(arr) : 0;
+		nameless = 0;
 		for (i = 0; i < n && (L.limit == 0 || count < L.limit); i++) {
 			st = json_object_array_get_idx(arr, i);
 			name = jsonx_get_str(st, "logStreamName", NULL);
-			if (name == NULL ||
-			    (local_prefix && strncmp(name, local_prefix, plen) != 0) ||
+			if (name == NULL) {
+				nameless++;
+				continue;
+			}
+			if ((local_prefix && strncmp(name, local_prefix, plen) != 0) ||
 			    (L.pattern && fnmatch(L.pattern, name, 0) != 0) ||
 			    !active(st) || !in_shard(group, name))
 				continue;
@@ -296,12 +385,18 @@ list_streams(const char *group, const char *stream_prefix,
 			if (fn(group, st, arg) == -1) {
 				json_object_put(resp);
 				free(token);
+				free(next);
 				free(api_prefix);
 				return -1;
 			}
 		}
-		next = L.limit > 0 && count >= L.limit ? NULL :
-		    next_token(resp, token, n);
+		if (nameless)
+			log_warn("DescribeLogStreams %s: %zu of %zu entries have "
+			    "no logStreamName string; skipped", group, nameless, n);
+		if (L.limit > 0 && count >= L.limit) {
+			free(next);
+			next = NULL;
+		}
 		json_object_put(resp);
 		free(token);
 		token = next;

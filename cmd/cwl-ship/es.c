@@ -398,6 +398,42 @@ host_failed(struct ship *s, struct es *es, size_t h)
 	ho->down_until = s->now + ship_backoff(s, ho->fails - 1);
 }
 
+/* Returns the number of elements of the JSON array at p[0..n) (valid
+ * JSON, as scan_line checked), or (size_t)-1 if it is not an array. */
+static size_t
+array_length(const char *p, size_t n)
+{
+	size_t i, count = 0;
+	int depth = 0, instr = 0, empty = 1;
+
+	if (n < 2 || p[0] != '[')
+		return (size_t)-1;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (instr) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				instr = 0;
+			continue;
+		}
+		if (c == '"') {
+			instr = 1;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		} else if (c == ',' && depth == 1) {
+			count++;
+		}
+		if (depth >= 1 && c != ' ' && c != '\t' && c != '\n' &&
+		    c != '\r' && !(depth == 1 && (c == '[' || c == ',')))
+			empty = 0;
+	}
+	return empty ? 0 : count + 1;
+}
+
 static void
 items(struct ship *s, struct es *es, struct batch *b,
     const struct http_resp *r, const char *where)
@@ -408,11 +444,17 @@ items(struct ship *s, struct es *es, struct batch *b,
 	struct buf msg = BUF_INIT;
 	size_t off, len, i, n;
 	const char *errjs;
+	struct scan sc;
 	long st;
 
-	/* The common case needs no parsing: "errors":false. */
-	if (scan_member(r->body.p, r->body.len, "errors", &off, &len) &&
-	    len == 5 && memcmp(r->body.p + off, "false", 5) == 0) {
+	/* The common case needs no parsing: "errors":false, in an answer
+	 * that is whole (one valid JSON object: a body cut short is not an
+	 * acceptance) and has one item per document. */
+	if (scan_line(r->body.p, r->body.len, &sc) == 1 &&
+	    scan_member(r->body.p, r->body.len, "errors", &off, &len) &&
+	    len == 5 && memcmp(r->body.p + off, "false", 5) == 0 &&
+	    scan_member(r->body.p, r->body.len, "items", &off, &len) &&
+	    array_length(r->body.p + off, len) == b->n) {
 		for (i = 0; i < b->n; i++)
 			ship_accept(s, b, i, 0);
 		ship_batch_free(s, b);
@@ -979,6 +1021,10 @@ es_open(struct ship *s, struct err *e)
 		return -1;
 	ho.timeout_ms = (long)v;
 	ho.proxy_url = proxy;
+	/* Answers are small: filter_path keeps statuses and errors only,
+	 * and setup's templates are a few KB. A larger one is refused, not
+	 * held and parsed whole. */
+	ho.max_response_bytes = 16 << 20;
 	if ((es->hc = http_client_new(&ho, e)) == NULL ||
 	    (es->m = http_multi_new(es->hc, e)) == NULL)
 		return -1;

@@ -798,6 +798,8 @@ after_end(struct src *s)
 
 static struct page pg;
 
+enum { MAX_EMPTIES = 100 };	/* fits the 7 bits of src.empties */
+
 static void
 on_get(struct src *s)
 {
@@ -848,6 +850,23 @@ on_get(struct src *s)
 		s->drop = 0;
 	}
 	at_end = next == NULL || (s->token && strcmp(next, s->token) == 0);
+	/* AWS may answer empty pages with a new token while more events
+	 * remain, so one empty page is not the end; a stream that never
+	 * stops doing so would keep a one-shot run going for ever, so past
+	 * MAX_EMPTIES in a row it is taken as the end there, and polled at
+	 * the stream's interval under --follow. */
+	if (!at_end && pg.nev == 0) {
+		if (s->empties < MAX_EMPTIES)
+			s->empties++;
+		if (s->empties == MAX_EMPTIES && !T.follow) {
+			log_warn("GetLogEvents %s/%s: %d empty pages in a row, each "
+			    "with a new token: taking it as the end of the stream",
+			    s->g->name, s->stream, MAX_EMPTIES);
+			at_end = 1;
+		}
+	} else {
+		s->empties = 0;
+	}
 	if (!at_end) {
 		char *t = strdup(next);
 
@@ -861,9 +880,11 @@ on_get(struct src *s)
 	out_flush();
 	if (!at_end) {
 		s->state = SRC_QUEUED;
-		sched(&s->job, timex_mono_ms());
+		sched(&s->job, s->empties == MAX_EMPTIES ?
+		    timex_mono_ms() + poll_delay(s) : timex_mono_ms());
 		return;
 	}
+	s->empties = 0;
 	after_end(s);
 }
 

@@ -69,6 +69,7 @@ struct src {
 	unsigned explicit_arg:1;	/* named on the command line */
 	unsigned resumed:1;		/* started from a cursor */
 	unsigned fallback:1;		/* the cursor's token was refused */
+	unsigned empties:7;		/* empty pages in a row, new token each */
 	char *token;		/* next request's token (NULL: first page) */
 	int64_t start;		/* startTime of the first request, or -1 */
 	int64_t n;		/* events read so far */

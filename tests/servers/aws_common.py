@@ -168,6 +168,7 @@ class Settings:
         "s3_auto_create": False,       # PUT into a missing bucket creates it
         "credential_ttl": None,        # seconds issued credentials live (None: as asked)
         "imds_v1": False,              # IMDS answers GETs without a session token
+        "imds_token_ttl": None,        # at most these seconds for an IMDS session token
         "imds_role": "cwl-instance-role",
         "ecs_prefix": "/ecs/",
         "ecs_auth_token": None,        # Authorization value the ECS endpoint requires

@@ -38,7 +38,9 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    seed; clear. Answers the configuration.
     settings       the switches of Settings (aws_common.py); answers them all
     stats          requests, services, status, throttles, faults, auth_failures,
-                   imds, ecs (counters), groups, streams, events_total, events
+                   imds, ecs (counters), imds_token_ttl_asked {seconds: PUTs},
+                   signed_by {access key id: requests},
+                   groups, streams, events_total, events
                    {group: {stream: n}}, empty_pages; reset: true clears counters
     reset          empty every store; settings, faults, keys and roles as the
                    command line gave them
@@ -49,7 +51,11 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    expires}], remove [akid], issue {role_arn, session, duration}
     buckets        create [name], delete [name], region, keys
     tables         the DynamoDB tables
+    hostile        kind, ops, count, bytes, chunked; clear: answers that break
+                   the rules (aws_hostile.py)
     ping
+
+With --tls-cert and --tls-key it speaks HTTPS instead of HTTP.
 """
 
 import argparse
@@ -72,6 +78,7 @@ from aws_auth import AuthError, KeyStore, auth_error, credential_scope, load_bot
 from aws_common import AwsError, Counter, Response, Settings, request_id  # noqa: E402
 from aws_dynamodb import DynamoStore  # noqa: E402
 from aws_faults import Faults  # noqa: E402
+from aws_hostile import Hostile, Raw, Rule, serve_tls  # noqa: E402
 from aws_logs import LogsStore  # noqa: E402
 from aws_s3 import S3Store, s3_error  # noqa: E402
 from aws_sts import StsStore, sts_error  # noqa: E402
@@ -120,6 +127,7 @@ class AwsServer:
         self.keys = KeyStore()
         self.stats = Counter()
         self.faults = Faults()
+        self.hostile = Hostile()
         self.logs = LogsStore(settings)
         self.s3 = S3Store(settings)
         self.ddb = DynamoStore(settings)
@@ -280,7 +288,7 @@ class AwsServer:
             return self.sts.ecs(req.method, req.raw_path, req.headers)
         try:
             caller = self.authenticate(req)
-            return self.dispatch(req, caller)
+            return self.hostile.answer(req, lambda: self.dispatch(req, caller), self.json_body)
         except AwsError as e:
             return self.render_error(req, e)
 
@@ -293,10 +301,12 @@ class AwsServer:
             return self.keys.get(scope[0]) if scope and self.keys.get(scope[0]) else self.keys.get(
                 "AKIACWLTESTKEY0000001")
         try:
-            return verify(req, self.keys, self.settings.max_skew)
+            caller = verify(req, self.keys, self.settings.max_skew)
         except AuthError as e:
             self.stats.add("auth_failures", e.kind)
             raise auth_error(req.service, e) from None
+        self.stats.add("signed_by", caller.akid)
+        return caller
 
     def dispatch(self, req, caller):
         s = req.service
@@ -395,6 +405,7 @@ class AwsServer:
         if self.base_roles is not None:
             self.sts.ctl_roles({"replace": True, "roles": self.base_roles})
         self.faults.clear()
+        self.hostile.reset()
         if self.base_faults:
             self.faults.set(self.base_faults)
         self.stats.clear()
@@ -420,6 +431,9 @@ class AwsServer:
                                d.get("session", "cwl-test"), float(d.get("duration", 3600)), "control")
             return {"issued": k.public(), "keys": self.keys.listing()}
         return {"keys": self.keys.listing()}
+
+    def ctl_hostile(self, a):
+        return self.hostile.set(a) if a else self.hostile.snapshot()
 
     def ctl_buckets(self, a):
         return self.s3.ctl_buckets(a)
@@ -485,6 +499,8 @@ class Handler(BaseHTTPRequestHandler):
             app.log.write("%.3f %s %s %s %s %s\n" % (time.time(), self.command, self.path[:200], req.service,
                                                      req.op, status))
             app.log.flush()
+        if isinstance(resp, Raw):
+            return resp.send(self)
         if resp is DROP:
             self.close_connection = True
             try:
@@ -580,6 +596,10 @@ def parse_args(argv):
     f.add_argument("--tps", action="append", default=[], metavar="OP=N", help="rate limit of one operation")
     f.add_argument("--fault-ops", help="comma-separated operations the faults apply to (default: all)")
     f.add_argument("--fault-seed", type=int)
+    f.add_argument("--hostile", action="append", default=[], metavar="KIND[:OPS[:COUNT]]",
+                   help="answers that break the rules (aws_hostile.py; also /_control/hostile)")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate")
+    ap.add_argument("--tls-key")
     return ap.parse_args(argv)
 
 
@@ -619,6 +639,8 @@ def configure(app, a):
     if f:
         app.faults.set(f)
         app.base_faults = f
+    app.hostile.rules = [Rule.parse(h) for h in a.hostile]
+    app.hostile.keep_as_base()
     if a.keys:
         with open(a.keys) as fh:
             app.extra_keys = json.load(fh)
@@ -654,6 +676,8 @@ def main(argv=None):
     Handler.app = app
     httpd = Server((a.host, a.port), Handler)
     port = httpd.server_address[1]
+    if a.tls_cert:
+        serve_tls(httpd, a.tls_cert, a.tls_key)
 
     def stop(signum, frame):
         threading.Thread(target=httpd.shutdown, daemon=True).start()

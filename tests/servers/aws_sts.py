@@ -215,6 +215,9 @@ class StsStore:
                 ttl = 0
             if not 1 <= ttl <= 21600:
                 return text(400, "Bad Request")
+            self.stats.add("imds_token_ttl_asked", str(ttl))
+            if s.imds_token_ttl:  # a shorter life than asked, said in the answer
+                ttl = min(ttl, int(s.imds_token_ttl))
             tok = "AQAEA" + secrets.token_urlsafe(40)
             with self.lock:
                 self.imds_tokens[tok] = time.time() + ttl

@@ -22,6 +22,7 @@ requests only, never into the read API or the /_control/ endpoints:
     GET|POST /_control/faults             fault rates and counts
     GET|POST /_control/config             limits, mappings, credentials
     POST /_control/reset                  forget documents and counters
+    GET|POST /_control/hostile            spoiled _bulk answers (es_hostile.py)
 
 With --ctl-port-file a second, plain HTTP listener serves the same
 server without TLS, authentication or faults, for the tests to look in.
@@ -46,6 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import es_bulk
+from es_hostile import EsHostile
 from es_store import EsError, Store, error_body, es_error, iso_now, \
     new_uuid, parse_size, resolve_date_math, with_parents
 
@@ -166,6 +168,7 @@ class App:
         if args.latency_ms:
             self.faults.set({"latency_ms": args.latency_ms})
         self.stats = Stats()
+        self.hostile = EsHostile(args.hostile)
         self.requests = collections.deque(maxlen=10000)
         self.basic = dict(b.split(":", 1) for b in args.basic)
         self.api_keys = dict(k.split(":", 1) for k in args.api_key)
@@ -546,7 +549,11 @@ class Handler(BaseHTTPRequestHandler):
             ctype = extra.pop("ctype", None) or (
                 "application/vnd.elasticsearch+json;compatible-with=%d"
                 % app.store.major if self.vendor else "application/json")
-            self.send_raw(status, out, ctype, extra.get("headers", ()))
+            rule = app.hostile.take(segs) if write else None
+            if rule:
+                app.hostile.send(self, rule, status, out, ctype)
+            else:
+                self.send_raw(status, out, ctype, extra.get("headers", ()))
         except Drop:
             if log["fault"]:
                 st.add(drops=1)
@@ -1078,6 +1085,10 @@ class Handler(BaseHTTPRequestHandler):
             if method in ("POST", "PUT"):
                 app.faults.set(conf)
             return 200, app.faults.get(), {}
+        if what == "hostile":
+            if method in ("POST", "PUT"):
+                app.hostile.set(conf)
+            return 200, app.hostile.get(), {}
         if what == "config":
             if method in ("POST", "PUT"):
                 app.set_config(conf)
@@ -1096,6 +1107,7 @@ class Handler(BaseHTTPRequestHandler):
                 app.faults.set(dict.fromkeys(FAULTS, 0.0))
                 app.faults.set({k + "_next": 0 for k in FAULTS})
                 app.faults.set({"latency_ms": 0})
+                app.hostile.set({})
             if parts.get("requests"):
                 app.requests.clear()
             return 200, {"acknowledged": True}, {}
@@ -1189,6 +1201,8 @@ def main():
                    help="item_429, request_429, request_503, drop_before, "
                         "drop_after (rates), NAME_next (counts), latency_ms")
     p.add_argument("--latency-ms", type=float, default=0)
+    p.add_argument("--hostile", metavar="KIND[:COUNT]",
+                   help="spoil the _bulk answers (es_hostile.py)")
     p.add_argument("--seed", type=int)
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
