@@ -329,3 +329,12 @@ EOF
 	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
 	[ -z "$(leftovers)" ]
 }
+
+@test "test config with no credentials anywhere says so, naming the sources tried, and exits 0" {
+	printf 'cloudwatchlogsbeat:\n  aws_region: us-east-1\n' >"$CFG"
+	run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY cloudwatchlogsbeat -c "$CFG" test config
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Config OK: $CFG" ]
+	[[ "${lines[1]}" == "Credentials: none found: no AWS credentials: tried the config keys, environment"* ]]
+}

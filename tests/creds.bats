@@ -52,8 +52,8 @@ issued_by() {
 	awsctl keys | jq -r --arg k "$1" '.keys[] | select(.access_key_id == $k) | .issued_by'
 }
 
-# stat PATH: a counter of awsctl stats, 0 when absent.
-stat() {
+# counter PATH: a counter of awsctl stats, 0 when absent.
+counter() {
 	awsctl stats | jq -r "(.$1 // 0)"
 }
 
@@ -91,32 +91,33 @@ source_is() {
 
 	source_is environment config
 	[ "$SIGNER" = "$TEST_AKID" ]
-	[ "$(stat requests.AssumeRoleWithWebIdentity)" -eq 0 ]
-	[ "$(stat ecs.requests)" -eq 0 ]
-	[ "$(stat imds.token_puts)" -eq 0 ]
+	[ "$(counter requests.AssumeRoleWithWebIdentity)" -eq 0 ]
+	[ "$(counter ecs.requests)" -eq 0 ]
+	[ "$(counter imds.token_puts)" -eq 0 ]
 
+	# below, one fetch by each of the two cwl-list runs
 	no_env_keys
 	source_is "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, role $READER)" sts-web-identity
-	[ "$(stat requests.AssumeRoleWithWebIdentity)" -eq 2 ]
-	[ "$(stat ecs.requests)" -eq 0 ]
-	[ "$(stat imds.token_puts)" -eq 0 ]
+	[ "$(counter requests.AssumeRoleWithWebIdentity)" -eq 2 ]
+	[ "$(counter ecs.requests)" -eq 0 ]
+	[ "$(counter imds.token_puts)" -eq 0 ]
 
 	unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN
 	source_is "profile default ($HOME/.aws/credentials)" config
 	[ "$SIGNER" = "$PROFILE_AKID" ]
-	[ "$(stat requests.AssumeRoleWithWebIdentity)" -eq 0 ]
-	[ "$(stat ecs.requests)" -eq 0 ]
-	[ "$(stat imds.token_puts)" -eq 0 ]
+	[ "$(counter requests.AssumeRoleWithWebIdentity)" -eq 0 ]
+	[ "$(counter ecs.requests)" -eq 0 ]
+	[ "$(counter imds.token_puts)" -eq 0 ]
 
 	rm "$HOME/.aws/credentials"
 	source_is "container endpoint ($AWS_CONTAINER_CREDENTIALS_FULL_URI)" ecs
-	[ "$(stat ecs.requests)" -eq 2 ]
-	[ "$(stat imds.token_puts)" -eq 0 ]
+	[ "$(counter ecs.requests)" -eq 2 ]
+	[ "$(counter imds.token_puts)" -eq 0 ]
 
 	unset AWS_CONTAINER_CREDENTIALS_FULL_URI
 	source_is "EC2 instance metadata (role cwl-instance-role)" imds
-	[ "$(stat ecs.requests)" -eq 0 ]
-	[ "$(stat imds.token_puts)" -eq 2 ]
+	[ "$(counter ecs.requests)" -eq 0 ]
+	[ "$(counter imds.token_puts)" -eq 2 ]
 
 	export AWS_EC2_METADATA_DISABLED=true
 	run cwl-list --credentials-source
@@ -151,7 +152,7 @@ source_is() {
 	run cwl-tail --since 0 --budget-get 0 /cwl/role
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 12 ]
-	[ "$(stat requests.AssumeRole)" -eq 1 ]
+	[ "$(counter requests.AssumeRole)" -eq 1 ]
 	# everything but the AssumeRole call itself was signed by the role
 	local k
 	k=$(awsctl stats --get signed_by | jq -r "to_entries[] | select(.key != \"$TEST_AKID\") | .key")
@@ -195,9 +196,9 @@ source_is() {
 	[ "$status" -eq 4 ]
 	[ "$output" = "cwl-list: error: log groups *: assuming role arn:aws:iam::$ACCT:role/cwl-admin with credentials from profile base ($HOME/.aws/credentials): AssumeRole: AccessDenied: User: arn:aws:iam::$ACCT:user/cwl-test is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$ACCT:role/cwl-admin (HTTP 403)" ]
 	# refused once each: a refusal is not retried
-	[ "$(stat requests.AssumeRole)" -eq 2 ]
-	[ "$(stat requests.GetLogEvents)" -eq 0 ]
-	[ "$(stat requests.DescribeLogGroups)" -eq 0 ]
+	[ "$(counter requests.AssumeRole)" -eq 2 ]
+	[ "$(counter requests.GetLogEvents)" -eq 0 ]
+	[ "$(counter requests.DescribeLogGroups)" -eq 0 ]
 }
 
 @test "mfa_serial in a profile is refused with exit 4 before any call: nobody is there to type the code" {
@@ -235,8 +236,8 @@ source_is() {
 	run cwl-tail --since 0 --budget-get 0 /cwl/fifty
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 150 ]
-	[ "$(stat requests.GetLogEvents)" -ge 100 ]
-	[ "$(stat ecs.requests)" -eq 2 ]
+	[ "$(counter requests.GetLogEvents)" -ge 100 ]
+	[ "$(counter ecs.requests)" -eq 2 ]
 	# the requests signed after the refresh: answered more than the
 	# latency after it
 	local refreshed after
@@ -259,18 +260,18 @@ source_is() {
 	run cwl-tail --since 0 --budget-get 0 /cwl/fifty
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 150 ]
-	[ "$(stat requests.GetLogEvents)" -ge 100 ]
-	[ "$(stat ecs.requests)" -eq 2 ]
+	[ "$(counter requests.GetLogEvents)" -ge 100 ]
+	[ "$(counter ecs.requests)" -eq 2 ]
 }
 
 # wait_stat PATH N [SECONDS]: until the counter PATH reaches N.
 wait_stat() {
 	local n=$((${3:-15} * 5))
-	while [ "$(stat "$1")" -lt "$2" ] && [ "$n" -gt 0 ]; do
+	while [ "$(counter "$1")" -lt "$2" ] && [ "$n" -gt 0 ]; do
 		sleep 0.2
 		n=$((n - 1))
 	done
-	[ "$(stat "$1")" -ge "$2" ]
+	[ "$(counter "$1")" -ge "$2" ]
 }
 
 @test "IMDSv2: the token PUT asks for 21600 s; a long cwl-tail --follow re-uses the token across credential refreshes and gets a new one when the granted TTL runs out" {
@@ -289,25 +290,25 @@ wait_stat() {
 	server_register "$pid"
 	# refreshed keys, with the first token
 	wait_stat imds.credential_gets 2 6
-	[ "$(stat imds.token_puts)" -eq 1 ]
+	[ "$(counter imds.token_puts)" -eq 1 ]
 	# past the token's 8 s: a new one, asked before the old one is refused
 	wait_stat imds.token_puts 2 15
 	kill -TERM "$pid"
 	wait "$pid"
 	local fetches puts
 	fetches=$(grep -c "debug: aws: credentials from EC2 instance metadata (role cwl-instance-role)" "$BATS_TEST_TMPDIR/err")
-	puts=$(stat imds.token_puts)
+	puts=$(counter imds.token_puts)
 	echo "credential fetches $fetches, token PUTs $puts"
 	[ "$puts" -eq 2 ]
-	[ "$fetches" -eq "$(stat imds.credential_gets)" ]
+	[ "$fetches" -eq "$(counter imds.credential_gets)" ]
 	[ "$fetches" -ge 4 ]
 	[ "$(grep -c "debug: aws: EC2 instance metadata: a session token for 8 s" "$BATS_TEST_TMPDIR/err")" -eq 2 ]
 	# every PUT carried the TTL header, asking for the most
 	[ "$(awsctl stats --get imds_token_ttl_asked | jq -c .)" = '{"21600":2}' ]
 	# no GET went with a dead token, or without one
-	[ "$(stat imds.unauthorized)" -eq 0 ]
-	[ "$(stat imds.gets_v1)" -eq 0 ]
-	[ "$(stat imds.gets_v2)" -eq $((2 * fetches)) ]
+	[ "$(counter imds.unauthorized)" -eq 0 ]
+	[ "$(counter imds.gets_v1)" -eq 0 ]
+	[ "$(counter imds.gets_v2)" -eq $((2 * fetches)) ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 2 ]
 	! grep -q "warning\|error" "$BATS_TEST_TMPDIR/err"
 }
@@ -328,7 +329,7 @@ wait_stat() {
 		[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -ge 2 ] && break
 		sleep 0.1
 	done
-	[ "$(stat imds.token_puts)" -eq 1 ]
+	[ "$(counter imds.token_puts)" -eq 1 ]
 	# a new service on the same port: it knows the keys in use, not
 	# the session token
 	awsctl keys | jq '[.keys[] | select(.issued_by == "imds")]' >"$BATS_TEST_TMPDIR/keys.json"
@@ -346,9 +347,9 @@ wait_stat() {
 	wait "$pid"
 	cat "$BATS_TEST_TMPDIR/err"
 	grep -q "after the restart" "$BATS_TEST_TMPDIR/out"
-	[ "$(stat imds.unauthorized)" -eq 1 ]
-	[ "$(stat imds.token_puts)" -eq 1 ]
-	[ "$(stat imds.credential_gets)" -eq 1 ]
+	[ "$(counter imds.unauthorized)" -eq 1 ]
+	[ "$(counter imds.token_puts)" -eq 1 ]
+	[ "$(counter imds.credential_gets)" -eq 1 ]
 	# (GetLogEvents may have met the closed port and retried)
 	! grep -q "AWS credentials\|: error:" "$BATS_TEST_TMPDIR/err"
 }
@@ -365,14 +366,14 @@ wait_stat() {
 	local pid=$! n
 	server_register "$pid"
 	for n in $(seq 50); do
-		[ "$(stat ecs.requests)" -ge 1 ] && break
+		[ "$(counter ecs.requests)" -ge 1 ] && break
 		sleep 0.1
 	done
-	[ "$(stat ecs.requests)" -eq 1 ]
+	[ "$(counter ecs.requests)" -eq 1 ]
 	# from now on the endpoint refuses the task's token
 	awsctl settings --ecs-auth-token "Bearer rotated" >/dev/null
 	for n in $(seq 60); do
-		[ "$(stat ecs.forbidden)" -ge 1 ] && break
+		[ "$(counter ecs.forbidden)" -ge 1 ] && break
 		sleep 0.1
 	done
 	awsctl put --group /cwl/keep --stream stream-0000 --messages '["after the failed refresh"]' >/dev/null
@@ -385,7 +386,7 @@ wait_stat() {
 	cat "$BATS_TEST_TMPDIR/err"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 3 ]
 	grep -q "after the failed refresh" "$BATS_TEST_TMPDIR/out"
-	[ "$(stat ecs.forbidden)" -eq 1 ]
+	[ "$(counter ecs.forbidden)" -eq 1 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "cwl-tail: warning: refreshing AWS credentials from container endpoint ($AWS_CONTAINER_CREDENTIALS_FULL_URI): container credentials from $AWS_CONTAINER_CREDENTIALS_FULL_URI: InvalidAuthorization: Authorization header is invalid (HTTP 403); using the current ones until they expire" ]
 	[ "$(signers)" = "$(awsctl keys | jq -r '.keys[] | select(.issued_by == "ecs") | .access_key_id')" ]
 }
