@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "ckpt.h"
 #include "jsonx.h"
+#include "hash.h"
 
 struct ent {
 	char *key;		/* owned: "GROUP:STREAM" */
@@ -29,13 +30,7 @@ struct ckpt_set {
 static uint64_t
 hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return hash_str(HASH_FNV_OFFSET, s);
 }
 
 struct ckpt_set *

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "log.h"
 #include "timex.h"
+#include "hash.h"
 
 #define MAX_FILE (16u << 20)	/* a config larger than this is a mistake */
 #define MAX_NODES 100000	/* aliases may not expand past this */
@@ -65,11 +66,7 @@ struct cfg {
 static size_t
 hash(const char *s)
 {
-	size_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (size_t)hash_str(HASH_FNV_OFFSET, s);
 }
 
 static struct loc *

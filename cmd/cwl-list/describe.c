@@ -19,6 +19,7 @@
 #include "list.h"
 #include "log.h"
 #include "timex.h"
+#include "hash.h"
 
 #define PAGE 50		/* the most either call returns */
 #define SLACK_MS 3600000	/* lastEventTimestamp can lag an hour */
@@ -78,18 +79,13 @@ budget_take(void)
 int
 in_shard(const char *a, const char *b)
 {
-	uint64_t h = 14695981039346656037ULL;
-	const char *p;
+	uint64_t h;
 
 	if (L.shard_n == 0)
 		return 1;
-	for (p = a; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	if (b) {
-		h = (h ^ (unsigned char)':') * 1099511628211ULL;
-		for (p = b; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	}
+	h = hash_str(HASH_FNV_OFFSET, a);
+	if (b)
+		h = hash_str(hash_bytes(h, ":", 1), b);
 	return h % L.shard_n == L.shard_i - 1;
 }
 

@@ -28,6 +28,7 @@
 #include "list.h"
 #include "log.h"
 #include "timex.h"
+#include "hash.h"
 
 static const char synopsis[] =
     "cwl-list [options] groups [PREFIX|PATTERN ...]\n"
@@ -88,11 +89,7 @@ oom(void)
 static size_t
 hash(const char *s)
 {
-	size_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (size_t)hash_str(HASH_FNV_OFFSET, s);
 }
 
 static size_t

@@ -13,6 +13,7 @@
 
 #include "acks.h"
 #include "log.h"
+#include "hash.h"
 
 struct slot {
 	char *cur;	/* the cursor once settled out of order; owned */
@@ -47,14 +48,7 @@ struct acks {
 static uint64_t
 fnv(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return hash_bytes(HASH_FNV_OFFSET, p, n);
 }
 
 struct acks *

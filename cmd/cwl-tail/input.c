@@ -14,6 +14,7 @@
 #include "log.h"
 #include "tail.h"
 #include "timex.h"
+#include "hash.h"
 
 extern struct cli cli;
 
@@ -38,11 +39,7 @@ static size_t rsize, rcount;
 static size_t
 key_hash(const char *s)
 {
-	size_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (size_t)hash_str(HASH_FNV_OFFSET, s);
 }
 
 static struct rslot *

@@ -15,6 +15,7 @@
 #include "page.h"
 #include "tail.h"
 #include "timex.h"
+#include "hash.h"
 
 struct tail T;
 
@@ -210,22 +211,12 @@ bucket_ok(struct bucket *b)
 
 /* --- sources and groups ------------------------------------------------- */
 
-static uint64_t
-fnv(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static size_t
 src_hash(const struct group *g, const char *stream)
 {
-	uint64_t h = fnv(14695981039346656037ULL, g->name);
+	uint64_t h = hash_str(HASH_FNV_OFFSET, g->name);
 
-	h = fnv(h ^ 0xff, stream ? stream : "*");
+	h = hash_str(h ^ 0xff, stream ? stream : "*");
 	return (size_t)(h ^ (h >> 29));
 }
 
