@@ -112,6 +112,9 @@ test_cursor(void)
 	CHECK_STR(id1, id2, "same event, same id");
 	CHECK(strcmp(id1, id3) != 0, "rank changes the id");
 	CHECK_INT(strlen(id1), 32, "128 bits in hex");
+	/* ids must never change between versions: a replay would duplicate.
+	 * sha256 of the length-prefixed g, s, "1/2/0", m, first 16 bytes */
+	CHECK_STR(id1, "081dc30f530f91dc19d5e0475b595b18", "the id of a version");
 	cursor_event_id("gs", "", 1, 2, "m", 1, 0, id3);
 	CHECK(strcmp(id1, id3) != 0, "fields are length-prefixed");
 	buf_free(&b);
