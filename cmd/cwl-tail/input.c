@@ -309,6 +309,16 @@ stdin_read(void)
 	}
 	if (n > 0 && buf_add(&T.in, tmp, (size_t)n) == -1)
 		oom();
+	/* the rest of a line too long to keep, already counted and warned
+	 * about: dropped up to its end */
+	if (T.in_skip && T.in.len > 0) {
+		if ((nl = memchr(T.in.p, '\n', T.in.len)) == NULL) {
+			buf_reset(&T.in);
+		} else {
+			buf_consume(&T.in, (size_t)(nl - T.in.p) + 1);
+			T.in_skip = 0;
+		}
+	}
 	p = T.in.p;
 	while (p && (nl = memchr(p, '\n', T.in.len - (size_t)(p - T.in.p))) != NULL) {
 		T.in_line++;
@@ -321,9 +331,10 @@ stdin_read(void)
 		T.in_line++;
 		reject("line longer than 1 MiB", NULL);
 		buf_reset(&T.in);
+		T.in_skip = 1;
 	}
 	if (n == 0) {
-		if (T.in.len > 0) {
+		if (T.in.len > 0 && !T.in_skip) {
 			T.in_line++;
 			stdin_line(T.in.p, T.in.len);
 		}

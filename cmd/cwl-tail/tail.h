@@ -171,6 +171,7 @@ struct tail {
 	int in_fd;		/* -1: not read */
 	struct buf in;
 	size_t in_line;
+	int in_skip;		/* dropping the rest of a line too long */
 	int64_t t0;		/* monotonic ms at start */
 	int64_t progress_next;
 	int progress_tty;
