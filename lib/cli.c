@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,55 @@ cli_write(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+cli_replace_file(const char *path, const char *p, size_t n, struct err *e)
+{
+	struct buf tmp = BUF_INIT;
+	int fd, r = -1;
+
+	if (buf_printf(&tmp, "%s.tmp", path) == -1) {
+		err_set(e, EXIT_RUNTIME, "%s: out of memory", path);
+		return -1;
+	}
+	if ((fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1) {
+		err_set(e, EXIT_RUNTIME, "open %s: %s", tmp.p, strerror(errno));
+		goto out;
+	}
+	if (cli_write(fd, p, n) == -1) {
+		err_set(e, EXIT_RUNTIME, "write %s: %s", tmp.p, strerror(errno));
+		close(fd);
+		unlink(tmp.p);
+		goto out;
+	}
+	if (close(fd) == -1 || rename(tmp.p, path) == -1) {
+		err_set(e, EXIT_RUNTIME, "rename %s: %s", tmp.p, strerror(errno));
+		unlink(tmp.p);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&tmp);
+	return r;
+}
+
+int
+cli_stats_name(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < n; i++)
+		switch (s[i]) {
+		case '\t': bad |= buf_adds(b, "\\t"); break;
+		case '\n': bad |= buf_adds(b, "\\n"); break;
+		case '\r': bad |= buf_adds(b, "\\r"); break;
+		case '\\': bad |= buf_adds(b, "\\\\"); break;
+		default: bad |= buf_addc(b, s[i]);
+		}
+	return bad ? -1 : 0;
 }
 
 void

@@ -75,6 +75,15 @@ void cli_free(struct cli *cli);
  * -1 with errno (EPIPE: the reader went away, which ends a program
  * quietly with exit 0). */
 int cli_write(int fd, const void *p, size_t n);
+/* Replaces the file at path with p[0..n): written beside it as
+ * "path.tmp", then renamed over it, so that a reader sees the old file
+ * or the new one, whole. Returns 0, or -1 with e (EXIT_RUNTIME). */
+int cli_replace_file(const char *path, const char *p, size_t n,
+    struct err *e);
+/* Appends a report file's name field: s without tab, newline, CR or
+ * backslash (as \t, \n, \r, \\), so that a line splits on tabs. */
+int cli_stats_name(struct buf *b, const char *s, size_t n);
+
 /* Writes the buffer to stdout and empties it; on EPIPE exits 0 quietly,
  * on another error exits 1 with a message. */
 void cli_flush_stdout(struct buf *b);

@@ -92,6 +92,14 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.max_line_bytes", Z, "longest event line; longer messages are truncated" },
 	{ "cloudwatchlogsbeat.dead_letter", S, "file where rejected input lines are set aside" },
 
+	/* cloudwatchlogsbeat.accounts: a list of objects */
+	{ "cloudwatchlogsbeat.accounts", LIST, "several AWS accounts: the wrapper runs one pipeline per account and region" },
+	{ "cloudwatchlogsbeat.accounts[].name", S, "name of the account in logs, reports, checkpoints and events' fields.account (letters, digits, '.', '_', '-')" },
+	{ "cloudwatchlogsbeat.accounts[].credential_profile_name", S, "profile of the shared files with this account's credentials" },
+	{ "cloudwatchlogsbeat.accounts[].role_arn", S, "IAM role of this account to assume with the credentials found" },
+	{ "cloudwatchlogsbeat.accounts[].endpoint", S, "CloudWatch Logs endpoint URL for this account" },
+	{ "cloudwatchlogsbeat.accounts[].regions", L, "regions of this account (default: regions, or the one region)" },
+
 	/* cloudwatchlogsbeat.prospectors: a list of objects */
 	{ "cloudwatchlogsbeat.prospectors", LIST, "groups of log groups read with the same settings" },
 	{ "cloudwatchlogsbeat.prospectors[].id", S, "name of the prospector, kept in every event" },

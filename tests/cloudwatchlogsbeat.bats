@@ -338,3 +338,138 @@ EOF
 	[ "${lines[0]}" = "Config OK: $CFG" ]
 	[[ "${lines[1]}" == "Credentials: none found: no AWS credentials: tried the config keys, environment"* ]]
 }
+
+# report_line TAG PATTERN [SECONDS]: waits for a report line of the
+# pipeline TAG matching the extended regular expression PATTERN; prints it.
+report_line() {
+	local i
+	for i in $(seq $((${3:-60} * 5))); do
+		if grep -E "^cloudwatchlogsbeat: info: report \[$1\]: $2" "$BATS_TEST_TMPDIR/beat.err" | tail -n 1 | grep .; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "no report line [$1] matching: $2" >&2
+	grep "report \[" "$BATS_TEST_TMPDIR/beat.err" | tail -n 5 >&2
+	return 1
+}
+
+@test "report_frequency: one line per pipeline, read, shipped, acked, dead-lettered and lag, in total and per group" {
+	# fields.n is a long in the index: the events of /e2e/bad, which
+	# carry a string there, are refused (400) and set aside
+	es_server_start --mapping fields.n=long
+	awsctl seed --groups '["/e2e/good"]' --streams 3 --events 100 >/dev/null
+	awsctl seed --groups '["/e2e/bad"]' --streams 1 --events 20 >/dev/null
+	write_config
+	sed -i 's/report_frequency: 5s/report_frequency: 2s/' "$CFG"
+	"$PY" - "$CFG" <<'EOF2'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("""    - id: e2e
+      groupnames: ["/e2e/*"]
+""", """    - id: good
+      groupnames: ["/e2e/good"]
+    - id: bad
+      groupnames: ["/e2e/bad"]
+      fields: {n: "not a number"}
+""")
+open(p, "w").write(s)
+EOF2
+	start_beat
+	es_wait_count 300 "" 60 || { tail -n 30 "$BATS_TEST_TMPDIR/beat.err"; false; }
+	run report_line default 'read=320 shipped=300 acked=320 dead_lettered=20 lag=[-0-9.]+s? streams=4 active=[0-9]+ requests=[0-9]+ throttles=0 '
+	[ "$status" -eq 0 ]
+	line=$output
+	echo "$line"
+	[[ "$line" == *" | /e2e/good: read=300 shipped=300 acked=300 dead_lettered=0 lag="* ]]
+	[[ "$line" == *" | /e2e/bad: read=20 shipped=0 acked=20 dead_lettered=20 lag=-"* ]]
+	# the lag of the events shipped, from their ingestion to the output's
+	# answer: seconds with milliseconds, in the report of their interval
+	run grep -oE '/e2e/good: read=[0-9]+ shipped=[1-9][0-9]* acked=[0-9]+ dead_lettered=0 lag=[0-9]+\.[0-9]{3}s' "$BATS_TEST_TMPDIR/beat.err"
+	[ "$status" -eq 0 ]
+	lag=$(head -n 1 <<<"$output" | sed 's/.*lag=//; s/s$//')
+	awk -v l="$lag" 'BEGIN { exit !(l >= 0 && l < 120) }'
+	# the set-aside events are said, with their reason
+	grep -q "cwl-ship: warning: line [0-9]*: set aside: .*mapper_parsing_exception\|cwl-ship: warning: line [0-9]*: set aside: .*fields.n" "$BATS_TEST_TMPDIR/beat.err"
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	# a last report as the pipeline ends
+	tail -n 3 "$BATS_TEST_TMPDIR/beat.err" | grep -q "report \[default\]: read=320 shipped=300 acked=320 dead_lettered=20"
+}
+
+@test "two accounts: a pipeline each, with the account's credentials, endpoint, checkpoints and fields.account" {
+	local pa pb
+	pa=$AWS_SERVER_PORT
+	awsctl seed --groups '["/e2e/app"]' --streams 3 --events 200 >/dev/null
+	# the second account: its own server, which knows only its own keys
+	aws_server_start --account 222222222222
+	pb=$AWS_SERVER_PORT
+	awsctl keys --json '{"add":[{"access_key_id":"AKIACWLBETAKEY000001","secret_access_key":"betaSecret000000000000000000000000000001"}],"remove":["'"$TEST_AKID"'"]}' >/dev/null
+	awsctl seed --groups '["/e2e/app"]' --streams 2 --events 150 --stream_offset 10 >/dev/null
+	export AWS_SERVER_PORT=$pa AWS_ENDPOINT_URL=http://127.0.0.1:$pa
+	cat >"$BATS_TEST_TMPDIR/credentials" <<'EOF2'
+[beta]
+aws_access_key_id = AKIACWLBETAKEY000001
+aws_secret_access_key = betaSecret000000000000000000000000000001
+EOF2
+	chmod 600 "$BATS_TEST_TMPDIR/credentials"
+	export AWS_SHARED_CREDENTIALS_FILE=$BATS_TEST_TMPDIR/credentials
+	write_config
+	cat >>"$CFG" <<EOF2
+cloudwatchlogsbeat.accounts:
+  - name: alpha
+    endpoint: http://127.0.0.1:$pa
+  - name: beta
+    endpoint: http://127.0.0.1:$pb
+    credential_profile_name: beta
+EOF2
+	start_beat
+	es_wait_count 900 "" 90 || { tail -n 30 "$BATS_TEST_TMPDIR/beat.err"; false; }
+	report_line alpha 'read=600 shipped=600 acked=600 '
+	report_line beta 'read=300 shipped=300 acked=300 '
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	# each account's events exactly once, tagged with the account
+	run "$PY" "$REPO/tests/e2e_check.py" --aws-port "$pa" --es "$ES_CTL_URL" --account alpha
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"server 600, index 600, missing 0, extra 0, duplicated 0"* ]]
+	run "$PY" "$REPO/tests/e2e_check.py" --aws-port "$pb" --es "$ES_CTL_URL" --account beta
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"server 300, index 300, missing 0, extra 0, duplicated 0"* ]]
+	# a registry per account, at the end of each of its streams
+	cwl-registry get "file:$BATS_TEST_TMPDIR/registry-alpha.ndjson" >"$BATS_TEST_TMPDIR/a.ndjson"
+	cwl-registry get "file:$BATS_TEST_TMPDIR/registry-beta.ndjson" >"$BATS_TEST_TMPDIR/b.ndjson"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/a.ndjson")" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/b.ndjson")" -eq 2 ]
+	[ ! -e "$BATS_TEST_TMPDIR/registry.ndjson" ]
+	# every request to each server signed with that account's keys only
+	run awsctl --port "$pa" stats --get requests_by_key
+	[[ "$output" == *"$TEST_AKID"* && "$output" != *AKIACWLBETAKEY000001* ]]
+	run awsctl --port "$pb" stats --get requests_by_key
+	[[ "$output" == *AKIACWLBETAKEY000001* && "$output" != *"$TEST_AKID"* ]]
+	run awsctl --port "$pb" stats --get auth_failures
+	[ "$output" = "{}" ]
+}
+
+@test "accounts: a missing, bad or repeated name is exit 2 with the reason, before anything runs" {
+	write_config
+	cp "$CFG" "$CFG.base"
+	printf 'cloudwatchlogsbeat.accounts:\n  - credential_profile_name: x\n' >>"$CFG"
+	run cloudwatchlogsbeat -c "$CFG"
+	[ "$status" -eq 2 ]
+	[ "$output" = "cloudwatchlogsbeat: error: cloudwatchlogsbeat.accounts.0: no name" ]
+	cp "$CFG.base" "$CFG"
+	printf 'cloudwatchlogsbeat.accounts:\n  - name: "a b"\n' >>"$CFG"
+	run cloudwatchlogsbeat -c "$CFG"
+	[ "$status" -eq 2 ]
+	[ "$output" = "cloudwatchlogsbeat: error: cloudwatchlogsbeat.accounts.0.name: 'a b': only letters, digits, '.', '_' and '-'" ]
+	cp "$CFG.base" "$CFG"
+	printf 'cloudwatchlogsbeat.accounts:\n  - name: a\n  - name: a\n' >>"$CFG"
+	run cloudwatchlogsbeat -c "$CFG"
+	[ "$status" -eq 2 ]
+	[ "$output" = "cloudwatchlogsbeat: error: cloudwatchlogsbeat.accounts.1.name: 'a' names two accounts" ]
+	[ -z "$(leftovers)" ]
+}

@@ -684,3 +684,47 @@ assert last["message"].startswith("event 999 ") and "@metadata" not in last'
 	[[ "$output" == *"cwl-ship: error: write stdout: No space left on device (after 1 retries)"* ]]
 	[ ! -s acks.out ]
 }
+
+@test "cwl-ship: --stats writes the counters per log group, with the lag from ingestion" {
+	# two groups; a line of group H set aside for a mapping clash, and a
+	# line that is not JSON, counted in the totals only
+	es_server_start --mapping fields.n=long
+	"$PY" - <<-'EOF2' >in.ndjson
+	import json, datetime
+	now = datetime.datetime.now(datetime.timezone.utc)
+	ing = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+	for i in range(30):
+	    g = "G" if i < 20 else "H\tx"
+	    e = {"@timestamp": ing, "message": "m%d" % i,
+	         "aws": {"cloudwatch": {"log_group": g, "log_stream": "s",
+	                                "ingestion_time": ing}},
+	         "@metadata": {"_id": "id%d" % i, "cursor": {"group": g,
+	                       "stream": "s", "token": "", "skip": i + 1,
+	                       "ts": 1, "n": i + 1}}}
+	    if i == 25:
+	        e["fields"] = {"n": "not a number"}
+	    print(json.dumps(e))
+	print("not json")
+	EOF2
+	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" --acks acks.out --stats st <in.ndjson
+	[ "$status" -eq 3 ]
+	cat st
+	[ "$(wc -l <st)" -eq 4 ]
+	[[ "$(sed -n 1p st)" =~ ^cwl-ship$'\t'[0-9]{13}$ ]]
+	[[ "$(sed -n 2p st)" =~ ^$'\t'read=31$'\t'shipped=29$'\t'acked=30$'\t'dead=2$'\t'lag_ms=[0-9]+$ ]]
+	[[ "$(sed -n 3p st)" =~ ^G$'\t'read=20$'\t'shipped=20$'\t'acked=20$'\t'dead=0$'\t'lag_ms=[0-9]+$ ]]
+	# the name escaped, so that a line splits on tabs
+	[[ "$(sed -n 4p st)" =~ ^H\\tx$'\t'read=10$'\t'shipped=9$'\t'acked=10$'\t'dead=1$'\t'lag_ms=[0-9]+$ ]]
+	lag=$(sed -n 3p st | sed 's/.*lag_ms=//')
+	[ "$lag" -lt 60000 ]
+	[ ! -e st.tmp ]
+}
+
+@test "cwl-ship: --stats with a file that cannot be written is exit 2, at once" {
+	run cwl-ship --stats /nonexistent/dir/st </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-ship: error: --stats: open /nonexistent/dir/st.tmp: No such file or directory" ]
+	run cwl-ship --stats '' </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-ship: error: --stats: no file name"* ]]
+}

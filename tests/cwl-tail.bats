@@ -813,3 +813,43 @@ for l in open("out.ndjson"):
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-tail: error: "*"region"* ]]
 }
+
+@test "--stats writes the counters per log group on SIGUSR1 and at exit, not on stderr" {
+	aws_server_start
+	awsctl seed --groups '["/st/a","/st/b"]' --streams 2 --events 50 >/dev/null
+	cwl-tail --stats st /st/a /st/b >out 2>err
+	[ "$(wc -l <out)" -eq 200 ]
+	cat st
+	[[ "$(sed -n 1p st)" =~ ^cwl-tail$'\t'[0-9]{13}$ ]]
+	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$ ]]
+	grep -qE $'^/st/a\tread=100\tnewest_ms=[0-9]{13}$' st
+	grep -qE $'^/st/b\tread=100\tnewest_ms=[0-9]{13}$' st
+	[ "$(wc -l <st)" -eq 4 ]
+	# following: SIGUSR1 rewrites the file, and nothing goes to stderr
+	rm st
+	cwl-tail --follow --stats st /st/a >out 2>err &
+	pid=$!
+	server_register "$pid"
+	for i in $(seq 50); do [ -s st ] && break; sleep 0.1; done
+	for i in $(seq 50); do
+		[ "$(wc -l <out)" -eq 100 ] && break
+		sleep 0.1
+	done
+	kill -USR1 "$pid"
+	for i in $(seq 50); do grep -q $'^/st/a\tread=100\t' st && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid"
+	grep -q $'^/st/a\tread=100\t' st
+	cat err
+	! grep -q "requests=" err
+}
+
+@test "--stats with a file that cannot be written is exit 2, at once" {
+	shared
+	run cwl-tail --stats /nonexistent/dir/st /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-tail: error: --stats: open /nonexistent/dir/st.tmp: No such file or directory" ]
+	run cwl-tail --stats '' /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: --stats: no file name"* ]]
+}

@@ -3,7 +3,7 @@
 Elasticsearch server (or a file of event lines), event by event.
 
     e2e_check.py --aws-port P (--es URL | --ndjson FILE) [--registry FILE]
-                 [--groups G,G] [--quiet]
+                 [--groups G,G] [--account NAME] [--quiet]
 
 Each event is keyed by (group, stream, timestamp in ms, message). The check
 passes when every event of the server is in the index exactly once, and
@@ -11,7 +11,8 @@ nothing else is: it prints "server N, index N, missing 0, extra 0,
 duplicated 0" and exits 0; otherwise it names the first differences and
 exits 1. With --registry (checkpoint lines), it also checks that the
 registry ends at the end of every stream: the cursor's n equals the number
-of events the server holds for that stream."""
+of events the server holds for that stream. With --account, only the
+documents whose fields.account is NAME are the index."""
 
 import argparse
 import collections
@@ -47,12 +48,15 @@ def doc_key(src):
     return (cw["log_group"], cw["log_stream"], iso_ms(src["@timestamp"]), src["message"])
 
 
-def index_events(url):
+def index_events(url, account=None):
     out = collections.Counter()
     ids = collections.Counter()
     with urllib.request.urlopen(url.rstrip("/") + "/_control/docs", timeout=120) as r:
         for line in r:
             d = json.loads(line)
+            if account is not None and \
+                    d["_source"].get("fields", {}).get("account") != account:
+                continue
             out[doc_key(d["_source"])] += 1
             ids[d["_id"]] += 1
     return out, ids
@@ -76,13 +80,14 @@ def main():
     ap.add_argument("--ndjson")
     ap.add_argument("--registry")
     ap.add_argument("--groups")
+    ap.add_argument("--account")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
     groups = set(a.groups.split(",")) if a.groups else None
 
     want, per_stream = server_events(a.aws_port, groups)
     if a.es:
-        got, ids = index_events(a.es)
+        got, ids = index_events(a.es, a.account)
     else:
         got, ids = file_events(a.ndjson)
     missing = want - got

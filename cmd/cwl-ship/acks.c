@@ -29,6 +29,7 @@ struct src {
 	size_t cap, head, count;
 	uint64_t base;		/* seq of ring[head] */
 	uint64_t next;		/* seq of the next event read */
+	uint64_t covered;	/* events the ack lines written cover */
 	struct buf ack;		/* the newest settled cursor, unwritten */
 	int dirty;
 	struct src *dnext;
@@ -42,6 +43,7 @@ struct acks {
 	struct buf out;
 	int fd;			/* -1: acks are not written */
 	uint64_t written;
+	uint64_t covered;	/* over every source */
 	size_t pending;		/* events read and not settled */
 };
 
@@ -236,6 +238,24 @@ acks_written(const struct acks *a)
 	return a->written;
 }
 
+uint64_t
+acks_settled(const struct acks *a)
+{
+	return a->covered;
+}
+
+void
+acks_each(const struct acks *a, void (*fn)(void *ctx, const char *key,
+    size_t keylen, uint64_t n), void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < a->cap; i++)
+		if (a->tab[i])
+			fn(ctx, a->tab[i]->key, a->tab[i]->keylen,
+			    a->tab[i]->covered);
+}
+
 int
 acks_flush(struct acks *a, struct err *e)
 {
@@ -249,6 +269,8 @@ acks_flush(struct acks *a, struct err *e)
 				return err_set(e, EXIT_RUNTIME,
 				    "ack lines: out of memory");
 			a->written++;
+			a->covered += s->base - s->covered;
+			s->covered = s->base;
 		}
 		buf_reset(&s->ack);
 	}

@@ -47,6 +47,8 @@ static const char help[] =
     "      --acks FILE          write the ack lines to FILE, not stdout\n"
     "      --dead-letter FILE   append rejected lines to FILE (NDJSON)\n"
     "      --max-line-bytes N   longer lines are rejected (default 10MiB)\n"
+    "      --stats FILE         at each report and at exit, write the counters\n"
+    "                           per log group to FILE instead of stderr\n"
     "      setup                install the index template (and lifecycle\n"
     "                           policy, data stream) in Elasticsearch\n"
     "      --dry-run            with setup: print the requests, send nothing\n"
@@ -63,7 +65,7 @@ static const char help[] =
     "3 some lines set aside, 4 authentication refused.\n";
 
 enum { OPT_ACKS = 0x2000, OPT_DEAD_LETTER, OPT_MAX_LINE, OPT_DRY_RUN,
-    OPT_TEST_OUTPUT };
+    OPT_TEST_OUTPUT, OPT_STATS };
 
 struct ship_core {
 	struct acks *acks;
@@ -339,6 +341,9 @@ ship_accept(struct ship *s, struct batch *b, size_t i, int dup)
 	s->c.acked++;
 	if (dup)
 		s->c.duplicates++;
+	if (s->stats)
+		stats_shipped(s->stats, b->ev[i].gs, b->ev[i].ingest,
+		    timex_now_ms());
 	settle(s, b, &b->ev[i]);
 }
 
@@ -418,6 +423,7 @@ ship_reject(struct ship *s, struct batch *b, size_t i, long status,
 	    ev->idx_len ? ev->idx_len :
 	    s->index_name ? strlen(s->index_name) : 0,
 	    line + ev->id_off, ev->id_len, line + ev->doc_off, ev->doc_len, 1);
+	stats_dead(ev->gs);
 	settle(s, b, ev);
 }
 
@@ -579,6 +585,7 @@ process_line(struct ship *s, size_t n, size_t next)
 	struct scan sc;
 	struct ev *ev;
 	struct src *src = NULL;
+	struct gstat *gs = NULL;
 	uint64_t seq = 0;
 	size_t before;
 	int r;
@@ -607,6 +614,11 @@ process_line(struct ship *s, size_t n, size_t next)
 		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
 		    acks_push(c->acks, src, &seq) == -1)
 			nomem();
+		/* the key is the group's token, a NUL, the stream's */
+		if (s->stats && (gs = stats_group(s->stats, key->p,
+		    strlen(key->p))) == NULL)
+			nomem();
+		stats_read(gs);
 	}
 	if (s->idx && index_dynamic(s->idx)) {
 		buf_reset(&c->idxbuf);
@@ -615,6 +627,7 @@ process_line(struct ship *s, size_t n, size_t next)
 			s->c.invalid++;
 			dead_letter(s, c->lineno, 0, why, NULL, 0, NULL, 0,
 			    sc.id_len ? p + sc.id_off : NULL, sc.id_len, p, n, 1);
+			stats_dead(gs);
 			if (src && acks_settle(c->acks, src, seq,
 			    p + sc.cur_off, sc.cur_len) == -1)
 				nomem();
@@ -639,6 +652,8 @@ process_line(struct ship *s, size_t n, size_t next)
 	ev->lineno = c->lineno;
 	ev->src = src;
 	ev->seq = seq;
+	ev->gs = gs;
+	ev->ingest = s->stats ? stats_ingest(p + sc.doc_off, sc.doc_len) : -1;
 	if (s->idx && index_dynamic(s->idx)) {
 		before = b->names.len;
 		ev->idx_off = (uint32_t)before;
@@ -823,7 +838,15 @@ static void
 report(struct ship *s, const char *what)
 {
 	struct ship_core *c = s->core;
+	struct err e = ERR_INIT;
 
+	if (s->stats) {
+		if (stats_write(s, s->stats, c->acks, &e) == -1) {
+			log_warn("%s", err_msg(&e));
+			err_clear(&e);
+		}
+		return;
+	}
 	log_info("%s: lines=%" PRIu64 " acked=%" PRIu64 " duplicates=%" PRIu64
 	    " failed=%" PRIu64 " too_many=%" PRIu64 " retries=%" PRIu64
 	    " dropped=%" PRIu64 " invalid=%" PRIu64 " bytes=%" PRIu64
@@ -1099,13 +1122,14 @@ main(int argc, char **argv)
 		{ "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "test-output", no_argument, NULL, OPT_TEST_OUTPUT },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ship_core core;
 	struct ship s;
 	struct cli cli;
 	struct err e = ERR_INIT;
-	const char *max_line = NULL;
+	const char *max_line = NULL, *stats = NULL;
 	char *end;
 	int64_t n;
 	int opt, out, r, metrics, setup = 0, dry_run = 0, test_output = 0;
@@ -1144,6 +1168,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_TEST_OUTPUT:
 			test_output = 1;
+			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--stats: no file name");
+			stats = optarg;
 			break;
 		default:
 			cli_usage(&cli, "unknown option");
@@ -1216,6 +1245,15 @@ main(int argc, char **argv)
 		cli_die(&e);
 	if ((core.acks = acks_new(core.ackfd)) == NULL)
 		nomem();
+	if (stats) {
+		if ((s.stats = stats_new(stats)) == NULL)
+			nomem();
+		/* a file that cannot be written is said at once */
+		if (stats_write(&s, s.stats, core.acks, &e) == -1) {
+			e.code = EXIT_USAGE;
+			cli_die(&e);
+		}
+	}
 	core.infd = STDIN_FILENO;
 	s.now = timex_mono_ms();
 	core.next_report = s.now + s.o.report_ms;
@@ -1229,6 +1267,7 @@ main(int argc, char **argv)
 		ship_batch_free(&s, core.cur);
 	}
 	spares_free(&core);
+	stats_free(s.stats);
 	acks_free(core.acks);
 	buf_free(&core.dl);
 	buf_free(&core.idxbuf);

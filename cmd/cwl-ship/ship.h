@@ -34,6 +34,8 @@ struct ev {
 	int64_t lineno;
 	struct src *src;	/* NULL: no ack */
 	uint64_t seq;		/* rank in src */
+	struct gstat *gs;	/* its group's counters (--stats), or NULL */
+	int64_t ingest;		/* wall ms of its ingestion (--stats), or -1 */
 };
 
 struct batch {
@@ -113,6 +115,7 @@ struct ship {
 	const char *out_key;	/* "output.elasticsearch", ... */
 	struct err fatal;	/* set: stop and exit with its code */
 	int64_t now;		/* monotonic ms, refreshed by the loop */
+	struct stats *stats;	/* --stats, or NULL */
 	size_t held;		/* bytes of the batches alive */
 	struct ship_core *core;
 };
@@ -191,6 +194,30 @@ int ls_tls(const struct ship *s);
  * the output's timeout, then closes. Returns 0, or -1 with *step
  * ("dns lookup", "dial up", "TLS") and *why (static storage). */
 int ls_probe(struct ship *s, size_t h, const char **step, const char **why);
+
+/* stats.c: the counters per log group of --stats (cwl-ship(1), STATS
+ * FILE). */
+struct stats;
+struct gstat;
+struct acks;
+/* Returns a new table writing to path (borrowed), or NULL. */
+struct stats *stats_new(const char *path);
+void stats_free(struct stats *st);
+/* Returns the counters of the group whose JSON string token is
+ * tok[0..n), made at first sight; NULL: out of memory. */
+struct gstat *stats_group(struct stats *st, const char *tok, size_t n);
+/* Returns the aws.cloudwatch.ingestion_time of a document, in ms since
+ * the epoch, or -1. */
+int64_t stats_ingest(const char *doc, size_t n);
+/* Counts a line read, an event set aside, an event accepted at wall
+ * time now (g may be NULL: no group). */
+void stats_read(struct gstat *g);
+void stats_dead(struct gstat *g);
+void stats_shipped(struct stats *st, struct gstat *g, int64_t ingest,
+    int64_t now);
+/* Replaces the --stats file. Returns 0, or -1 with e. */
+int stats_write(struct ship *s, struct stats *st, struct acks *a,
+    struct err *e);
 
 /* setup.c: cwl-ship setup [--dry-run] and --test-output. out is the
  * output picked (0 elasticsearch, 1 logstash, 2 file, 3 console), not

@@ -74,6 +74,8 @@ static const char help[] =
     "                           0: no limit)\n"
     "      --budget-filter N    FilterLogEvents requests per second (default 2)\n"
     "      --limit N            events per request (default: the API's)\n"
+    "      --stats FILE         on SIGUSR1 and at exit, write the counters to\n"
+    "                           FILE (per log group) instead of stderr\n"
     "  -c, --config FILE        configuration file\n"
     "  -E, --define KEY=VALUE   override a configuration setting\n"
     "  -d, --debug SELECTORS    debug output (tail, aws, http, ... or *)\n"
@@ -92,7 +94,7 @@ enum {
 	OPT_END = 0x2000, OPT_RESUME, OPT_MODE, OPT_FILTER, OPT_PREFIX,
 	OPT_LATENCY, OPT_COLOR, OPT_LOCAL, OPT_FIELDS, OPT_ML, OPT_ML_NEGATE,
 	OPT_ML_MATCH, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_BUDGET_GET,
-	OPT_BUDGET_FILTER, OPT_LIMIT
+	OPT_BUDGET_FILTER, OPT_LIMIT, OPT_STATS
 };
 
 static const struct option longopts[] = {
@@ -120,6 +122,7 @@ static const struct option longopts[] = {
 	{ "budget-get", required_argument, NULL, OPT_BUDGET_GET },
 	{ "budget-filter", required_argument, NULL, OPT_BUDGET_FILTER },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "stats", required_argument, NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -305,6 +308,11 @@ parse_args(int argc, char **argv)
 				    "from 1 to 10000", optarg);
 			break;
 		}
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--stats: no file name");
+			T.stats = optarg;
+			break;
 		default:
 			cli_usage(&cli, "unknown option");
 		}
@@ -393,13 +401,19 @@ static void
 run(void)
 {
 	struct http_done d;
+	struct err e = ERR_INIT;
 	int64_t now, timeout;
 
 	for (;;) {
 		now = timex_mono_ms();
 		if (cli_report) {
 			cli_report = 0;
-			report_counters();
+			if (T.stats == NULL) {
+				report_counters();
+			} else if (stats_write(&e) == -1) {
+				log_warn("%s", err_msg(&e));
+				err_clear(&e);
+			}
 		}
 		if (cli_stop)
 			T.stopping = 1;
@@ -478,11 +492,21 @@ main(int argc, char **argv)
 	T.progress_tty = isatty(STDERR_FILENO);
 	T.t0 = timex_mono_ms();
 	T.progress_next = T.t0 + (T.progress_tty ? 500 : 5000);
+	/* a file that cannot be written is said at once, not at the
+	 * first report */
+	if (T.stats && stats_write(&e) == -1) {
+		e.code = EXIT_USAGE;
+		die(&e);
+	}
 	cli_signals();
 
 	run();
 
 	out_flush();
+	if (T.stats && stats_write(&e) == -1) {
+		log_warn("%s", err_msg(&e));
+		err_clear(&e);
+	}
 	if (T.failed) {
 		progress_update(timex_mono_ms(), 1);
 		log_error("%s", err_msg(&T.err));

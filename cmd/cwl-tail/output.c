@@ -265,6 +265,9 @@ emit(struct src *s, const struct ev *ev, const struct cursor *c)
 	T.c.events++;
 	if (ev->ingest > T.c.last_ingest)
 		T.c.last_ingest = ev->ingest;
+	s->g->events++;
+	if (ev->ingest > s->g->newest)
+		s->g->newest = ev->ingest;
 }
 
 static int

@@ -99,6 +99,8 @@ struct group {
 	size_t nfstreams;
 	int all_streams;		/* group-wide: every stream */
 	struct src *gsrc;		/* its group-wide source, or NULL */
+	uint64_t events;		/* events written */
+	int64_t newest;			/* ingestion time of the newest, or 0 */
 };
 
 /* A min-heap of jobs by due time. */
@@ -172,6 +174,7 @@ struct tail {
 	struct buf in;
 	size_t in_line;
 	int in_skip;		/* dropping the rest of a line too long */
+	const char *stats;	/* --stats FILE, or NULL */
 	int64_t t0;		/* monotonic ms at start */
 	int64_t progress_next;
 	int progress_tty;
@@ -214,6 +217,10 @@ int all_done(void);
 /* Flushes the pending multiline events of every source. */
 void flush_all_pending(void);
 void report_counters(void);
+
+/* stats.c: writes the counters to the --stats file (cwl-tail(1), STATS
+ * FILE). Returns 0, or -1 with e. */
+int stats_write(struct err *e);
 void progress_update(int64_t now, int final);
 
 /* output.c */

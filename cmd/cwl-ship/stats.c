@@ -1,0 +1,237 @@
+/*
+ * stats.c: the --stats file, read by cloudwatchlogsbeat for its report
+ * line. Tab-separated, replaced whole at every report:
+ *
+ *	cwl-ship	WALL_MS
+ *		read=N	shipped=N	acked=N	dead=N	lag_ms=N
+ *	GROUP	read=N	shipped=N	acked=N	dead=N	lag_ms=N
+ *
+ * The second line, the totals, has an empty first field (no log group
+ * is named so); then a line per log group, from the events' cursors.
+ * read: lines taken; shipped: events the output accepted; acked: events
+ * an ack line covers (accepted or set aside, in order); dead: set aside;
+ * lag_ms: the longest time from CloudWatch's ingestion of an event to
+ * the output's acceptance of it, among the events accepted since the
+ * last report (-1: none).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "acks.h"
+#include "cli.h"
+#include "hash.h"
+#include "ship.h"
+#include "timex.h"
+
+struct gstat {
+	char *tok;		/* the group's JSON string token; owned */
+	size_t toklen;
+	char *name;		/* decoded; owned */
+	uint64_t read, shipped, acked, dead;
+	int64_t lag;		/* -1: none since the last report */
+	struct gstat *next;	/* in order of first sight */
+	struct gstat *hnext;	/* in its bucket */
+};
+
+#define NBUCKETS 256
+
+struct stats {
+	const char *path;
+	struct gstat *tab[NBUCKETS];
+	struct gstat *all;	/* in order of first sight */
+	struct gstat **tail;
+	struct gstat *last;
+	int64_t lag;		/* over every group */
+};
+
+struct stats *
+stats_new(const char *path)
+{
+	struct stats *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->path = path;
+	st->tail = &st->all;
+	st->lag = -1;
+	return st;
+}
+
+void
+stats_free(struct stats *st)
+{
+	struct gstat *g, *n;
+
+	if (st == NULL)
+		return;
+	for (g = st->all; g; g = n) {
+		n = g->next;
+		free(g->tok);
+		free(g->name);
+		free(g);
+	}
+	free(st);
+}
+
+/* Returns the counters of the group whose JSON string token is
+ * tok[0..n), made at first sight; NULL: out of memory. */
+struct gstat *
+stats_group(struct stats *st, const char *tok, size_t n)
+{
+	struct gstat *g;
+	json_object *o;
+	size_t h;
+
+	if ((g = st->last) != NULL && g->toklen == n &&
+	    memcmp(g->tok, tok, n) == 0)
+		return g;
+	h = (size_t)(hash_bytes(HASH_FNV_OFFSET, tok, n) % NBUCKETS);
+	for (g = st->tab[h]; g; g = g->hnext)
+		if (g->toklen == n && memcmp(g->tok, tok, n) == 0)
+			return st->last = g;
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->tok = malloc(n + 1)) == NULL) {
+		free(g);
+		return NULL;
+	}
+	memcpy(g->tok, tok, n);
+	g->tok[n] = '\0';
+	g->toklen = n;
+	g->lag = -1;
+	o = json_tokener_parse(g->tok);
+	g->name = strdup(o && json_object_is_type(o, json_type_string) ?
+	    json_object_get_string(o) : g->tok);
+	json_object_put(o);
+	if (g->name == NULL) {
+		free(g->tok);
+		free(g);
+		return NULL;
+	}
+	g->hnext = st->tab[h];
+	st->tab[h] = g;
+	*st->tail = g;
+	st->tail = &g->next;
+	return st->last = g;
+}
+
+void
+stats_read(struct gstat *g)
+{
+	if (g)
+		g->read++;
+}
+
+void
+stats_dead(struct gstat *g)
+{
+	if (g)
+		g->dead++;
+}
+
+/* "2026-11-23T10:00:00.456Z", as cwl-tail writes it, in ms since the
+ * epoch; -1 for anything else. */
+static int64_t
+iso_ms(const char *p, size_t n)
+{
+	static const int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
+	    273, 304, 334 };
+	int64_t y, m, d, days;
+	size_t i;
+
+	if (n != 24 || p[4] != '-' || p[7] != '-' || p[10] != 'T' ||
+	    p[13] != ':' || p[16] != ':' || p[19] != '.' || p[23] != 'Z')
+		return -1;
+	for (i = 0; i < 23; i++)
+		if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 &&
+		    i != 19 && (p[i] < '0' || p[i] > '9'))
+			return -1;
+#define D2(k) ((p[k] - '0') * 10 + (p[k + 1] - '0'))
+	y = D2(0) * 100 + D2(2);
+	m = D2(5);
+	d = D2(8);
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	/* days since 1970-01-01 of the proleptic Gregorian calendar */
+	days = (y - 1970) * 365 + ((y - 1969) / 4) - ((y - 1901) / 100) +
+	    ((y - 1601) / 400) + cum[m - 1] + d - 1;
+	if (m > 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		days++;
+	return ((days * 24 + D2(11)) * 60 + D2(14)) * 60000 + D2(17) * 1000 +
+	    (p[20] - '0') * 100 + D2(21);
+#undef D2
+}
+
+int64_t
+stats_ingest(const char *doc, size_t n)
+{
+	size_t off, len;
+
+	if (!scan_path(doc, n, "aws.cloudwatch.ingestion_time", &off, &len) ||
+	    len < 2 || doc[off] != '"')
+		return -1;
+	return iso_ms(doc + off + 1, len - 2);
+}
+
+void
+stats_shipped(struct stats *st, struct gstat *g, int64_t ingest,
+    int64_t now)
+{
+	int64_t lag = ingest >= 0 && now >= ingest ? now - ingest : -1;
+
+	if (lag > st->lag)
+		st->lag = lag;
+	if (g == NULL)
+		return;
+	g->shipped++;
+	if (lag > g->lag)
+		g->lag = lag;
+}
+
+static void
+acked(void *ctx, const char *key, size_t keylen, uint64_t n)
+{
+	struct stats *st = ctx;
+	const char *nul = memchr(key, '\0', keylen);
+	struct gstat *g;
+
+	if (nul && (g = stats_group(st, key, (size_t)(nul - key))) != NULL)
+		g->acked += n;
+}
+
+int
+stats_write(struct ship *s, struct stats *st, struct acks *a,
+    struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct gstat *g;
+	uint64_t dead = s->c.dropped;
+	int bad = 0, r = 0;
+
+	for (g = st->all; g; g = g->next)
+		g->acked = 0;
+	acks_each(a, acked, st);
+	bad |= buf_printf(&b, "cwl-ship\t%" PRId64 "\n", timex_now_ms());
+	bad |= buf_printf(&b, "\tread=%" PRIu64 "\tshipped=%" PRIu64
+	    "\tacked=%" PRIu64 "\tdead=%" PRIu64 "\tlag_ms=%" PRId64 "\n",
+	    s->c.lines, s->c.acked, acks_settled(a), dead, st->lag);
+	for (g = st->all; g; g = g->next) {
+		bad |= cli_stats_name(&b, g->name, strlen(g->name));
+		bad |= buf_printf(&b, "\tread=%" PRIu64 "\tshipped=%" PRIu64
+		    "\tacked=%" PRIu64 "\tdead=%" PRIu64 "\tlag_ms=%" PRId64
+		    "\n", g->read, g->shipped, g->acked, g->dead, g->lag);
+		g->lag = -1;
+	}
+	st->lag = -1;
+	if (bad) {
+		err_set(e, EXIT_RUNTIME, "--stats %s: out of memory", st->path);
+		r = -1;
+	} else if (cli_replace_file(st->path, b.p, b.len, e) == -1) {
+		err_prefix(e, "--stats");
+		r = -1;
+	}
+	buf_free(&b);
+	return r;
+}
