@@ -109,12 +109,6 @@ call(const char *op, json_object *in, json_object **out, struct err *e)
 	return r;
 }
 
-/* Empty pages in a row, each with a new nextToken, before a listing is
- * given up. A listing ends with no token; CloudWatch Logs is known to
- * hand out new tokens for empty pages without end in some cases (expired
- * streams), which would hold cwl-list for ever. */
-#define MAX_EMPTY_PAGES 100
-
 /* "an object", "a string", ...: what a JSON value is, for messages. */
 static const char *
 type_name(json_object *v)
@@ -130,13 +124,8 @@ type_name(json_object *v)
 	}
 }
 
-/* Checks a describe answer: *arr gets its list under key (NULL when
- * absent or null) and *next a copy of its nextToken, or NULL at the end:
- * no token, or the token sent coming back with an empty page. An answer
- * of the wrong shape, or a token that would make the listing loop, is an
- * error (EXIT_RUNTIME) naming op and what. Returns 0 or -1. */
-static int
-page_check(const char *op, const char *what, json_object *resp,
+int
+list_page_check(const char *op, const char *what, json_object *resp,
     const char *key, const char *sent, int *empties, json_object **arr,
     char **next, struct err *e)
 {
@@ -232,7 +221,7 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 				err_prefix(e, "log groups %s", *s->text ? s->text : "*");
 			return -1;
 		}
-		if (page_check("DescribeLogGroups", *s->text ? s->text : "*",
+		if (list_page_check("DescribeLogGroups", *s->text ? s->text : "*",
 		    resp, "logGroups", token, &empties, &arr, &next, e) == -1) {
 			json_object_put(resp);
 			free(token);
@@ -291,6 +280,15 @@ active(json_object *st)
 	    (ev >= 0 && ev >= L.since_ms - SLACK_MS);
 }
 
+int
+list_stream_wanted(const char *group, const char *name, json_object *st,
+    const char *prefix)
+{
+	return (prefix == NULL || strncmp(name, prefix, strlen(prefix)) == 0) &&
+	    (L.pattern == NULL || fnmatch(L.pattern, name, 0) == 0) &&
+	    active(st) && in_shard(group, name);
+}
+
 /* The part of a glob before its first wildcard. */
 static size_t
 literal_len(const char *glob)
@@ -306,13 +304,11 @@ list_streams(const char *group, const char *stream_prefix,
 	json_object *in, *resp, *arr, *st;
 	char *token = NULL, *next, *api_prefix = NULL;
 	const char *name, *local_prefix;
-	size_t i, n, plen = 0, nameless;
+	size_t i, n, nameless;
 	long count = 0, page;
 	int r, empties = 0;
 
 	local_prefix = L.prefix ? L.prefix : stream_prefix;
-	if (local_prefix)
-		plen = strlen(local_prefix);
 	/* AWS refuses a prefix with orderBy LastEventTime: the prefix is
 	 * then applied here */
 	if (!L.order_last) {
@@ -357,7 +353,7 @@ list_streams(const char *group, const char *stream_prefix,
 				err_prefix(e, "log group %s", group);
 			return r;
 		}
-		if (page_check("DescribeLogStreams", group, resp, "logStreams",
+		if (list_page_check("DescribeLogStreams", group, resp, "logStreams",
 		    token, &empties, &arr, &next, e) == -1) {
 			json_object_put(resp);
 			free(token);
@@ -373,9 +369,7 @@ list_streams(const char *group, const char *stream_prefix,
 				nameless++;
 				continue;
 			}
-			if ((local_prefix && strncmp(name, local_prefix, plen) != 0) ||
-			    (L.pattern && fnmatch(L.pattern, name, 0) != 0) ||
-			    !active(st) || !in_shard(group, name))
+			if (!list_stream_wanted(group, name, st, local_prefix))
 				continue;
 			count++;
 			if (fn(group, st, arg) == -1) {

@@ -72,6 +72,25 @@ int list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 int list_streams(const char *group, const char *stream_prefix,
     int (*fn)(const char *group, json_object *s, void *arg), void *arg,
     struct err *e);
+/* Empty pages in a row, each with a new nextToken, before a listing is
+ * given up. A listing ends with no token; CloudWatch Logs is known to
+ * hand out new tokens for empty pages without end in some cases (expired
+ * streams), which would hold cwl-list for ever. */
+#define MAX_EMPTY_PAGES 100
+/* Checks a describe answer: *arr gets its list under key (NULL when
+ * absent or null; owned by resp) and *next a malloc'd copy of its
+ * nextToken (the caller's), or NULL at the end: no token, or the token
+ * sent coming back with an empty page. *empties counts the empty pages
+ * in a row. An answer of the wrong shape, or a token that would make the
+ * listing loop, is an error (EXIT_RUNTIME) naming op and what. Returns 0
+ * or -1. */
+int list_page_check(const char *op, const char *what, json_object *resp,
+    const char *key, const char *sent, int *empties, json_object **arr,
+    char **next, struct err *e);
+/* Returns 1 if the stream st of group, named name, passes the filters:
+ * prefix (may be NULL), --pattern, --active-since and --shard; else 0. */
+int list_stream_wanted(const char *group, const char *name, json_object *st,
+    const char *prefix);
 /* Returns 1 if name is in shard I of N (or there are no shards). */
 int in_shard(const char *a, const char *b);
 /* Waits ms, watching stdout: returns early on SIGTERM, exits 0 quietly
@@ -80,6 +99,8 @@ void list_pause(int64_t ms);
 
 /* output.c */
 void out_group(json_object *g);
+/* Writes the stream s of group; in JSON, a logGroupName member of s is
+ * removed from it first, so that the line's is the group's. */
 void out_stream(const char *group, json_object *s);
 /* Writes what is pending (a table is printed whole, aligned). */
 void out_flush(int end_of_round);

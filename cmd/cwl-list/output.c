@@ -139,6 +139,10 @@ out_stream(const char *group, json_object *s)
 
 	switch (L.fmt) {
 	case FMT_JSON:
+		/* the stream's own logGroupName, were an answer to hold one,
+		 * would come after the group's and stand for it with a
+		 * reader that keeps the last (cwl-tail, json-c) */
+		json_object_object_del(s, "logGroupName");
 		js = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
 		buf_adds(&L.out, "{\"logGroupName\":");

@@ -1,20 +1,8 @@
 /*
  * es.c: output.elasticsearch, the _bulk API. Up to `worker` requests in
  * flight on reused connections, gzip at compression_level, hosts taken
- * in turn and skipped while they fail. What each answer means:
- *
- *   network error, 408, 429, 5xx    the whole batch again, after a backoff
- *   413 Request Entity Too Large    split in halves (one event: set aside)
- *   401, 403                        authentication refused: the run ends (4)
- *   other 4xx                       split until the culprit is alone
- *   200                             item by item:
- *     2xx         accepted
- *     409         already there (create with the same _id): accepted
- *     429, 5xx    that event again, after a backoff
- *     other 4xx   set aside with the server's reason (mapping errors)
- *
- * "The bulk API's response contains the individual results of each
- * operation in the request, returned in the order submitted."
+ * in turn and skipped while they fail. A network error sends the whole
+ * batch again after a backoff; what an answer means is bulk.c's.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +20,7 @@
 #include "creds.h"
 #include "jsonx.h"
 #include "log.h"
+#include "parse.h"
 #include "ship.h"
 #include "sigv4.h"
 #include "timex.h"
@@ -75,79 +64,6 @@ struct esreq {
 	struct buf body;	/* the request's body */
 	struct esreq *prev, *next;	/* in flight */
 };
-
-static const char *
-reason_phrase(long status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 413: return "Request Entity Too Large";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
-	}
-}
-
-/* "type: reason (caused by: ...)" of an Elasticsearch error object. */
-static void
-error_words(json_object *err, struct buf *out)
-{
-	const char *type, *reason;
-	json_object *cb;
-
-	if (json_object_is_type(err, json_type_string)) {
-		buf_adds(out, json_object_get_string(err));
-		return;
-	}
-	type = jsonx_get_str(err, "type", NULL);
-	reason = jsonx_get_str(err, "reason", NULL);
-	if (type)
-		buf_printf(out, "%s%s", type, reason ? ": " : "");
-	if (reason)
-		buf_adds(out, reason);
-	if ((cb = jsonx_get(err, "caused_by", json_type_object)) != NULL &&
-	    (reason = jsonx_get_str(cb, "reason", NULL)) != NULL)
-		buf_printf(out, " (caused by: %s%s%s)",
-		    jsonx_get_str(cb, "type", ""),
-		    jsonx_get_str(cb, "type", NULL) ? ": " : "", reason);
-}
-
-/* The server's words for a failed request. */
-static void
-resp_words(const struct http_resp *r, struct buf *out)
-{
-	json_object *o, *err;
-	const char *why, *msg;
-	size_t n;
-
-	buf_printf(out, "%ld %s", r->status, reason_phrase(r->status));
-	if (r->body.len == 0)
-		return;
-	if ((o = jsonx_parse(r->body.p, r->body.len, &why)) != NULL) {
-		if ((err = jsonx_get(o, "error", json_type_object)) != NULL ||
-		    (err = jsonx_get(o, "error", json_type_string)) != NULL) {
-			buf_adds(out, ": ");
-			error_words(err, out);
-		} else if ((msg = jsonx_get_str(o, "message", NULL)) != NULL ||
-		    (msg = jsonx_get_str(o, "Message", NULL)) != NULL) {
-			buf_printf(out, ": %s", msg);
-		}
-		json_object_put(o);
-		return;
-	}
-	n = strcspn(r->body.p, "\r\n");
-	buf_printf(out, ": %.*s", (int)(n > 200 ? 200 : n), r->body.p);
-}
 
 /* --- the body ---------------------------------------------------------- */
 
@@ -398,127 +314,13 @@ host_failed(struct ship *s, struct es *es, size_t h)
 	ho->down_until = s->now + ship_backoff(s, ho->fails - 1);
 }
 
-/* Returns the number of elements of the JSON array at p[0..n) (valid
- * JSON, as scan_line checked), or (size_t)-1 if it is not an array. */
-static size_t
-array_length(const char *p, size_t n)
-{
-	size_t i, count = 0;
-	int depth = 0, instr = 0, empty = 1;
-
-	if (n < 2 || p[0] != '[')
-		return (size_t)-1;
-	for (i = 0; i < n; i++) {
-		char c = p[i];
-
-		if (instr) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				instr = 0;
-			continue;
-		}
-		if (c == '"') {
-			instr = 1;
-		} else if (c == '[' || c == '{') {
-			depth++;
-		} else if (c == ']' || c == '}') {
-			depth--;
-		} else if (c == ',' && depth == 1) {
-			count++;
-		}
-		if (depth >= 1 && c != ' ' && c != '\t' && c != '\n' &&
-		    c != '\r' && !(depth == 1 && (c == '[' || c == ',')))
-			empty = 0;
-	}
-	return empty ? 0 : count + 1;
-}
-
-static void
-items(struct ship *s, struct es *es, struct batch *b,
-    const struct http_resp *r, const char *where)
-{
-	json_object *o, *its, *it, *op, *err;
-	const char *why;
-	struct buf words = BUF_INIT;
-	struct buf msg = BUF_INIT;
-	size_t off, len, i, n;
-	const char *errjs;
-	struct scan sc;
-	long st;
-
-	/* The common case needs no parsing: "errors":false, in an answer
-	 * that is whole (one valid JSON object: a body cut short is not an
-	 * acceptance) and has one item per document. */
-	if (scan_line(r->body.p, r->body.len, &sc) == 1 &&
-	    scan_member(r->body.p, r->body.len, "errors", &off, &len) &&
-	    len == 5 && memcmp(r->body.p + off, "false", 5) == 0 &&
-	    scan_member(r->body.p, r->body.len, "items", &off, &len) &&
-	    array_length(r->body.p + off, len) == b->n) {
-		for (i = 0; i < b->n; i++)
-			ship_accept(s, b, i, 0);
-		ship_batch_free(s, b);
-		return;
-	}
-	o = jsonx_parse(r->body.p, r->body.len, &why);
-	its = o ? jsonx_get(o, "items", json_type_array) : NULL;
-	n = its ? json_object_array_length(its) : 0;
-	if (its == NULL || n != b->n) {
-		buf_printf(&msg, "POST %s: the answer has %zu items for %zu "
-		    "documents", where, n, b->n);
-		json_object_put(o);
-		ship_retry_batch(s, b, 0, buf_str(&msg));
-		buf_free(&msg);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		it = json_object_array_get_idx(its, i);
-		op = NULL;
-		if (json_object_is_type(it, json_type_object)) {
-			json_object_object_foreach(it, k, v) {
-				(void)k;
-				op = v;
-				break;
-			}
-		}
-		st = op ? (long)jsonx_get_int(op, "status", 0) : 0;
-		if (st >= 200 && st < 300) {
-			ship_accept(s, b, i, 0);
-		} else if (st == 409) {
-			ship_accept(s, b, i, 1);
-		} else if (st == 429 || st >= 500 || st == 0) {
-			ship_retry_event(s, b, i, st == 429);
-		} else {
-			err = jsonx_get(op, "error", json_type_object);
-			buf_reset(&words);
-			if (err)
-				error_words(err, &words);
-			else
-				buf_printf(&words, "%ld %s", st,
-				    reason_phrase(st));
-			errjs = err ? json_object_to_json_string_ext(err,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
-			    NULL;
-			log_debug("ship", "line %" PRId64 ": %ld %s",
-			    b->ev[i].lineno, st, words.p);
-			ship_reject(s, b, i, st, buf_str(&words), errjs,
-			    errjs ? strlen(errjs) : 0);
-		}
-	}
-	json_object_put(o);
-	buf_free(&words);
-	ship_retry_flush(s);
-	ship_batch_free(s, b);
-}
-
 static void
 answer(struct ship *s, struct es *es, struct http_done *d)
 {
 	struct esreq *er = d->udata;
 	struct batch *b = er->b;
 	struct http_resp *r = &d->resp;
-	struct buf where = BUF_INIT, msg = BUF_INIT, words = BUF_INIT;
-	struct err e = ERR_INIT;
+	struct buf where = BUF_INIT, msg = BUF_INIT;
 	long st = r->status;
 
 	es->inflight--;
@@ -541,33 +343,16 @@ answer(struct ship *s, struct es *es, struct http_done *d)
 			    r->neterr_msg ? r->neterr_msg : err_msg(&d->err));
 			ship_retry_batch(s, b, 0, msg.p);
 		}
-	} else if (st >= 200 && st < 300) {
-		es->hosts[er->host].fails = 0;
-		es->hosts[er->host].down_until = 0;
-		items(s, es, b, r, where.p);
 	} else {
-		resp_words(r, &words);
-		buf_printf(&msg, "POST %s: %s", where.p, words.p);
-		if (st == 401 || st == 403) {
-			err_set(&e, EXIT_AUTH, "%s", msg.p);
-			ship_fail(s, &e);
-			err_clear(&e);
-			ship_batch_free(s, b);
-		} else if (st == 408 || st == 429 || st >= 500) {
-			host_failed(s, es, er->host);
-			ship_retry_batch(s, b, st == 429, msg.p);
-		} else if (b->n > 1) {
-			log_warn("%s; splitting the batch of %zu events", msg.p,
-			    b->n);
-			ship_split(s, b);
-		} else {
-			ship_reject(s, b, 0, st, words.p, NULL, 0);
-			ship_batch_free(s, b);
+		if (st >= 200 && st < 300) {
+			es->hosts[er->host].fails = 0;
+			es->hosts[er->host].down_until = 0;
 		}
+		if (bulk_answer(s, b, st, r->body.p, r->body.len, where.p))
+			host_failed(s, es, er->host);
 	}
 	buf_free(&where);
 	buf_free(&msg);
-	buf_free(&words);
 	body_put(es, &er->body);
 	free(er);
 }
@@ -683,7 +468,7 @@ es_auth_kind(const struct ship *s)
 void
 es_resp_words(const struct http_resp *r, struct buf *out)
 {
-	resp_words(r, out);
+	bulk_words(r->status, r->body.p, r->body.len, out);
 }
 
 int

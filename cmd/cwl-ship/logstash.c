@@ -37,17 +37,11 @@
 
 #include "jsonx.h"
 #include "log.h"
+#include "parse.h"
 #include "ship.h"
 #include "timex.h"
 
 enum { C_DOWN, C_CONNECTING, C_TLS, C_UP };
-
-struct win {
-	struct batch *b;
-	uint32_t acked;		/* events 1..acked are settled */
-	size_t bytes;
-	struct win *next;
-};
 
 struct conn {
 	int id;
@@ -63,7 +57,7 @@ struct conn {
 	struct buf w;		/* bytes to write */
 	size_t woff;
 	int tls_want;		/* POLLIN or POLLOUT the TLS layer waits for */
-	struct win *wins, *wtail;
+	struct lj_win *wins, *wtail;
 	size_t nwins;
 	unsigned char r[6];
 	size_t rlen;
@@ -229,7 +223,7 @@ any_up(const struct ls *ls)
 static void
 conn_fail(struct ship *s, struct ls *ls, struct conn *c, const char *why)
 {
-	struct win *w, *next;
+	struct lj_win *w, *next;
 	size_t i, again = 0;
 	long ms;
 
@@ -486,36 +480,28 @@ conn_write(struct conn *c, const char **why)
 	return 0;
 }
 
-/* One ACK frame. Returns 0, or -1 with why. */
-static int
-on_ack(struct ship *s, struct ls *ls, struct conn *c, const char **why)
-{
-	static char msg[128];
-	struct win *w = c->wins;
-	uint32_t seq, i;
+struct acking {
+	struct ship *s;
+	struct ls *ls;
+	struct conn *c;
+};
 
-	if (c->r[0] != '2' || c->r[1] != 'A') {
-		snprintf(msg, sizeof(msg), "protocol error: expected an ACK, got "
-		    "bytes 0x%02x 0x%02x", c->r[0], c->r[1]);
-		*why = msg;
-		return -1;
-	}
-	seq = (uint32_t)c->r[2] << 24 | (uint32_t)c->r[3] << 16 |
-	    (uint32_t)c->r[4] << 8 | c->r[5];
+/* One ACK, for the oldest window. Returns 0, or -1 with why. */
+static int
+on_ack(void *arg, uint32_t seq, const char **why)
+{
+	struct acking *a = arg;
+	struct ship *s = a->s;
+	struct ls *ls = a->ls;
+	struct conn *c = a->c;
+	struct lj_win *w = c->wins;
+	int r;
+
 	c->last_io = s->now;
-	if (w == NULL || seq == 0 || seq <= w->acked)
-		return 0;	/* keep-alive */
-	if (seq > w->b->n) {
-		snprintf(msg, sizeof(msg), "protocol error: ACK %u for a window "
-		    "of %zu", seq, w->b->n);
-		*why = msg;
-		return -1;
-	}
-	for (i = w->acked; i < seq; i++)
-		ship_accept(s, w->b, i, 0);
-	w->acked = seq;
-	if (seq < w->b->n)
+	if (w == NULL || (r = lj_ack(s, w, seq, why)) == 0)
 		return 0;
+	if (r == -1)
+		return -1;
 	log_debug("ship", "%s: window of %zu events acknowledged",
 	    ls->hosts[c->host].label, w->b->n);
 	c->wins = w->next;
@@ -536,8 +522,8 @@ conn_read(struct ship *s, struct ls *ls, struct conn *c, const char **why)
 {
 	static char msg[256];
 	unsigned char buf[4096];
+	struct acking a = { s, ls, c };
 	ssize_t n;
-	size_t i;
 	int err;
 
 	for (;;) {
@@ -579,14 +565,9 @@ conn_read(struct ship *s, struct ls *ls, struct conn *c, const char **why)
 				return -1;
 			}
 		}
-		for (i = 0; i < (size_t)n; i++) {
-			c->r[c->rlen++] = buf[i];
-			if (c->rlen == 6) {
-				c->rlen = 0;
-				if (on_ack(s, ls, c, why) == -1)
-					return -1;
-			}
-		}
+		if (lj_read(c->r, &c->rlen, buf, (size_t)n, on_ack, &a,
+		    why) == -1)
+			return -1;
 	}
 }
 
@@ -630,7 +611,7 @@ ls_send(struct ship *s, struct batch *b, struct err *e)
 {
 	struct ls *ls = s->out.st;
 	struct conn *c = NULL;
-	struct win *w;
+	struct lj_win *w;
 	size_t i, k, before;
 	const char *why = NULL;
 
@@ -798,7 +779,7 @@ static int
 ls_close(struct ship *s, struct err *e)
 {
 	struct ls *ls = s->out.st;
-	struct win *w, *next;
+	struct lj_win *w, *next;
 	struct conn *c;
 	size_t i;
 

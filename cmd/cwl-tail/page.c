@@ -162,15 +162,26 @@ string(struct scan *s, int keep, size_t *off, size_t *len)
 	return 0;
 }
 
+/* Numbers stop at +-2^62 ms, 146 million years: far past any time, and
+ * far enough from the ends of int64 that a time's arithmetic cannot
+ * overflow. */
+#define NUM_MAX ((int64_t)1 << 62)
+
+/* A number as jsonx_get_int reads it from json-c, within +-NUM_MAX; with
+ * a fraction or an exponent (AWS sends neither) it is read as a double
+ * and truncated. */
 static int
 number(struct scan *s, int64_t *out)
 {
-	const char *p;
-	int neg = 0, frac = 0;
+	const char *p, *start;
+	char tmp[64], *copy = tmp;
+	int neg = 0;
 	int64_t v = 0;
+	double x;
+	size_t n;
 
 	ws(s);
-	p = s->p;
+	p = start = s->p;
 	if (p < s->end && *p == '-') {
 		neg = 1;
 		p++;
@@ -178,18 +189,29 @@ number(struct scan *s, int64_t *out)
 	if (p >= s->end || *p < '0' || *p > '9')
 		return bad(s, "bad number");
 	while (p < s->end && *p >= '0' && *p <= '9') {
-		if (v < INT64_MAX / 10)
-			v = v * 10 + (*p - '0');
+		v = v <= NUM_MAX / 10 ? v * 10 + (*p - '0') : NUM_MAX;
 		p++;
 	}
-	/* a fraction or an exponent: AWS sends neither; the integer part
-	 * is what jsonx_get_int would give */
-	while (p < s->end && (*p == '.' || *p == 'e' || *p == 'E' ||
-	    *p == '+' || *p == '-' || (*p >= '0' && *p <= '9'))) {
-		frac = 1;
-		p++;
+	if (v > NUM_MAX)
+		v = NUM_MAX;
+	if (p < s->end && (*p == '.' || *p == 'e' || *p == 'E' ||
+	    *p == '+' || *p == '-')) {
+		while (p < s->end && (*p == '.' || *p == 'e' || *p == 'E' ||
+		    *p == '+' || *p == '-' || (*p >= '0' && *p <= '9')))
+			p++;
+		n = (size_t)(p - start);
+		if (n >= sizeof(tmp) && (copy = malloc(n + 1)) == NULL)
+			return bad(s, "out of memory");
+		memcpy(copy, start, n);
+		copy[n] = '\0';
+		x = strtod(copy, NULL);
+		if (copy != tmp)
+			free(copy);
+		s->p = p;
+		*out = x >= (double)NUM_MAX ? NUM_MAX : x <= -(double)NUM_MAX ?
+		    -NUM_MAX : (int64_t)x;
+		return 0;
 	}
-	(void)frac;
 	s->p = p;
 	*out = neg ? -v : v;
 	return 0;

@@ -1,7 +1,8 @@
-# libFuzzer targets for the library's parsers (tests/fuzz/README.md).
-# Included by the Makefile. The library is compiled again with clang and
-# the fuzzer's coverage and the sanitizers, into build/fuzz; the gcc
-# objects are never reused. The warnings are the Makefile's, less clang's
+# libFuzzer targets for the parsers of the library and of the programs
+# (tests/fuzz/README.md). Included by the Makefile. The library, and the
+# files of cmd/ a target links, are compiled again with clang and the
+# fuzzer's coverage and the sanitizers, into build/fuzz; the gcc objects
+# are never reused. The warnings are the Makefile's, less clang's
 # -Wformat-nonliteral on buf_vprintf's va_list, which gcc does not raise.
 #
 #   make fuzz-bin     builds every target in build/fuzz/bin
@@ -52,10 +53,28 @@ $(FUZZ_LIB_A): $(FUZZ_LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
 
-$(FUZZ_O)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_A)
+# The files of cmd/ that a target links beside the library: the very
+# code the program runs, with no main.
+FUZZ_CMD_list = cwl-list/describe cwl-list/output
+FUZZ_CMD_page = cwl-tail/page cwl-tail/output
+FUZZ_CMD_bulk = cwl-ship/bulk cwl-ship/scan
+FUZZ_CMD_lumberjack = cwl-ship/lumberjack
+FUZZ_CMD_ship_line = cwl-ship/scan cwl-ship/index
+
+$(FUZZ_O)/cmd/%.o: cmd/%.c $(wildcard lib/*.h cmd/*/*.h) tests/fuzz/fuzz.mk \
+    $(FUZZ_O)/toolchain.ok
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -D_GNU_SOURCE -fsanitize=fuzzer -o $@ $< \
-	    $(FUZZ_LIB_A) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icmd/$(*D) -fsanitize=fuzzer-no-link -c \
+	    -o $@ $<
+
+$(foreach n,$(FUZZ_NAMES),$(eval $(FUZZ_O)/bin/fuzz_$(n): \
+    $(FUZZ_CMD_$(n):%=$(FUZZ_O)/cmd/%.o)))
+
+$(FUZZ_O)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+    tests/fuzz/json_oracle.h $(FUZZ_LIB_A) $(wildcard cmd/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icmd -D_GNU_SOURCE -fsanitize=fuzzer -o $@ \
+	    $< $(filter %.o,$^) $(FUZZ_LIB_A) \
 	    $(PKG_LIBS) -lm
 
 fuzz-bin: $(FUZZ_BINS)
