@@ -666,6 +666,11 @@ for l in open("out.ndjson"):
 	[[ "${lines[0]}" == $'\e[2m2023-11-14T22:13:20.123Z\e[0m \e['*'mweb-1'$'\e[0m GET / 200' ]]
 	TZ=Asia/Kolkata run cwl-tail -o text --local /cwl/text
 	[ "${lines[0]}" = "2023-11-15T03:43:20.123+05:30 web-1 GET / 200" ]
+	# nor from the names of streams (group names cannot hold any)
+	put /cwl/text2 "web$(printf '\033')]0;x$(printf '\007')" 1700000000123 "hi"
+	run cwl-tail -o text /cwl/text2
+	succeeded
+	[ "$output" = "2023-11-14T22:13:20.123Z web?]0;x? hi" ]
 }
 
 @test "--progress prints the share of the time range done" {

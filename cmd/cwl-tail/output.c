@@ -30,11 +30,14 @@ iso(int64_t ms, char out[25])
 {
 	static int64_t day = INT64_MIN;
 	static char date[12];
-	int64_t d = ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
-	int rem = (int)(ms - d * DAY_MS), v;
+	int64_t d;
+	int rem, v;
 
+	/* before the arithmetic: near INT64_MIN it would overflow */
 	if (ms < 0 || ms > 253402300799999LL)
 		return timex_iso(ms, out);
+	d = ms / DAY_MS;
+	rem = (int)(ms - d * DAY_MS);
 	if (d != day) {
 		timex_iso(d * DAY_MS, out);
 		memcpy(date, out, 11);
@@ -208,13 +211,30 @@ text_time(int64_t ms, char out[40])
 		out[39] = '\0';
 }
 
+/* Appends p[0..n) with no terminal control sequence: control bytes
+ * become '?' (but tabs and, in messages, line breaks). */
+static int
+text_clean(struct buf *b, const char *p, size_t n, int msg)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		r |= buf_addc(b, (c < 0x20 && c != '\t' && (c != '\n' || !msg)) ||
+		    c == 0x7f ? '?' : (char)c);
+	}
+	return r;
+}
+
 static void
 emit_text(struct src *s, const struct ev *ev)
 {
 	static const int palette[] = { 32, 33, 34, 35, 36, 92, 93, 94, 95, 96 };
 	struct buf *b = &T.out;
 	char tm[40];
-	size_t i, n = ev->len;
+	size_t n = ev->len;
 	unsigned h = 5381;
 	const char *p;
 	int r = 0;
@@ -229,17 +249,13 @@ emit_text(struct src *s, const struct ev *ev)
 		    palette[h % (sizeof(palette) / sizeof(palette[0]))]);
 	else
 		r |= buf_printf(b, "%s ", tm);
-	if (T.groups && T.groups->next)
-		r |= buf_printf(b, "%s/", s->g->name);
-	r |= buf_adds(b, ev->stream);
-	r |= buf_adds(b, T.color ? "\033[0m " : " ");
-	/* no terminal control sequences from the messages */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)ev->msg[i];
-
-		r |= buf_addc(b, (c < 0x20 && c != '\t' && c != '\n') ||
-		    c == 0x7f ? '?' : (char)c);
+	if (T.groups && T.groups->next) {
+		r |= text_clean(b, s->g->name, strlen(s->g->name), 0);
+		r |= buf_addc(b, '/');
 	}
+	r |= text_clean(b, ev->stream, strlen(ev->stream), 0);
+	r |= buf_adds(b, T.color ? "\033[0m " : " ");
+	r |= text_clean(b, ev->msg, n, 1);
 	r |= buf_addc(b, '\n');
 	if (r)
 		oom();
