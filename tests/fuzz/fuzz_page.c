@@ -365,7 +365,8 @@ check_text_ml(const char *line, size_t n)
 }
 
 /* The text line of an event: the time, the stream and the message
- * without its line ends, its control characters as '?'. */
+ * without its line ends, its control characters (and the stream's) as
+ * '?'. */
 static void
 text_line(struct buf *b, const struct given *g)
 {
@@ -375,7 +376,14 @@ text_line(struct buf *b, const struct given *g)
 
 	while (n > 0 && (g->msg[n - 1] == '\n' || g->msg[n - 1] == '\r'))
 		n--;
-	buf_printf(b, "%s %s ", timex_iso(g->ts, iso), g->stream);
+	buf_printf(b, "%s ", timex_iso(g->ts, iso));
+	/* the stream name too, with no line break either */
+	for (i = 0; g->stream[i]; i++) {
+		c = (unsigned char)g->stream[i];
+		buf_addc(b, (c < 0x20 && c != '\t') || c == 0x7f ? '?' :
+		    (char)c);
+	}
+	buf_addc(b, ' ');
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)g->msg[i];
 		buf_addc(b, (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f ?
