@@ -183,6 +183,8 @@ on_key(void *arg, int level, const unsigned char *k, size_t len)
 static long
 item_status(json_object *it)
 {
+	if (!json_object_is_type(it, json_type_object))
+		return 0;
 	json_object_object_foreach(it, k, v) {
 		(void)k;
 		return json_object_is_type(v, json_type_object) ?
