@@ -7,6 +7,8 @@ REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 CWL_BIN="${CWL_BIN:-$REPO/bin}"
 PY=/usr/bin/python3
 export PATH="$CWL_BIN:$REPO:$PATH"
+# the wrapper runs the programs under test, not those beside it
+export CLOUDWATCHLOGSBEAT_BIN=$CWL_BIN
 
 # Test credentials known to the local AWS server.
 TEST_AKID=AKIACWLTESTKEY0000001
