@@ -344,6 +344,50 @@ can_idle(const struct src *s)
 	return s->stream && T.follow && (s->g->list || T.in_fd >= 0);
 }
 
+/*
+ * Streams listed with nothing ingested since the start: an event there
+ * could only be one stamped ahead of its ingestion (up to 2 hours), so
+ * they wait idle and are read once each with what the GetLogEvents
+ * budget leaves, while no stream being read is due (start_probes). A
+ * Lambda group lists thousands of such streams; read first, they held
+ * back the active ones for minutes after each start.
+ */
+static struct src **probes;
+static size_t nprobes, capprobes, probe_next;
+
+static void
+probe_add(struct src *s)
+{
+	if (nprobes == capprobes) {
+		size_t cap = capprobes ? capprobes * 2 : 256;
+		struct src **v = realloc(probes, cap * sizeof(*v));
+
+		if (v == NULL)
+			oom();
+		probes = v;
+		capprobes = cap;
+	}
+	probes[nprobes++] = s;
+}
+
+/* Returns the next stream still idle and never read, or NULL (and the
+ * list is gone). */
+static struct src *
+probe_take(void)
+{
+	struct src *s;
+
+	while (probe_next < nprobes) {
+		s = probes[probe_next++];
+		if (s->state == SRC_IDLE && s->token == NULL && s->n == 0)
+			return s;
+	}
+	free(probes);
+	probes = NULL;
+	nprobes = capprobes = probe_next = 0;
+	return NULL;
+}
+
 struct src *
 src_stream(struct group *g, const char *stream, int64_t last_ingest,
     int64_t first_ts, int explicit_arg)
@@ -398,6 +442,12 @@ src_stream(struct group *g, const char *stream, int64_t last_ingest,
 		}
 		if (!explicit_arg && T.end >= 0 && first_ts > T.end) {
 			set_done(s);
+			return s;
+		}
+		if (!explicit_arg && T.start >= 0 && last_ingest >= 0 &&
+		    last_ingest < T.start && can_idle(s)) {
+			set_idle(s);
+			probe_add(s);
 			return s;
 		}
 	}
@@ -655,6 +705,27 @@ start_job(struct job *j, int64_t now)
 	return 1;
 }
 
+/* Reads the streams of probe_add while no GetLogEvents job is due. */
+static void
+start_probes(int64_t now)
+{
+	struct job *j = heap_top(&T.heap[API_GET]);
+	struct src *s;
+
+	while (!T.stopping && (j == NULL || j->due > now) &&
+	    T.flight[API_GET] < T.max_flight[API_GET]) {
+		if ((s = probe_take()) == NULL)
+			return;
+		if (!bucket_take(&T.budget[API_GET], now)) {
+			probe_next--;	/* first again next time */
+			return;
+		}
+		T.nidle--;
+		s->state = SRC_QUEUED;
+		start_job(&s->job, now);
+	}
+}
+
 void
 start_requests(int64_t now)
 {
@@ -678,6 +749,8 @@ start_requests(int64_t now)
 			heap_pop(&T.heap[api]);
 			start_job(j, now);
 		}
+		if (api == API_GET && probe_next < nprobes)
+			start_probes(now);
 	}
 }
 
@@ -704,6 +777,9 @@ next_wakeup(int64_t now, int64_t cap)
 		if (w < best)
 			best = w;
 	}
+	if (probe_next < nprobes && T.flight[API_GET] < T.max_flight[API_GET] &&
+	    (w = bucket_wait_ms(&T.budget[API_GET], now)) < best)
+		best = w;
 	return best < 0 ? 0 : best;
 }
 
@@ -1267,6 +1343,8 @@ all_done(void)
 	if (T.in_fd >= 0)
 		return 0;
 	if (T.follow && T.end < 0)
+		return 0;
+	if (probe_next < nprobes)
 		return 0;
 	for (api = 0; api < API_N; api++)
 		if (T.flight[api] || T.heap[api].n)

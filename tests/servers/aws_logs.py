@@ -159,7 +159,7 @@ class Stream:
 
 
 class Group:
-    __slots__ = ("name", "created", "retention", "streams", "kms")
+    __slots__ = ("name", "created", "retention", "streams", "kms", "sorted_names")
 
     def __init__(self, name, created):
         self.name = name
@@ -167,6 +167,7 @@ class Group:
         self.retention = None
         self.streams = {}
         self.kms = None
+        self.sorted_names = None  # (key, the stream names sorted), see _names
 
 
 class LogsStore:
@@ -181,6 +182,18 @@ class LogsStore:
             self.groups = {}
             self.serial = 0
             self.empty_pages_served = 0
+            self.get_calls = {}   # (group, stream): GetLogEvents requests
+            self.get_empty = 0    # GetLogEvents answers without an event
+
+    def _names(self, g):
+        """The names of g's streams, sorted; kept until a stream comes or
+        goes (a new stream takes a new serial, a deleted one shrinks the
+        dict), so that listing a group of 50,000 streams page by page does
+        not sort them all for every page."""
+        key = (len(g.streams), self.serial)
+        if g.sorted_names is None or g.sorted_names[0] != key:
+            g.sorted_names = (key, sorted(g.streams))
+        return g.sorted_names[1]
 
     # --- helpers ------------------------------------------------------------
 
@@ -433,6 +446,20 @@ class LogsStore:
         if tok is not None and (tok.get("g") != g.name or tok.get("b") != order or tok.get("d") != desc):
             raise invalid("The specified nextToken is invalid.")
         now = now_ms()
+        if order == "LogStreamName" and not prefix and not desc:
+            names = self._names(g)
+            i = 0
+            if tok is not None:
+                k = tok.get("k")
+                if not (isinstance(k, list) and len(k) == 1 and isinstance(k[0], str)):
+                    raise invalid("The specified nextToken is invalid.")
+                i = bisect_right(names, k[0])
+            page = names[i:i + limit]
+            res = {"logStreams": [self._stream_json(g, g.streams[n], now) for n in page]}
+            if len(names) - i > limit:
+                res["nextToken"] = encode_token({"o": "s", "g": g.name, "b": order, "d": desc,
+                                                 "k": [page[-1]], "t": int(time.time())})
+            return res
         if order == "LogStreamName":
             names = [n for n in g.streams if not prefix or n.startswith(prefix)]
             keyed = sorted(((n,), n) for n in names)
@@ -554,6 +581,7 @@ class LogsStore:
         head = self._bool(p, "startFromHead")
         tok = p.get("nextToken")
         st = self._stream(g, sname)
+        self.get_calls[(g.name, sname)] = self.get_calls.get((g.name, sname), 0) + 1
         n = len(st)
         if tok is not None:
             d, pos, empties = self._parse_gtok(tok, st)
@@ -614,6 +642,8 @@ class LogsStore:
             nb = tok if (tok is not None and first == pos) else self._gtok("b", st.serial, first, now_s, 0)
             nf = self._gtok("f", st.serial, last, now_s, 0)
         it, msg = st.it, st.msg
+        if not len(idx):
+            self.get_empty += 1
         body = ",".join(['{"timestamp":%d,"message":%s,"ingestionTime":%d}' % (ts[i], jstr(msg[i]), it[i])
                          for i in idx])
         return '{"events":[%s],"nextForwardToken":"%s","nextBackwardToken":"%s"}' % (body, nf, nb)
@@ -655,7 +685,11 @@ class LogsStore:
                 q = order[k]
                 yield (ts[q], it[q], serial, q, st)
 
-        merged = walk(streams[0]) if len(streams) == 1 else heapq.merge(*[walk(s) for s in streams])
+        # Streams with no event at or after startTime have nothing to give:
+        # left out of the merge, which otherwise costs a generator each.
+        walked = [s for s in streams if t0 is None or (len(s) and s.maxts[-1] >= t0)]
+        merged = (walk(walked[0]) if len(walked) == 1 else
+                  heapq.merge(*[walk(s) for s in walked]) if walked else iter(()))
         scan_cap = self.settings.filter_scan_limit or 0
         out, acc, scanned, last_key, stopped = [], 0, 0, key, False
         for ev in merged:
@@ -760,6 +794,12 @@ class LogsStore:
             st.append(tss, array("q", [ing]) * len(tss), msgs, [event_size(m) for m in msgs])
             return {"group": g.name, "stream": st.name, "appended": len(tss), "events": len(st)}
 
+    def ctl_put_batch(self, a):
+        """Many puts (as ctl_put) under one lock, in the order given."""
+        with self.lock:
+            done = [self.ctl_put(p) for p in a.get("puts", [])]
+            return {"puts": len(done), "appended": sum(d["appended"] for d in done)}
+
     def ctl_seed(self, a):
         t_start = time.time()
         rng = random.Random(a.get("seed", 1))
@@ -838,13 +878,22 @@ class LogsStore:
         return {"groups": groups, "streams": len(made), "stream_names": made[:1000],
                 "events": total, "seconds": round(time.time() - t_start, 3)}
 
-    def ctl_stats(self):
+    def ctl_stats(self, a=None):
+        a = a or {}
         with self.lock:
             per = {gn: {sn: len(st) for sn, st in g.streams.items()} for gn, g in self.groups.items()}
-            return {"groups": len(self.groups),
-                    "streams": sum(len(g.streams) for g in self.groups.values()),
-                    "events_total": sum(sum(d.values()) for d in per.values()),
-                    "events": per, "empty_pages": self.empty_pages_served}
+            out = {"groups": len(self.groups),
+                   "streams": sum(len(g.streams) for g in self.groups.values()),
+                   "events_total": sum(sum(d.values()) for d in per.values()),
+                   "empty_pages": self.empty_pages_served, "get_empty": self.get_empty}
+            if not a.get("brief"):
+                out["events"] = per
+            if a.get("get_by_stream"):
+                gb = {}
+                for (gn, sn), n in self.get_calls.items():
+                    gb.setdefault(gn, {})[sn] = n
+                out["get_by_stream"] = gb
+            return out
 
     def ctl_dump(self, a):
         """NDJSON lines (bytes chunks) of every event of a group or stream."""

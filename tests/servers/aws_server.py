@@ -37,11 +37,19 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    operations faults apply to); tps {operation: per second};
                    seed; clear. Answers the configuration.
     settings       the switches of Settings (aws_common.py); answers them all
+    put-batch      puts [{group, stream, events | messages, timestamp, step,
+                   ingestion_time, create}]: many puts under one lock, in order
     stats          requests, services, status, throttles, faults, auth_failures,
                    imds, ecs (counters), imds_token_ttl_asked {seconds: PUTs},
                    signed_by {access key id: requests},
+                   requests_by_key {access key id: {operation: n}},
                    groups, streams, events_total, events
-                   {group: {stream: n}}, empty_pages; reset: true clears counters
+                   {group: {stream: n}}, empty_pages, get_empty (GetLogEvents
+                   answers without an event); reset: true clears counters;
+                   brief: true leaves out events; times: true adds times
+                   {access key id: {operation: [epoch seconds of each request,
+                   the last 100000]}}; get_by_stream: true adds get_by_stream
+                   {group: {stream: GetLogEvents requests}}
     reset          empty every store; settings, faults, keys and roles as the
                    command line gave them
     roles          roles [{arn, allow, external_id, mfa_serial, mfa_code,
@@ -59,6 +67,7 @@ With --tls-cert and --tls-key it speaks HTTPS instead of HTTP.
 """
 
 import argparse
+import collections
 import json
 import os
 import re
@@ -133,6 +142,9 @@ class AwsServer:
         self.ddb = DynamoStore(settings)
         self.sts = StsStore(settings, self.keys, self.stats)
         self.log = None
+        # When each request came, by access key and operation, for rate checks.
+        self.times_lock = threading.Lock()
+        self.times = {}
         # What the command line gave, restored by /_control/reset.
         self.extra_keys = []
         self.base_roles = None
@@ -271,6 +283,7 @@ class AwsServer:
             req.op = self.operation(req)
         self.stats.add("requests", req.op)
         self.stats.add("services", req.service)
+        self.note_time(req)
         delay, fault = self.faults.decide(req.op, listed_only=req.service in ("imds", "ecs"))
         if delay:
             self.stats.add("faults", "latency")
@@ -291,6 +304,23 @@ class AwsServer:
             return self.hostile.answer(req, lambda: self.dispatch(req, caller), self.json_body)
         except AwsError as e:
             return self.render_error(req, e)
+
+    def note_time(self, req):
+        """Counts the request under its access key (signed or not yet
+        checked) and keeps its arrival time."""
+        authz = req.headers.get("Authorization")
+        scope = credential_scope(authz) if authz else None
+        if scope:
+            akid = scope[0]
+        else:
+            cred = dict(req.query).get("X-Amz-Credential", "")
+            akid = cred.split("/")[0] if cred else "-"
+        self.stats.add("requests_by_key", "%s %s" % (akid, req.op))
+        with self.times_lock:
+            q = self.times.get((akid, req.op))
+            if q is None:
+                q = self.times[(akid, req.op)] = collections.deque(maxlen=100000)
+            q.append(time.time())
 
     def authenticate(self, req):
         if req.service == "sts" and req.op == "AssumeRoleWithWebIdentity":
@@ -363,6 +393,9 @@ class AwsServer:
     def ctl_put(self, a):
         return self.logs.ctl_put(a)
 
+    def ctl_put_batch(self, a):
+        return self.logs.ctl_put_batch(a)
+
     def ctl_create_group(self, a):
         return self.logs.ctl_create_group(a)
 
@@ -389,10 +422,23 @@ class AwsServer:
     def ctl_stats(self, a):
         if a.get("reset"):
             self.stats.clear()
+            with self.times_lock:
+                self.times = {}
         out = {"requests": {}, "services": {}, "throttles": {}, "faults": {}, "auth_failures": {},
                "imds": {}, "ecs": {}}
         out.update(self.stats.snapshot())
-        out.update(self.logs.ctl_stats())
+        by_key = {}
+        for k, n in out.pop("requests_by_key", {}).items():
+            akid, _, op = k.partition(" ")
+            by_key.setdefault(akid, {})[op] = n
+        out["requests_by_key"] = by_key
+        if a.get("times"):
+            with self.times_lock:
+                t = {}
+                for (akid, op), q in self.times.items():
+                    t.setdefault(akid, {})[op] = list(q)
+            out["times"] = t
+        out.update(self.logs.ctl_stats(a))
         return out
 
     def ctl_reset(self, a):
@@ -406,6 +452,8 @@ class AwsServer:
             self.sts.ctl_roles({"replace": True, "roles": self.base_roles})
         self.faults.clear()
         self.hostile.reset()
+        with self.times_lock:
+            self.times = {}
         if self.base_faults:
             self.faults.set(self.base_faults)
         self.stats.clear()
