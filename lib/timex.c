@@ -107,6 +107,43 @@ timex_iso(int64_t ms, char out[25])
 	return out;
 }
 
+/* The number of n digits at p, or -1. */
+static int
+digits_at(const char *p, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+int
+timex_iso_ms(const char *p, size_t n, int64_t *out_ms)
+{
+	int y, mo, d, h, mi, s, ms;
+
+	if (n != 24 || p[4] != '-' || p[7] != '-' || p[10] != 'T' ||
+	    p[13] != ':' || p[16] != ':' || p[19] != '.' || p[23] != 'Z')
+		return -1;
+	y = digits_at(p, 4);
+	mo = digits_at(p + 5, 2);
+	d = digits_at(p + 8, 2);
+	h = digits_at(p + 11, 2);
+	mi = digits_at(p + 14, 2);
+	s = digits_at(p + 17, 2);
+	ms = digits_at(p + 20, 3);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0)
+		return -1;
+	*out_ms = days_from_civil(y, mo, d) * MS_PER_DAY + h * 3600000LL +
+	    mi * 60000LL + s * 1000LL + ms;
+	return 0;
+}
+
 /* Units of durations and relative times, matched case-insensitively. */
 static const struct {
 	const char *name;

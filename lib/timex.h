@@ -30,5 +30,9 @@ int timex_duration(const char *s, int64_t *out_ms, struct err *e);
 /* Formats ms as "2026-11-23T10:00:00.123Z" into out (25 bytes).
  * Returns out. */
 char *timex_iso(int64_t ms, char out[25]);
+/* The inverse of timex_iso, for that form only: p[0..n) is exactly
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" with a valid date and time. Returns 0 and
+ * *out_ms, or -1. */
+int timex_iso_ms(const char *p, size_t n, int64_t *out_ms);
 
 #endif

@@ -131,48 +131,17 @@ stats_dead(struct gstat *g)
 		g->dead++;
 }
 
-/* "2026-11-23T10:00:00.456Z", as cwl-tail writes it, in ms since the
- * epoch; -1 for anything else. */
-static int64_t
-iso_ms(const char *p, size_t n)
-{
-	static const int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
-	    273, 304, 334 };
-	int64_t y, m, d, days;
-	size_t i;
-
-	if (n != 24 || p[4] != '-' || p[7] != '-' || p[10] != 'T' ||
-	    p[13] != ':' || p[16] != ':' || p[19] != '.' || p[23] != 'Z')
-		return -1;
-	for (i = 0; i < 23; i++)
-		if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 &&
-		    i != 19 && (p[i] < '0' || p[i] > '9'))
-			return -1;
-#define D2(k) ((p[k] - '0') * 10 + (p[k + 1] - '0'))
-	y = D2(0) * 100 + D2(2);
-	m = D2(5);
-	d = D2(8);
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	/* days since 1970-01-01 of the proleptic Gregorian calendar */
-	days = (y - 1970) * 365 + ((y - 1969) / 4) - ((y - 1901) / 100) +
-	    ((y - 1601) / 400) + cum[m - 1] + d - 1;
-	if (m > 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		days++;
-	return ((days * 24 + D2(11)) * 60 + D2(14)) * 60000 + D2(17) * 1000 +
-	    (p[20] - '0') * 100 + D2(21);
-#undef D2
-}
-
 int64_t
 stats_ingest(const char *doc, size_t n)
 {
 	size_t off, len;
+	int64_t ms;
 
 	if (!scan_path(doc, n, "aws.cloudwatch.ingestion_time", &off, &len) ||
-	    len < 2 || doc[off] != '"')
+	    len < 2 || doc[off] != '"' ||
+	    timex_iso_ms(doc + off + 1, len - 2, &ms) == -1)
 		return -1;
-	return iso_ms(doc + off + 1, len - 2);
+	return ms;
 }
 
 void

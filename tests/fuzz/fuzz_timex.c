@@ -57,6 +57,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	err_clear(&e);
 
+	/* the exact form: what it takes prints back as the same bytes, and
+	 * is what timex_parse makes of it */
+	if (timex_iso_ms((const char *)data, size, &ms) == 0) {
+		char out[25];
+		int64_t p = 0;
+
+		FUZZ_ASSERT(strcmp(timex_iso(ms, out), s) == 0,
+		    "timex_iso_ms('%s') = %lld prints as %s", s,
+		    (long long)ms, out);
+		FUZZ_ASSERT(timex_parse(s, NOW, &p, &e) == 0 && p == ms,
+		    "timex_iso_ms('%s') = %lld, timex_parse %lld", s,
+		    (long long)ms, (long long)p);
+	}
+	err_clear(&e);
+
 	if (timex_duration(s, &d, &e) == 0) {
 		FUZZ_ASSERT(d >= 0, "timex_duration('%s') = %lld", s,
 		    (long long)d);

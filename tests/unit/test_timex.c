@@ -242,6 +242,28 @@ test_iso(void)
 		CHECK_INT(timex_parse(out, NOW, &back, &e), 0, "parse %s", out);
 		CHECK_INT(back, iso[i].ms, "round trip of %s", out);
 		err_clear(&e);
+		back = 0;
+		CHECK_INT(timex_iso_ms(out, strlen(out), &back), 0,
+		    "timex_iso_ms takes %s", out);
+		CHECK_INT(back, iso[i].ms, "timex_iso_ms of %s", out);
+	}
+	/* timex_iso_ms takes that one form, with a real date, only */
+	{
+		static const char *badiso[] = {
+			"2026-11-23T10:00:00.123", "2026-11-23T10:00:00Z",
+			"2026-11-23 10:00:00.123Z", "2026-13-23T10:00:00.123Z",
+			"2026-02-29T10:00:00.123Z", "2026-11-31T10:00:00.123Z",
+			"2026-11-23T24:00:00.123Z", "2026-11-23T10:60:00.123Z",
+			"2026-11-23T10:00:60.123Z", "2026-11-2xT10:00:00.123Z",
+			"-026-11-23T10:00:00.123Z", "",
+		};
+
+		for (i = 0; i < sizeof(badiso) / sizeof(badiso[0]); i++)
+			CHECK_INT(timex_iso_ms(badiso[i], strlen(badiso[i]),
+			    &back), -1, "timex_iso_ms refuses '%s'", badiso[i]);
+		CHECK_INT(timex_iso_ms("2024-02-29T23:59:59.999Z", 24, &back),
+		    0, "a leap day");
+		CHECK_INT(back, 1709251199999LL, "a leap day's ms");
 	}
 }
 
