@@ -43,7 +43,6 @@ struct acks {
 	struct buf out;
 	int fd;			/* -1: acks are not written */
 	uint64_t written;
-	uint64_t covered;	/* over every source */
 	size_t pending;		/* events read and not settled */
 };
 
@@ -238,12 +237,6 @@ acks_written(const struct acks *a)
 	return a->written;
 }
 
-uint64_t
-acks_settled(const struct acks *a)
-{
-	return a->covered;
-}
-
 void
 acks_each(const struct acks *a, void (*fn)(void *ctx, const char *key,
     size_t keylen, uint64_t n), void *ctx)
@@ -269,7 +262,6 @@ acks_flush(struct acks *a, struct err *e)
 				return err_set(e, EXIT_RUNTIME,
 				    "ack lines: out of memory");
 			a->written++;
-			a->covered += s->base - s->covered;
 			s->covered = s->base;
 		}
 		buf_reset(&s->ack);

@@ -30,8 +30,6 @@ int acks_flush(struct acks *a, struct err *e);
 size_t acks_pending(const struct acks *a);
 /* Returns the number of ack lines written. */
 uint64_t acks_written(const struct acks *a);
-/* Returns the number of events the ack lines written cover. */
-uint64_t acks_settled(const struct acks *a);
 /* Calls fn with each source's key and the number of its events the ack
  * lines written cover. */
 void acks_each(const struct acks *a, void (*fn)(void *ctx, const char *key,

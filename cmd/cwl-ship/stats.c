@@ -45,6 +45,7 @@ struct stats {
 	struct gstat **tail;
 	struct gstat *last;
 	int64_t lag;		/* over every group */
+	uint64_t acked;		/* over every source, at the last write */
 };
 
 struct stats *
@@ -166,6 +167,7 @@ acked(void *ctx, const char *key, size_t keylen, uint64_t n)
 	const char *nul = memchr(key, '\0', keylen);
 	struct gstat *g;
 
+	st->acked += n;
 	if (nul && (g = stats_group(st, key, (size_t)(nul - key))) != NULL)
 		g->acked += n;
 }
@@ -179,13 +181,14 @@ stats_write(struct ship *s, struct stats *st, struct acks *a,
 	uint64_t dead = s->c.dropped;
 	int bad = 0, r = 0;
 
+	st->acked = 0;
 	for (g = st->all; g; g = g->next)
 		g->acked = 0;
 	acks_each(a, acked, st);
 	bad |= buf_printf(&b, "cwl-ship\t%" PRId64 "\n", timex_now_ms());
 	bad |= buf_printf(&b, "\tread=%" PRIu64 "\tshipped=%" PRIu64
 	    "\tacked=%" PRIu64 "\tdead=%" PRIu64 "\tlag_ms=%" PRId64 "\n",
-	    s->c.lines, s->c.acked, acks_settled(a), dead, st->lag);
+	    s->c.lines, s->c.acked, st->acked, dead, st->lag);
 	for (g = st->all; g; g = g->next) {
 		bad |= cli_stats_name(&b, g->name, strlen(g->name));
 		bad |= buf_printf(&b, "\tread=%" PRIu64 "\tshipped=%" PRIu64
