@@ -290,10 +290,10 @@ def cmd_sample(a):
             if root not in tab:
                 continue
             alive += 1
-            todo = [root]
-            while todo:
-                p = todo.pop()
-                todo.extend(kids.get(p, ()))
+            pending = [root]
+            while pending:
+                p = pending.pop()
+                pending.extend(kids.get(p, ()))
                 prog = role(p, tab[p][0], roles)
                 if prog:
                     m = vm(p)
