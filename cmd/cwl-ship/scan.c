@@ -270,6 +270,12 @@ object(struct sc *c, int depth, int level)
 					return -1;
 				c->i = save;
 			}
+		} else if (level == 1 && klen == 5 && s->aws_len == 0 &&
+		    memcmp(c->p + kstart, "\"aws\"", 5) == 0) {
+			/* where cwl-ship's --stats finds the ingestion time,
+			 * without a second walk of the line */
+			s->aws_off = vstart;
+			s->aws_len = c->i - vstart;
 		} else if (level == 2 && klen == 5 &&
 		    memcmp(c->p + kstart, "\"_id\"", 5) == 0) {
 			s->id_off = vstart;

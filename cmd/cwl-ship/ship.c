@@ -653,7 +653,7 @@ process_line(struct ship *s, size_t n, size_t next)
 	ev->src = src;
 	ev->seq = seq;
 	ev->gs = gs;
-	ev->ingest = s->stats ? stats_ingest(p + sc.doc_off, sc.doc_len) : -1;
+	ev->ingest = s->stats ? stats_ingest(p + sc.aws_off, sc.aws_len) : -1;
 	if (s->idx && index_dynamic(s->idx)) {
 		before = b->names.len;
 		ev->idx_off = (uint32_t)before;

@@ -206,9 +206,9 @@ void stats_free(struct stats *st);
 /* Returns the counters of the group whose JSON string token is
  * tok[0..n), made at first sight; NULL: out of memory. */
 struct gstat *stats_group(struct stats *st, const char *tok, size_t n);
-/* Returns the aws.cloudwatch.ingestion_time of a document, in ms since
- * the epoch, or -1. */
-int64_t stats_ingest(const char *doc, size_t n);
+/* Returns the cloudwatch.ingestion_time of an event's "aws" object
+ * (struct scan's aws_off, aws_len), in ms since the epoch, or -1. */
+int64_t stats_ingest(const char *aws, size_t n);
 /* Counts a line read, an event set aside, an event accepted at wall
  * time now (g may be NULL: no group). */
 void stats_read(struct gstat *g);
@@ -232,6 +232,7 @@ struct scan {
 	size_t meta_off, meta_len;	/* @metadata's value */
 	size_t id_off, id_len;		/* @metadata._id (any token) */
 	size_t cur_off, cur_len;	/* @metadata.cursor (any token) */
+	size_t aws_off, aws_len;	/* the first "aws" member's value */
 	char why[96];			/* why it is not a JSON object */
 };
 /* Returns 1 if p[0..n) is one JSON object (with @metadata found),

@@ -133,14 +133,14 @@ stats_dead(struct gstat *g)
 }
 
 int64_t
-stats_ingest(const char *doc, size_t n)
+stats_ingest(const char *aws, size_t n)
 {
 	size_t off, len;
 	int64_t ms;
 
-	if (!scan_path(doc, n, "aws.cloudwatch.ingestion_time", &off, &len) ||
-	    len < 2 || doc[off] != '"' ||
-	    timex_iso_ms(doc + off + 1, len - 2, &ms) == -1)
+	if (n == 0 || !scan_path(aws, n, "cloudwatch.ingestion_time", &off,
+	    &len) || len < 2 || aws[off] != '"' ||
+	    timex_iso_ms(aws + off + 1, len - 2, &ms) == -1)
 		return -1;
 	return ms;
 }

@@ -321,6 +321,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!found, "a cursor not found");
 	}
 
+	/* the "aws" member the scan records is the one scan_member finds
+	 * (the first, by its raw key) */
+	if (scan_member(p + a, sc.doc_len, "aws", &off, &len)) {
+		FUZZ_ASSERT(sc.aws_len == len && sc.aws_off == a + off,
+		    "aws at %zu+%zu, scan_member says %zu+%zu", sc.aws_off,
+		    sc.aws_len, a + off, len);
+		check_token(p, sc.aws_off, sc.aws_len, a, z, NULL, 0, "aws");
+	} else {
+		FUZZ_ASSERT(sc.aws_len == 0, "an aws member scan_member misses");
+	}
+
 	/* a field, as an index format takes it */
 	if (scan_path(p + a, sc.doc_len, path, &off, &len))
 		check_token(p, a + off, len, a, z, NULL, 0, path);
