@@ -435,6 +435,12 @@ def cmd_report(a):
     span_end = {}
     for label, index, key, budget in pipes:
         docs = index_docs(es, index)
+        if os.environ.get("BENCH_KEEP_DIR"):
+            # what each document's lag is made of, for a closer look
+            with open(os.path.join(os.environ["BENCH_KEEP_DIR"], "docs-%s.ndjson" % label), "w") as f:
+                for d in docs:
+                    f.write(json.dumps({"stream": d["key"][1], "ts": d["key"][2], "ingest": d["ingest"],
+                                        "received": d["received"], "version": d["version"]}) + "\n")
         r = {"check": check(want, docs), "lag": lags(docs, t_mid)}
         last = max((d["received"] for d in docs), default=since)
         span_end[label] = last

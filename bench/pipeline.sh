@@ -42,7 +42,9 @@
 # written twice; otherwise the bench says so and exits 1. BENCH_WRAPPER
 # runs another wrapper (which takes the programs of the bin/ beside it),
 # CWL_BIN the baseline's programs of another build; BENCH_KEEP=1 keeps
-# the files of the runs (logs, configs, samples) in $TMPDIR.
+# the files of the runs (logs, configs, samples, and each document's
+# stream, times and version in docs-ours.ndjson and docs-base.ndjson) in
+# $TMPDIR.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -207,7 +209,7 @@ EOF
 	wait "$bship_pid" || echo "bench: the baseline's cwl-ship exited with $?" >&2
 	wait "$sample_pid" || true
 	running="$aws_pid $es_pid"
-	"$py" bench/pipeline.py report --aws "$aws" --es "$esctl" --group "$group" \
+	BENCH_KEEP_DIR=${BENCH_KEEP:+$d} "$py" bench/pipeline.py report --aws "$aws" --es "$esctl" --group "$group" \
 		--drive "$d/drive.json" --samples "$d/samples.json" --streams "$n" \
 		--ours-key "$AWS_ACCESS_KEY_ID" --base-key "$base_akid" \
 		--ours-budget get=10,filter=2,describe=4 --base-budget filter=5 \

@@ -329,3 +329,45 @@ cli_flush_stdout(struct buf *b)
 	}
 	buf_reset(b);
 }
+
+/* Reads "I/N". Returns 0, or -1 with e saying what is wrong. */
+static int
+shard_parse(const char *s, unsigned *pi, unsigned *pn, struct err *e)
+{
+	char *end;
+	unsigned long i, n;
+
+	errno = 0;
+	if (*s < '0' || *s > '9' || (i = strtoul(s, &end, 10), *end != '/') ||
+	    end[1] < '0' || end[1] > '9' ||
+	    (n = strtoul(end + 1, &end, 10), *end != '\0') || errno ||
+	    n == 0 || n > 100000)
+		return err_set(e, EXIT_USAGE, "'%s': expected I/N, like 1/3", s);
+	if (i < 1 || i > n)
+		return err_set(e, EXIT_USAGE, "'%s': I must be between 1 and N",
+		    s);
+	*pi = (unsigned)i;
+	*pn = (unsigned)n;
+	return 0;
+}
+
+void
+cli_shard(struct cli *cli, const char *arg, unsigned *i, unsigned *n)
+{
+	struct err e = ERR_INIT;
+	const char *v = NULL;
+
+	*i = *n = 0;
+	if (arg) {
+		if (shard_parse(arg, i, n, &e) == -1)
+			cli_usage(cli, "--shard %s", err_msg(&e));
+		return;
+	}
+	if (cfg_str(cli->cfg, "cloudwatchlogsbeat.shard", NULL, &v, &e) == -1)
+		cli_die(&e);
+	if (v && shard_parse(v, i, n, &e) == -1) {
+		err_prefix(&e, "%s: cloudwatchlogsbeat.shard",
+		    cfg_where(cli->cfg, "cloudwatchlogsbeat.shard"));
+		cli_die(&e);
+	}
+}

@@ -70,6 +70,10 @@ void cli_die(const struct err *e) __attribute__((noreturn));
 int cli_aws_opts(struct cli *cli, struct aws_opts *o, struct err *e);
 /* Frees the config and what the cli holds. */
 void cli_free(struct cli *cli);
+/* Sets *i and *n from "I/N": arg (--shard), or else the config's
+ * cloudwatchlogsbeat.shard; *n = 0 when neither is given. A bad value
+ * ends the program with 2, naming --shard or the key. */
+void cli_shard(struct cli *cli, const char *arg, unsigned *i, unsigned *n);
 
 /* Writes all of p[0..n) to fd, over short writes and EINTR. Returns 0, or
  * -1 with errno (EPIPE: the reader went away, which ends a program

@@ -82,6 +82,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.hot_stream_event_refresh_frequency", D, "how often a hot stream (recent events) is polled" },
 	{ "cloudwatchlogsbeat.stream_event_horizon", D, "streams without events for this long are polled less often" },
 	{ "cloudwatchlogsbeat.hot_stream_event_horizon", D, "streams with events this recent are hot" },
+	{ "cloudwatchlogsbeat.group_poll_hot_streams", I, "while this many streams of a group are hot, the group is also polled as a whole with FilterLogEvents (0: never)" },
+	{ "cloudwatchlogsbeat.group_poll_overlap", D, "how far behind now the group poll reads again, for events ingested late" },
 	{ "cloudwatchlogsbeat.stream_last_event_horizon", D, "streams whose last event is older than this are not read" },
 	{ "cloudwatchlogsbeat.latency", D, "how long to wait for late events before moving past a time" },
 	{ "cloudwatchlogsbeat.start", S, "where a stream with no checkpoint starts: a time expression (now, 1h ago, ISO 8601)" },

@@ -20,3 +20,16 @@ hash_str(uint64_t h, const char *s)
 		h = (h ^ (unsigned char)*s) * FNV_PRIME;
 	return h;
 }
+
+int
+hash_in_shard(const char *a, const char *b, unsigned i, unsigned n)
+{
+	uint64_t h;
+
+	if (n == 0)
+		return 1;
+	h = hash_str(HASH_FNV_OFFSET, a);
+	if (b)
+		h = hash_str(hash_bytes(h, ":", 1), b);
+	return h % n == i - 1;
+}

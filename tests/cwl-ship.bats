@@ -728,3 +728,35 @@ assert last["message"].startswith("event 999 ") and "@metadata" not in last'
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-ship: error: --stats: no file name"* ]]
 }
+
+@test "cwl-ship: a mark (a line with only a cursor) ships nothing and is acked after the events of its source before it" {
+	es_server_start --mapping fields.n=long --latency-ms 30
+	cat >in.ndjson <<-'EOF2'
+	{"message":"a","@metadata":{"_id":"a","cursor":{"group":"G","stream":"s","token":"t1","skip":1,"ts":1,"n":1}}}
+	{"message":"b","fields":{"n":"not a number"},"@metadata":{"_id":"b","cursor":{"group":"G","stream":"s","token":"t1","skip":2,"ts":1,"n":2}}}
+	{"message":"c","@metadata":{"_id":"c","cursor":{"group":"G","stream":"t","token":"","skip":0,"ts":1,"n":0}}}
+	{"@metadata":{"cursor":{"group":"G","stream":"s","token":"t1","skip":4,"ts":1,"n":4}}}
+	 { "@metadata" : { "cursor" : {"group":"G","stream":"t","token":"t9","skip":7,"ts":1,"n":7} } }
+	EOF2
+	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" -E output.elasticsearch.index=m \
+		-E output.elasticsearch.worker=3 -E output.elasticsearch.bulk_max_size=1 \
+		--dead-letter dl.ndjson --acks acks.out --stats st <in.ndjson
+	echo "$output"
+	cat acks.out st
+	[ "$status" -eq 3 ]
+	# the events went out, b set aside; no document for a mark
+	[ "$(es_count m)" = 2 ]
+	[ "$(wc -l <dl.ndjson)" -eq 1 ]
+	# the newest ack of each stream is its mark's cursor; those of s go
+	# forward, the mark's after a and b settled
+	"$PY" - <<-'EOF2'
+	import json
+	acks = [json.loads(l) for l in open("acks.out")]
+	s = [a["skip"] for a in acks if a["stream"] == "s"]
+	t = [a["skip"] for a in acks if a["stream"] == "t"]
+	assert s == sorted(s) and s[-1] == 4, s
+	assert t[-1] == 7, t
+	EOF2
+	# marks are not events: read and acked count a, b and c only
+	[[ "$(sed -n 2p st)" =~ ^$'\t'read=3$'\t'shipped=2$'\t'acked=3$'\t'dead=1$'\t' ]]
+}

@@ -826,7 +826,7 @@ for l in open("out.ndjson"):
 	[ "$(wc -l <out)" -eq 200 ]
 	cat st
 	[[ "$(sed -n 1p st)" =~ ^cwl-tail$'\t'[0-9]{13}$ ]]
-	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$ ]]
+	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$'\t'group_poll=0$'\t'group_poll_met=0$ ]]
 	grep -qE $'^/st/a\tread=100\tnewest_ms=[0-9]{13}$' st
 	grep -qE $'^/st/b\tread=100\tnewest_ms=[0-9]{13}$' st
 	[ "$(wc -l <st)" -eq 4 ]
@@ -857,4 +857,147 @@ for l in open("out.ndjson"):
 	run cwl-tail --stats '' /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-tail: error: --stats: no file name"* ]]
+}
+
+# --- the group poll --------------------------------------------------------
+
+# gp_config FILE: quick polls, GetLogEvents every 3 s, the group poll from
+# 2 hot streams, reading 2 s behind now again.
+gp_config() {
+	cat >"$1" <<-EOF
+	cloudwatchlogsbeat:
+	  retry.backoff: 5ms
+	  retry.max_backoff: 200ms
+	  stream_event_refresh_frequency: 3s
+	  hot_stream_event_refresh_frequency: 200ms
+	  group_poll_hot_streams: 2
+	  group_poll_overlap: 2s
+	EOF
+}
+
+# stat_of FILE KEY: a total of a --stats file.
+stat_of() {
+	sed -n 2p "$1" | tr '\t' '\n' | sed -n "s/^$2=//p"
+}
+
+@test "a group with hot streams is polled as a whole: every event once, late ones through GetLogEvents, and marks move the checkpoints to the end" {
+	aws_server_start
+	gp_config gp.yml
+	now=$(now_ms)
+	for s in a b c; do put /gp/g $s "$now" "$s 1"; done
+	cwl-tail -c gp.yml -v -f --stats st /gp/g 2>err.txt 3>&- |
+		tee out.ndjson | cwl-ship -E output.file.path=. -E output.file.filename=shipped \
+		--acks acks.ndjson 2>ship.txt 3>&- &
+	pipe=$!
+	server_register $pipe
+	wait_lines out.ndjson 3
+	for i in $(seq 100); do grep -q "polled as a whole" err.txt && break; sleep 0.1; done
+	grep "cwl-tail: info: /gp/g: [0-9]* hot streams: the group is polled as a whole as well, with FilterLogEvents every 200ms" err.txt
+	for k in 2 3 4 5 6; do
+		for s in a b c; do put /gp/g $s "$(now_ms)" "$s $k"; done
+		sleep 0.3
+	done
+	# an hour late: outside the group poll's window, GetLogEvents reads it
+	put /gp/g b $((now - 3600000)) "b late"
+	pid=$(pgrep -f "cwl-tail -c gp.yml")
+	# until GetLogEvents has met every event the group poll wrote
+	for i in $(seq 150); do
+		kill -USR1 "$pid"
+		sleep 0.1
+		[ "$(grep -cv '^{"@metadata":{"cursor"' out.ndjson)" -eq 19 ] &&
+			[ "$(stat_of st group_poll)" -gt 0 ] &&
+			[ "$(stat_of st group_poll)" = "$(stat_of st group_poll_met)" ] && break
+	done
+	cat st
+	kill -TERM "$pid"
+	wait $pipe
+	cat err.txt ship.txt
+	# the event lines: every event of the server once, with the ids a
+	# plain GetLogEvents run gives them
+	grep -v '^{"@metadata":{"cursor"' out.ndjson >events.ndjson
+	run verify events.ndjson /gp/g
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 19 events, 19 lines, 19 ids" ]]
+	cwl-tail /gp/g >plain.ndjson
+	diff <(ids events.ndjson) <(ids plain.ndjson)
+	# the group poll wrote most of the 15 events after the start
+	gp=$(stat_of st group_poll)
+	[ "$gp" -ge 8 ]
+	[ "$(stat_of st group_poll_met)" -eq "$gp" ]
+	awsctl stats | jq -e '.requests.FilterLogEvents > 0'
+	# cwl-ship shipped the events and not the marks
+	[ "$(wc -l <shipped)" -eq 19 ]
+	! grep -q '"@metadata"' shipped
+	# a resume from the last ack of each stream reads nothing again: the
+	# checkpoints are at the end of every stream
+	"$PY" -c 'import json,sys
+last = {}
+for l in open("acks.ndjson"):
+    c = json.loads(l); last[(c["group"], c["stream"])] = l
+sys.stdout.write("".join(last.values()))' >ck.ndjson
+	[ "$(wc -l <ck.ndjson)" -eq 3 ]
+	cwl-tail --resume ck.ndjson /gp/g >again.ndjson
+	[ ! -s again.ndjson ]
+}
+
+@test "a group poll whose FilterLogEvents keeps failing stops with a warning; the streams are read one by one, nothing lost" {
+	aws_server_start
+	gp_config gp.yml
+	echo "  retry.max_attempts: 3" >>gp.yml
+	awsctl faults --ops FilterLogEvents --error500 1 >/dev/null
+	now=$(now_ms)
+	for s in a b c; do put /gp/r $s "$now" "$s 1"; done
+	cwl-tail -c gp.yml -f /gp/r >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines out.ndjson 3
+	for i in $(seq 100); do grep -q "read one by one" err.txt && break; sleep 0.1; done
+	cat err.txt
+	grep -q "^cwl-tail: warning: FilterLogEvents /gp/r: InternalFailure.*(HTTP 500): its streams are read one by one only$" err.txt
+	for s in a b c; do put /gp/r $s "$(now_ms)" "$s 2"; done
+	wait_lines out.ndjson 6
+	kill -TERM $pid
+	run wait $pid
+	[ "$status" -eq 0 ]
+	# once: the group poll does not start again
+	[ "$(grep -c "read one by one" err.txt)" -eq 1 ]
+	[ "$(awsctl stats | jq '.requests.FilterLogEvents')" -eq 3 ]
+	run verify out.ndjson /gp/r
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 6 events, 6 lines, 6 ids" ]]
+}
+
+@test "--group-poll-adopt: the group poll reads new streams before any listing names them, those of its --shard only" {
+	aws_server_start
+	gp_config gp.yml
+	now=$(now_ms)
+	for s in a b; do put /gp/n $s "$now" "$s 1"; done
+	mkfifo in.fifo
+	cwl-tail -c gp.yml -v -f --group-poll-adopt --shard 1/2 <in.fifo >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	exec 7>in.fifo
+	for s in a b; do echo '{"logGroupName":"/gp/n","logStreamName":"'$s'"}' >&7; done
+	wait_lines out.ndjson 2
+	for i in $(seq 100); do grep -q "polled as a whole" err.txt && break; sleep 0.1; done
+	grep -q "polled as a whole" err.txt
+	# new streams that no line on stdin names
+	for k in 1 2 3 4 5 6 7 8; do put /gp/n "x$k" "$(now_ms)" "x$k 1" "x$k 2"; done
+	cwl-list --shard 1/2 -o json streams /gp/n | jq -r .logStreamName | grep '^x' | sort >mine
+	[ -s mine ]
+	[ "$(wc -l <mine)" -lt 8 ]
+	want=$((2 + 2 * $(wc -l <mine)))
+	wait_lines out.ndjson "$want"
+	sleep 1
+	exec 7>&-
+	kill -TERM $pid
+	wait $pid
+	# every event of the streams of shard 1 (and of a and b, named on
+	# stdin), each once; none of the others
+	jq -r 'select(.message) | .aws.cloudwatch.log_stream' out.ndjson | sort -u | grep '^x' >got
+	diff mine got
+	[ "$(jq -r 'select(.message) | .event.id' out.ndjson | sort -u | wc -l)" -eq "$want" ]
+	[ "$(grep -c '"message"' out.ndjson)" -eq "$want" ]
 }

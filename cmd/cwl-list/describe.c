@@ -75,18 +75,10 @@ budget_take(void)
 	}
 }
 
-/* FNV-1a, 64 bits, over a, ':' and b (b may be NULL). */
 int
 in_shard(const char *a, const char *b)
 {
-	uint64_t h;
-
-	if (L.shard_n == 0)
-		return 1;
-	h = hash_str(HASH_FNV_OFFSET, a);
-	if (b)
-		h = hash_str(hash_bytes(h, ":", 1), b);
-	return h % L.shard_n == L.shard_i - 1;
+	return hash_in_shard(a, b, L.shard_i, L.shard_n);
 }
 
 /* One describe call. Returns 0 and *out, 1 for ResourceNotFoundException,

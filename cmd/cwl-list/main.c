@@ -426,26 +426,6 @@ targets_free(void)
 
 /* Options. */
 
-/* Reads "I/N". Returns 0, or -1 with e saying what is wrong. */
-static int
-parse_shard(const char *s, struct err *e)
-{
-	char *end;
-	unsigned long i, n;
-
-	errno = 0;
-	if (*s < '0' || *s > '9' || (i = strtoul(s, &end, 10), *end != '/') ||
-	    end[1] < '0' || end[1] > '9' ||
-	    (n = strtoul(end + 1, &end, 10), *end != '\0') || errno ||
-	    n == 0 || n > 100000)
-		return err_set(e, EXIT_USAGE, "'%s': expected I/N, like 1/3", s);
-	if (i < 1 || i > n)
-		return err_set(e, EXIT_USAGE, "'%s': I must be between 1 and N",
-		    s);
-	L.shard_i = (unsigned)i;
-	L.shard_n = (unsigned)n;
-	return 0;
-}
 
 static int64_t
 duration_arg(const char *s, const char *opt)
@@ -626,18 +606,7 @@ settings(const struct opts *o)
 	int64_t horizon;
 	int r;
 
-	if (shard && parse_shard(shard, &e) == -1)
-		cli_usage(&cli, "--shard %s", err_msg(&e));
-	if (shard == NULL) {
-		if (cfg_str(cli.cfg, "cloudwatchlogsbeat.shard", NULL, &shard,
-		    &e) == -1)
-			cli_die(&e);
-		if (shard && parse_shard(shard, &e) == -1) {
-			err_prefix(&e, "%s: cloudwatchlogsbeat.shard",
-			    cfg_where(cli.cfg, "cloudwatchlogsbeat.shard"));
-			cli_die(&e);
-		}
-	}
+	cli_shard(&cli, shard, &L.shard_i, &L.shard_n);
 	if (o->since) {
 		if (timex_parse(o->since, timex_now_ms(), &L.since_ms, &e) == -1)
 			cli_usage(&cli, "--active-since: %s", err_msg(&e));

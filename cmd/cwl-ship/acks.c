@@ -19,6 +19,7 @@ struct slot {
 	char *cur;	/* the cursor once settled out of order; owned */
 	uint32_t len;
 	uint8_t done;
+	uint8_t mark;	/* a checkpoint mark, not an event */
 };
 
 struct src {
@@ -30,6 +31,7 @@ struct src {
 	uint64_t base;		/* seq of ring[head] */
 	uint64_t next;		/* seq of the next event read */
 	uint64_t covered;	/* events the ack lines written cover */
+	uint64_t marks;		/* marks among the base settled */
 	struct buf ack;		/* the newest settled cursor, unwritten */
 	int dirty;
 	struct src *dnext;
@@ -208,6 +210,7 @@ acks_settle(struct acks *a, struct src *s, uint64_t seq, const char *cur,
 	buf_reset(&s->ack);
 	if (buf_add(&s->ack, cur, len) == -1)
 		return -1;
+	s->marks += s->ring[s->head].mark;
 	s->head = (s->head + 1) % s->cap;
 	s->count--;
 	s->base++;
@@ -217,12 +220,24 @@ acks_settle(struct acks *a, struct src *s, uint64_t seq, const char *cur,
 			return -1;
 		free(sl->cur);
 		sl->cur = NULL;
+		s->marks += sl->mark;
 		s->head = (s->head + 1) % s->cap;
 		s->count--;
 		s->base++;
 	}
 	mark_dirty(a, s);
 	return 0;
+}
+
+int
+acks_mark(struct acks *a, struct src *s, const char *cur, size_t len)
+{
+	uint64_t seq;
+
+	if (acks_push(a, s, &seq) == -1)
+		return -1;
+	s->ring[(s->head + s->count - 1) % s->cap].mark = 1;
+	return acks_settle(a, s, seq, cur, len);
 }
 
 size_t
@@ -262,7 +277,7 @@ acks_flush(struct acks *a, struct err *e)
 				return err_set(e, EXIT_RUNTIME,
 				    "ack lines: out of memory");
 			a->written++;
-			s->covered = s->base;
+			s->covered = s->base - s->marks;
 		}
 		buf_reset(&s->ack);
 	}

@@ -571,6 +571,23 @@ cursor_key_raw(const char *cur, size_t n, struct buf *key)
 	return 0;
 }
 
+/* Returns 1 if the object, @metadata cut out, has no member left. */
+static int
+only_metadata(const char *p, const struct scan *sc)
+{
+	size_t i, end = sc->doc_off + sc->doc_len, left = 0;
+
+	for (i = sc->doc_off; i < end; i++) {
+		if (i == sc->cut_off) {
+			i += sc->cut_len - 1;
+			continue;
+		}
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			left++;
+	}
+	return left == 2;	/* the braces */
+}
+
 /* Takes the line of n bytes at line_start in the batch being filled
  * (next: the bytes to skip after it, the newline). The line stays where
  * it was read: an event is offsets into the batch. */
@@ -608,6 +625,16 @@ process_line(struct ship *s, size_t n, size_t next)
 	    key) == -1) {
 		reject_line(s, p, n, "@metadata.cursor is not an object with "
 		    "a group and a stream");
+		goto skip;
+	}
+	if (sc.cur_len && sc.id_len == 0 && only_metadata(p, &sc)) {
+		/* a checkpoint mark (cwl-tail(1), EVENT LINES): nothing to
+		 * ship; its cursor is acked once the events of its source
+		 * read before it are */
+		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
+		    acks_mark(c->acks, src, p + sc.cur_off, sc.cur_len) == -1)
+			nomem();
+		s->c.marks++;
 		goto skip;
 	}
 	if (sc.cur_len) {

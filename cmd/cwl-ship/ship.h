@@ -80,6 +80,7 @@ struct output {
 
 struct counters {
 	uint64_t lines;		/* lines read */
+	uint64_t marks;		/* of them, checkpoint marks */
 	uint64_t acked;		/* events the output accepted */
 	uint64_t duplicates;	/* of which already there (409 on create) */
 	uint64_t failed;	/* failed deliveries (of events), retried */

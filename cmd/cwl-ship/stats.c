@@ -8,8 +8,9 @@
  *
  * The second line, the totals, has an empty first field (no log group
  * is named so); then a line per log group, from the events' cursors.
- * read: lines taken; shipped: events the output accepted; acked: events
- * an ack line covers (accepted or set aside, in order); dead: set aside;
+ * read: lines taken (checkpoint marks aside); shipped: events the
+ * output accepted; acked: events an ack line covers (accepted or set
+ * aside, in order); dead: set aside;
  * lag_ms: the longest time from CloudWatch's ingestion of an event to
  * the output's acceptance of it, among the events accepted since the
  * last report (-1: none).
@@ -188,7 +189,7 @@ stats_write(struct ship *s, struct stats *st, struct acks *a,
 	bad |= buf_printf(&b, "cwl-ship\t%" PRId64 "\n", timex_now_ms());
 	bad |= buf_printf(&b, "\tread=%" PRIu64 "\tshipped=%" PRIu64
 	    "\tacked=%" PRIu64 "\tdead=%" PRIu64 "\tlag_ms=%" PRId64 "\n",
-	    s->c.lines, s->c.acked, st->acked, dead, st->lag);
+	    s->c.lines - s->c.marks, s->c.acked, st->acked, dead, st->lag);
 	for (g = st->all; g; g = g->next) {
 		bad |= cli_stats_name(&b, g->name, strlen(g->name));
 		bad |= buf_printf(&b, "\tread=%" PRIu64 "\tshipped=%" PRIu64

@@ -74,6 +74,16 @@ static const char help[] =
     "                           0: no limit)\n"
     "      --budget-filter N    FilterLogEvents requests per second (default 2)\n"
     "      --limit N            events per request (default: the API's)\n"
+    "      --group-poll N       poll a group as a whole as well, with\n"
+    "                           FilterLogEvents, while N of its streams are\n"
+    "                           hot (default 10, 0: never; needs --follow)\n"
+    "      --group-poll-overlap DUR  how far behind now the group poll reads\n"
+    "                           again, for events ingested late (default 5s)\n"
+    "      --group-poll-adopt   the group poll reads the new streams it finds\n"
+    "                           before cwl-list lists them (as cwl-list would\n"
+    "                           list every stream; the prefix and --shard apply)\n"
+    "      --shard I/N          only the streams of shard I of N, as cwl-list's\n"
+    "                           (the group poll's and those cwl-tail lists)\n"
     "      --stats FILE         on SIGUSR1 and at exit, write the counters to\n"
     "                           FILE (per log group) instead of stderr\n"
     "  -c, --config FILE        configuration file\n"
@@ -94,7 +104,8 @@ enum {
 	OPT_END = 0x2000, OPT_RESUME, OPT_MODE, OPT_FILTER, OPT_PREFIX,
 	OPT_LATENCY, OPT_COLOR, OPT_LOCAL, OPT_FIELDS, OPT_ML, OPT_ML_NEGATE,
 	OPT_ML_MATCH, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_BUDGET_GET,
-	OPT_BUDGET_FILTER, OPT_LIMIT, OPT_STATS
+	OPT_BUDGET_FILTER, OPT_LIMIT, OPT_STATS, OPT_GP, OPT_GP_OVERLAP,
+	OPT_GP_ADOPT, OPT_SHARD
 };
 
 static const struct option longopts[] = {
@@ -123,17 +134,21 @@ static const struct option longopts[] = {
 	{ "budget-filter", required_argument, NULL, OPT_BUDGET_FILTER },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "group-poll", required_argument, NULL, OPT_GP },
+	{ "group-poll-overlap", required_argument, NULL, OPT_GP_OVERLAP },
+	{ "group-poll-adopt", no_argument, NULL, OPT_GP_ADOPT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ NULL, 0, NULL, 0 }
 };
 
 /* What the command line said, before the config is read. */
 static struct {
 	const char *start, *end, *resume, *mode, *filter, *prefix, *latency;
-	const char *output, *color, *ml, *ml_match;
+	const char *output, *color, *ml, *ml_match, *gp_overlap, *shard;
 	int ml_negate, progress;
 	double budget_get, budget_filter;
-	long limit;
-} opt = { .progress = -1, .budget_get = -1, .budget_filter = -1 };
+	long limit, gp;
+} opt = { .progress = -1, .budget_get = -1, .budget_filter = -1, .gp = -1 };
 
 static double
 rate_arg(const char *name, const char *s)
@@ -205,6 +220,30 @@ settings(void)
 	}
 	if (T.list_refresh <= 0)
 		T.list_refresh = 20000;
+	cli_shard(&cli, opt.shard, &T.shard_i, &T.shard_n);
+	if (opt.gp >= 0) {
+		T.gp_min = opt.gp;
+	} else {
+		need(cfg_int(c, "cloudwatchlogsbeat.group_poll_hot_streams", 10,
+		    &v, &e), &e);
+		if (v < 0) {
+			err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat."
+			    "group_poll_hot_streams can not be negative (0: never)",
+			    cfg_where(c, "cloudwatchlogsbeat.group_poll_hot_streams"));
+			die(&e);
+		}
+		T.gp_min = (long)v;
+	}
+	if (opt.gp_overlap) {
+		if (timex_duration(opt.gp_overlap, &T.gp_overlap, &e) == -1) {
+			err_prefix(&e, "--group-poll-overlap");
+			e.code = EXIT_USAGE;
+			die(&e);
+		}
+	} else {
+		need(cfg_duration(c, "cloudwatchlogsbeat.group_poll_overlap",
+		    5000, &T.gp_overlap, &e), &e);
+	}
 	if (opt.budget_get >= 0)
 		rate[API_GET] = opt.budget_get;
 	if (opt.budget_filter >= 0)
@@ -308,6 +347,26 @@ parse_args(int argc, char **argv)
 				    "from 1 to 10000", optarg);
 			break;
 		}
+		case OPT_GP: {
+			char *end;
+
+			errno = 0;
+			opt.gp = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || opt.gp < 0 ||
+			    opt.gp > 1000000)
+				cli_usage(&cli, "--group-poll '%s': not a number "
+				    "of streams (0: never)", optarg);
+			break;
+		}
+		case OPT_GP_OVERLAP:
+			opt.gp_overlap = optarg;
+			break;
+		case OPT_GP_ADOPT:
+			T.gp_adopt = 1;
+			break;
+		case OPT_SHARD:
+			opt.shard = optarg;
+			break;
 		case OPT_STATS:
 			if (*optarg == '\0')
 				cli_usage(&cli, "--stats: no file name");

@@ -183,6 +183,21 @@ emit_json(struct src *s, const struct ev *ev, const char *id,
 		out_flush();
 }
 
+void
+out_mark(const struct cursor *c)
+{
+	struct buf *b = &T.out;
+	int r = 0;
+
+	if (T.out_fmt != OUT_JSON)
+		return;
+	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
+	r |= add_cursor(b, c);
+	r |= buf_adds(b, "}}\n");
+	if (r)
+		oom();
+}
+
 /* Time for people: UTC with Z, or local time with its offset. */
 static void
 text_time(int64_t ms, char out[40])

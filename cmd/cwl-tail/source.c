@@ -3,6 +3,18 @@
  * API ordered by due time (so that 10,000 idle streams cost nothing per
  * tick), a token bucket per API that halves its rate on throttling and
  * recovers slowly (AIMD), and per-job capped backoff with full jitter.
+ *
+ * A group with many hot streams is polled as a whole as well (the group
+ * poll): one FilterLogEvents a hot interval over the last few seconds
+ * writes the new events of every stream at once, where GetLogEvents
+ * would need a request per stream. GetLogEvents still reads each stream
+ * in turn, behind: it meets the events the group poll wrote (T.seen)
+ * and writes only the others, such as those ingested too late for the
+ * group poll's window; and its cursors are the ones that move the
+ * checkpoints. An event of the group poll carries its stream's newest
+ * cursor written (held_*), which does not move the stream's checkpoint;
+ * when GetLogEvents passes such events at the end of a page, a mark line
+ * carries its cursor instead (cwl-tail(1), GROUP POLL).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +38,11 @@ struct tail T;
  * millisecond, a resume repeats some (with their own ids, so the
  * shipper's writes stay idempotent). */
 #define MAX_IDS 256
+/* Margin of the group poll's window, and how long an id it wrote waits
+ * for GetLogEvents to meet it: past that, GetLogEvents writes the event
+ * again (with the same id), which costs a rewrite, not a duplicate. */
+#define GP_SLACK_MS 5000
+#define GP_KEEP_MS (3600 * 1000LL)
 
 static const char *const api_name[API_N] = {
 	"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"
@@ -322,11 +339,14 @@ src_new(struct group *g, const char *stream, int api)
 	return s;
 }
 
+static void note_hot(struct src *s);
+
 static void
 set_idle(struct src *s)
 {
 	s->state = SRC_IDLE;
 	T.nidle++;
+	note_hot(s);
 }
 
 static void
@@ -334,6 +354,7 @@ set_done(struct src *s)
 {
 	s->state = SRC_DONE;
 	T.ndone++;
+	note_hot(s);
 }
 
 /* Idle streams are woken by a listing that shows them active: only
@@ -409,6 +430,7 @@ src_stream(struct group *g, const char *stream, int64_t last_ingest,
 				s->state = SRC_QUEUED;
 				sched(&s->job, now);
 			}
+			note_hot(s);
 		}
 		return s;
 	}
@@ -421,6 +443,10 @@ src_stream(struct group *g, const char *stream, int64_t last_ingest,
 		s->n = c.n;
 		s->drop = c.skip;
 		s->last_ts = c.ts;
+		s->held_skip = c.skip;
+		s->held_ts = c.ts;
+		if (c.token && *c.token && (s->held_token = strdup(c.token)) == NULL)
+			oom();
 		if (c.token && *c.token) {
 			s->token = c.token;
 			c.token = NULL;
@@ -431,6 +457,7 @@ src_stream(struct group *g, const char *stream, int64_t last_ingest,
 		cursor_clear(&c);
 	} else {
 		s->start = T.start;
+		s->held_ts = T.start >= 0 ? T.start : 0;
 		if (!explicit_arg && T.start >= 0 && last_ingest >= 0 &&
 		    last_ingest + FUTURE_MS < T.start) {
 			/* nothing at or after start: no request at all */
@@ -453,6 +480,7 @@ src_stream(struct group *g, const char *stream, int64_t last_ingest,
 	}
 	s->state = SRC_QUEUED;
 	sched(&s->job, now);
+	note_hot(s);
 	return s;
 }
 
@@ -634,10 +662,28 @@ fail(int code, const char *fmt, ...)
 static int
 filter_window(struct src *s)
 {
-	int64_t to;
+	int64_t to, wall;
 
 	if (s->token)
 		return 1;
+	if (s->gpoll) {
+		/* the last gp_overlap ms again, and up to the 2 hours ahead
+		 * PutLogEvents accepts */
+		if (!s->g->gp_on)
+			return 0;
+		wall = timex_now_ms();
+		s->from = wall - T.gp_overlap;
+		if (T.start >= 0 && s->from < T.start)
+			s->from = T.start;
+		/* what GetLogEvents wrote before the group poll started is
+		 * not in T.seen: the group poll reads from its start on */
+		if (s->from < s->g->gp_since)
+			s->from = s->g->gp_since;
+		s->to = wall + FUTURE_MS;
+		/* the ids no group poll can meet again go */
+		idset_expire(T.seen, wall);
+		return 1;
+	}
 	to = timex_now_ms() - T.latency;
 	if (T.end >= 0 && (T.end < to || !T.follow))
 		to = T.end;
@@ -653,13 +699,115 @@ source_finished(struct src *s)
 	set_done(s);
 }
 
+static int
+is_hot(const struct src *s)
+{
+	return T.hot_horizon > 0 && s->activity >= 0 &&
+	    timex_now_ms() - s->activity < T.hot_horizon;
+}
+
 static int64_t
 poll_delay(const struct src *s)
 {
-	if (T.hot_horizon > 0 && s->activity >= 0 &&
-	    timex_now_ms() - s->activity < T.hot_horizon)
+	if (s->gpoll)
+		return T.hot_refresh > 0 ? T.hot_refresh : T.refresh;
+	/* the group poll writes its new events: GetLogEvents follows at
+	 * the pace of streams that are not hot */
+	if (s->stream && s->g->gp_on)
+		return T.refresh;
+	if (is_hot(s))
 		return T.hot_refresh;
 	return T.refresh;
+}
+
+/* --- the group poll ------------------------------------------------------ */
+
+static void
+gp_start(struct group *g)
+{
+	struct src *f = g->gp;
+
+	if (f == NULL) {
+		/* not in T.tab: it is no stream, and no group-wide source */
+		if ((f = calloc(1, sizeof(*f))) == NULL)
+			oom();
+		f->job.api = API_FILTER;
+		f->job.hidx = (size_t)-1;
+		f->g = g;
+		f->gpoll = 1;
+		f->start = f->last_ts = f->activity = f->reported = -1;
+		f->ids_ts = -1;
+		f->state = SRC_IDLE;
+		g->gp = f;
+	}
+	if (T.seen == NULL && (T.seen = idset_new()) == NULL)
+		oom();
+	g->gp_on = 1;
+	g->gp_used = 1;
+	g->gp_since = timex_now_ms();
+	log_info("%s: %zu hot streams: the group is polled as a whole as well, "
+	    "with FilterLogEvents every %lldms", g->name, g->nhot,
+	    (long long)poll_delay(f));
+	if (f->state == SRC_IDLE) {
+		f->state = SRC_QUEUED;
+		sched(&f->job, timex_mono_ms());
+	}
+}
+
+/* Counts s in its group's hot streams or not, and starts the group poll
+ * when they are gp_min. */
+static void
+note_hot(struct src *s)
+{
+	struct group *g = s->g;
+	int hot;
+
+	if (s->stream == NULL)
+		return;
+	hot = s->state != SRC_IDLE && s->state != SRC_DONE && is_hot(s);
+	if (hot == (int)s->hot)
+		return;
+	s->hot = hot != 0;
+	if (!hot) {
+		g->nhot--;
+		return;
+	}
+	g->nhot++;
+	if (!g->gp_on && !g->gp_refused && T.gp_min > 0 &&
+	    g->nhot >= (size_t)T.gp_min && T.follow && T.end < 0 &&
+	    g->gsrc == NULL && g->p->ml.pattern == NULL &&
+	    !(g->p->filter_pattern && *g->p->filter_pattern))
+		gp_start(g);
+}
+
+/* The group poll stops when its group has fewer than half gp_min hot
+ * streams; it starts again at gp_min. */
+static int
+gp_wanted(struct group *g)
+{
+	if (g->gp_on && g->nhot * 2 < (size_t)T.gp_min) {
+		log_info("%s: %zu hot streams: the group poll stops", g->name,
+		    g->nhot);
+		g->gp_on = 0;
+	}
+	return g->gp_on;
+}
+
+/* A group poll refused by the server stops for good, with a warning:
+ * the streams are read as before. Returns 1 if s was a group poll. */
+static int
+gp_refuse(struct src *s, const char *what, const char *why)
+{
+	if (s == NULL || !s->gpoll)
+		return 0;
+	log_warn("%s %s: %s: its streams are read one by one only", what,
+	    s->g->name, why);
+	s->g->gp_on = 0;
+	s->g->gp_refused = 1;
+	free(s->token);
+	s->token = NULL;
+	s->state = SRC_IDLE;
+	return 1;
 }
 
 /* Returns 1 if the job was started, 0 if it needs no request now. */
@@ -678,7 +826,9 @@ start_job(struct job *j, int64_t now)
 	} else {
 		s = (struct src *)j;
 		if (j->api == API_FILTER && !filter_window(s)) {
-			if (!T.follow)
+			if (s->gpoll)
+				s->state = SRC_IDLE;	/* gp_start queues it */
+			else if (!T.follow)
 				source_finished(s);
 			else
 				sched(j, now + poll_delay(s));
@@ -785,8 +935,8 @@ next_wakeup(int64_t now, int64_t cap)
 
 /* --- responses ----------------------------------------------------------- */
 
-/* The rank of an event among identical ones (timestamp, ingestion time,
- * message) in its page, by a small open-addressing table per page. */
+/* The rank of an event among identical ones (stream, timestamp,
+ * ingestion time, message) in its page, by a small open-addressing table per page. */
 struct rankslot {
 	uint64_t h;
 	int64_t count;
@@ -812,9 +962,10 @@ rank_reset(size_t nev)
 }
 
 static int64_t
-rank_of(int64_t ts, int64_t ingest, const char *msg, size_t len)
+rank_of(const char *stream, int64_t ts, int64_t ingest, const char *msg,
+    size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = hash_str(HASH_FNV_OFFSET, stream);
 	size_t i, mask = rtabsize - 1;
 
 	h = (h ^ (uint64_t)ts) * 1099511628211ULL;
@@ -860,6 +1011,7 @@ after_end(struct src *s)
 		return;
 	}
 	s->state = SRC_QUEUED;
+	note_hot(s);
 	sched(&s->job, now + poll_delay(s));
 }
 
@@ -867,13 +1019,76 @@ static struct page pg;
 
 enum { MAX_EMPTIES = 100 };	/* fits the 7 bits of src.empties */
 
+/* The cursor of the newest line written for s: what an event of the
+ * group poll carries, so that its ack does not move the checkpoint of
+ * its stream past events GetLogEvents has not read yet. */
+static void
+held_cursor(const struct src *s, struct cursor *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->group = s->g->name;
+	c->stream = s->stream;
+	c->token = s->held_token ? s->held_token : "";
+	c->skip = s->held_skip;
+	c->ts = s->held_ts;
+	c->n = s->n;
+}
+
+static void
+set_held(struct src *s, const char *token, int64_t skip, int64_t ts)
+{
+	if (*token == '\0') {
+		free(s->held_token);
+		s->held_token = NULL;
+	} else if (s->held_token == NULL || strcmp(s->held_token, token) != 0) {
+		free(s->held_token);
+		if ((s->held_token = strdup(token)) == NULL)
+			oom();
+	}
+	s->held_skip = skip;
+	s->held_ts = ts;
+}
+
+/* For GetLogEvents in a group the group poll reads: returns 1 if the
+ * group poll wrote ev already (and lets its id go once no group poll
+ * can meet the event again), else 0, and keeps the id of an event
+ * recent enough for the group poll to meet. */
+static int
+gp_met(struct src *s, struct ev *ev, char idbuf[33])
+{
+	struct group *g = s->g;
+	unsigned char id[16];
+	int64_t *exp, until;
+
+	if (!g->gp_used || T.seen == NULL)
+		return 0;
+	cursor_event_id(g->name, s->stream, ev->ts, ev->ingest, ev->msg,
+	    ev->len, ev->rank, idbuf);
+	if (idset_hex(idbuf, id) == -1)
+		return 0;
+	ev->id = idbuf;
+	until = ev->ts + T.gp_overlap + GP_SLACK_MS;
+	if ((exp = idset_find(T.seen, id)) != NULL) {
+		if (*exp > until)
+			*exp = until;
+		T.c.gp_met++;
+		return 1;
+	}
+	/* the round in progress reads from g->gp->from on */
+	if (g->gp_on && ev->ts >= g->gp->from &&
+	    idset_put(T.seen, id, until) == -1)
+		oom();
+	return 0;
+}
+
 static void
 on_get(struct src *s)
 {
 	const char *next = pg.next.set ? page_str(&pg, pg.next) : NULL;
 	const char *page_token = s->token ? s->token : "";
-	int64_t first_ts = s->start >= 0 ? s->start : 0;
-	size_t i;
+	int64_t first_ts = s->start >= 0 ? s->start : 0, cts = first_ts;
+	size_t i, written = 0, met = 0;
+	char idbuf[33];
 	int at_end;
 
 	rank_reset(pg.nev);
@@ -892,24 +1107,44 @@ on_get(struct src *s)
 		ev.ingest = pe->ingest;
 		ev.msg = page_str(&pg, pe->msg);
 		ev.len = pe->msg.len;
-		ev.rank = rank_of(ev.ts, ev.ingest, ev.msg, ev.len);
+		ev.rank = rank_of(s->stream, ev.ts, ev.ingest, ev.msg, ev.len);
 		if (s->drop > 0) {
 			s->drop--;
 			continue;
 		}
 		ev.stream = s->stream;
+		cts = s->token ? ev.ts : first_ts;
+		if (ev.ts > s->last_ts)
+			s->last_ts = ev.ts;
+		if (ev.ingest > s->activity)
+			s->activity = ev.ingest;
+		if (gp_met(s, &ev, idbuf)) {
+			++s->n;
+			met = i + 1;
+			continue;
+		}
 		memset(&c, 0, sizeof(c));
 		c.group = s->g->name;
 		c.stream = s->stream;
 		c.token = (char *)page_token;
 		c.skip = (int64_t)i + 1;
-		c.ts = s->token ? ev.ts : first_ts;
+		c.ts = cts;
 		c.n = ++s->n;
-		if (ev.ts > s->last_ts)
-			s->last_ts = ev.ts;
-		if (ev.ingest > s->activity)
-			s->activity = ev.ingest;
 		out_event(s, &ev, &c);
+		written = i + 1;
+	}
+	if (pg.nev > 0)
+		note_hot(s);
+	if (met > written) {
+		/* the page ends with events the group poll wrote: a mark
+		 * carries the cursor past them */
+		struct cursor c;
+
+		set_held(s, page_token, (int64_t)met, cts);
+		held_cursor(s, &c);
+		out_mark(&c);
+	} else if (written > 0) {
+		set_held(s, page_token, (int64_t)written, cts);
 	}
 	if (s->drop > 0) {
 		log_warn("%s/%s: the resumed page has fewer events than the "
@@ -1000,11 +1235,114 @@ clear_ids(struct src *s)
 	s->nids = 0;
 }
 
+/* A stream the group poll found before any listing: read from now on
+ * if this run takes every stream of the group (it lists the group
+ * itself, or --group-poll-adopt says cwl-list does), its prefix and
+ * shard allowing. Returns its source, or NULL. */
+static struct src *
+gp_adopt(struct group *g, const char *stream, int64_t ingest)
+{
+	const char *prefix = g->p->stream_prefix;
+
+	if (!(g->list || T.gp_adopt) ||
+	    (prefix && strncmp(stream, prefix, strlen(prefix)) != 0) ||
+	    !hash_in_shard(g->name, stream, T.shard_i, T.shard_n))
+		return NULL;
+	log_debug("tail", "%s/%s: new stream (group poll)", g->name, stream);
+	return src_stream(g, stream, ingest, -1, 0);
+}
+
+/* A page of the group poll: the events of the streams this run reads
+ * that were not written yet, each with its stream's held cursor. Events
+ * of other streams (of another shard or prefix, or not listed yet when
+ * cwl-list lists them) are left to their own reader. */
+static void
+on_gp(struct src *f)
+{
+	const char *next = pg.next.set ? page_str(&pg, pg.next) : NULL;
+	struct group *g = f->g;
+	int64_t wall = timex_now_ms(), now = timex_mono_ms();
+	unsigned char id[16];
+	char idbuf[33];
+	size_t i;
+
+	rank_reset(pg.nev);
+	for (i = 0; i < pg.nev; i++) {
+		const struct page_ev *pe = &pg.ev[i];
+		struct src *st;
+		struct cursor c;
+		struct ev ev;
+
+		if (!pe->msg.set || !pe->stream.set) {
+			log_warn("FilterLogEvents %s: event %zu lacks a field",
+			    g->name, i);
+			continue;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = pe->ts;
+		ev.ingest = pe->ingest;
+		ev.msg = page_str(&pg, pe->msg);
+		ev.len = pe->msg.len;
+		ev.stream = page_str(&pg, pe->stream);
+		ev.rank = rank_of(ev.stream, ev.ts, ev.ingest, ev.msg, ev.len);
+		if (T.start >= 0 && ev.ts < T.start)
+			continue;
+		if ((st = src_find(g, ev.stream)) == NULL)
+			st = gp_adopt(g, ev.stream, ev.ingest);
+		if (st == NULL || st->state == SRC_DONE)
+			continue;
+		cursor_event_id(g->name, st->stream, ev.ts, ev.ingest, ev.msg,
+		    ev.len, ev.rank, idbuf);
+		if (idset_hex(idbuf, id) == -1 || idset_find(T.seen, id))
+			continue;
+		if (idset_put(T.seen, id, wall + GP_KEEP_MS) == -1)
+			oom();
+		ev.id = idbuf;
+		ev.stream = st->stream;
+		if (ev.ingest > st->activity)
+			st->activity = ev.ingest;
+		if (st->state == SRC_IDLE) {
+			/* GetLogEvents reads it again, behind */
+			log_debug("tail", "%s/%s: active again (group poll)",
+			    g->name, st->stream);
+			T.nidle--;
+			st->state = SRC_QUEUED;
+			sched(&st->job, now + T.refresh);
+		}
+		note_hot(st);
+		held_cursor(st, &c);
+		T.c.gp_events++;
+		out_event(st, &ev, &c);
+	}
+	T.c.pages++;
+	out_flush();
+	free(f->token);
+	f->token = NULL;
+	if (next && *next) {
+		if ((f->token = strdup(next)) == NULL)
+			oom();
+		f->state = SRC_QUEUED;
+		sched(&f->job, now);
+		return;
+	}
+	if (!gp_wanted(g)) {
+		f->state = SRC_IDLE;
+		return;
+	}
+	f->state = SRC_QUEUED;
+	sched(&f->job, now + poll_delay(f));
+}
+
 static void
 on_filter(struct src *s)
 {
 	const char *next = pg.next.set ? page_str(&pg, pg.next) : NULL;
 	size_t i;
+
+	if (s->gpoll) {
+		on_gp(s);
+		return;
+	}
 
 	for (i = 0; i < pg.nev; i++) {
 		const struct page_ev *pe = &pg.ev[i];
@@ -1090,6 +1428,8 @@ on_list(struct group *g, json_object *out)
 		if (name == NULL || *name == '\0')
 			continue;
 		if (prefix && strncmp(name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (!hash_in_shard(g->name, name, T.shard_i, T.shard_n))
 			continue;
 		src_stream(g, name, jsonx_get_int(o, "lastIngestionTime", -1),
 		    jsonx_get_int(o, "firstEventTimestamp", -1), 0);
@@ -1177,8 +1517,9 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 	job_name(j, &name);
 	if (d->err.code && !d->resp.neterr) {
 		/* not worth a retry: too large an answer, a bad URL */
-		fail(EXIT_RUNTIME, "%s %s: %s", what, buf_str(&name),
-		    err_msg(&d->err));
+		if (!gp_refuse(s, what, err_msg(&d->err)))
+			fail(EXIT_RUNTIME, "%s %s: %s", what,
+			    buf_str(&name), err_msg(&d->err));
 		goto out;
 	}
 	if (d->resp.neterr || d->resp.status == 0) {
@@ -1203,8 +1544,10 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 		j->attempt++;
 		if (T.max_attempts > 0 && j->attempt >= T.max_attempts &&
 		    !(T.follow && throttle)) {
-			fail(EXIT_RUNTIME, "%s %s: %s, after %d attempts", what,
-			    buf_str(&name), buf_str(&why), j->attempt);
+			if (!gp_refuse(s, what, buf_str(&why)))
+				fail(EXIT_RUNTIME, "%s %s: %s, after %d "
+				    "attempts", what, buf_str(&name),
+				    buf_str(&why), j->attempt);
 		} else {
 			long delay = retry_delay_ms(&T.retry, j->attempt - 1);
 
@@ -1224,7 +1567,7 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 			j->auth_retried = 1;
 			creds_invalidate(aws_creds(T.aws));
 			requeue(j, now);
-		} else {
+		} else if (!gp_refuse(s, what, buf_str(&why))) {
 			fail(EXIT_AUTH, "%s %s: %s", what, buf_str(&name),
 			    buf_str(&why));
 		}
@@ -1249,7 +1592,7 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 		goto out;
 	}
 	if (ae->code && strcmp(ae->code, "ResourceNotFoundException") == 0 &&
-	    !explicit_arg) {
+	    !explicit_arg && !(s && s->gpoll)) {
 		/* deleted since it was listed */
 		log_warn("%s %s: %s", what, buf_str(&name), buf_str(&why));
 		if (s)
@@ -1258,6 +1601,8 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 			((struct group *)j)->listing = 0;
 		goto out;
 	}
+	if (gp_refuse(s, what, buf_str(&why)))
+		goto out;
 	/* the request itself is wrong: a bad filter pattern, a bad name */
 	code = ae->code && strcmp(ae->code, "InvalidParameterException") == 0 ?
 	    EXIT_USAGE : EXIT_RUNTIME;
@@ -1372,11 +1717,13 @@ report_counters(void)
 
 	fprintf(stderr, "%s: info: requests=%llu throttles=%llu retries=%llu "
 	    "events=%llu bytes=%llu streams=%zu active=%zu idle=%zu done=%zu "
-	    "lag=%lldms rate_get=%.1f/s rate_filter=%.1f/s\n", log_prog(),
+	    "lag=%lldms rate_get=%.1f/s rate_filter=%.1f/s group_poll=%llu "
+	    "group_poll_met=%llu\n", log_prog(),
 	    (unsigned long long)T.c.requests, (unsigned long long)T.c.throttles,
 	    (unsigned long long)T.c.retries, (unsigned long long)T.c.events,
 	    (unsigned long long)T.c.bytes, T.nsrc, active, T.nidle, T.ndone,
-	    (long long)lag, T.budget[API_GET].rate, T.budget[API_FILTER].rate);
+	    (long long)lag, T.budget[API_GET].rate, T.budget[API_FILTER].rate,
+	    (unsigned long long)T.c.gp_events, (unsigned long long)T.c.gp_met);
 }
 
 /* The share of the time range [start, end] read, over every source. */

@@ -3,11 +3,12 @@
  * line. Tab-separated, replaced whole at every report:
  *
  *	cwl-tail	WALL_MS
- *		read=N	requests=N	throttles=N	retries=N	streams=N	active=N	idle=N
+ *		read=N	requests=N	throttles=N	retries=N	streams=N	active=N	idle=N	group_poll=N	group_poll_met=N
  *	GROUP	read=N	newest_ms=N
  *
  * The second line, the totals, has an empty first field (no log group
- * is named so); then a line per group.
+ * is named so); then a line per group. group_poll: events the group
+ * polls wrote; group_poll_met: those GetLogEvents met after them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,9 +29,10 @@ stats_write(struct err *e)
 	bad |= buf_printf(&b, "cwl-tail\t%" PRId64 "\n", timex_now_ms());
 	bad |= buf_printf(&b, "\tread=%" PRIu64 "\trequests=%" PRIu64
 	    "\tthrottles=%" PRIu64 "\tretries=%" PRIu64 "\tstreams=%zu"
-	    "\tactive=%zu\tidle=%zu\n", T.c.events, T.c.requests,
-	    T.c.throttles, T.c.retries, T.nsrc, T.nsrc - T.nidle - T.ndone,
-	    T.nidle);
+	    "\tactive=%zu\tidle=%zu\tgroup_poll=%" PRIu64 "\tgroup_poll_met=%"
+	    PRIu64 "\n", T.c.events, T.c.requests, T.c.throttles, T.c.retries,
+	    T.nsrc, T.nsrc - T.nidle - T.ndone, T.nidle, T.c.gp_events,
+	    T.c.gp_met);
 	for (g = T.groups; g; g = g->next) {
 		bad |= cli_stats_name(&b, g->name, strlen(g->name));
 		bad |= buf_printf(&b, "\tread=%" PRIu64 "\tnewest_ms=%" PRId64

@@ -15,6 +15,7 @@
 #include "cursor.h"
 #include "err.h"
 #include "http.h"
+#include "idset.h"
 #include "multiline.h"
 
 enum { MODE_AUTO, MODE_STREAM, MODE_FILTER };
@@ -70,6 +71,9 @@ struct src {
 	unsigned resumed:1;		/* started from a cursor */
 	unsigned fallback:1;		/* the cursor's token was refused */
 	unsigned empties:7;		/* empty pages in a row, new token each */
+	unsigned hot:1;			/* counted in its group's nhot */
+	unsigned gpoll:1;		/* its group's poll (g->gp), not a
+					   stream or a group-wide source */
 	char *token;		/* next request's token (NULL: first page) */
 	int64_t start;		/* startTime of the first request, or -1 */
 	int64_t n;		/* events read so far */
@@ -77,6 +81,10 @@ struct src {
 	int64_t last_ts;	/* timestamp of the newest event read */
 	int64_t activity;	/* wall ms of the newest ingestion seen */
 	int64_t reported;	/* lastIngestionTime from the newest listing */
+	/* the cursor of the newest line written for the stream (or its
+	 * start): the one events of the group poll carry */
+	char *held_token;	/* NULL: the first page */
+	int64_t held_skip, held_ts;
 	/* group-wide sources */
 	int64_t from, to;	/* the pass in progress: [from, to] */
 	char **ids;		/* event ids seen at ids_ts, oldest first */
@@ -99,6 +107,12 @@ struct group {
 	size_t nfstreams;
 	int all_streams;		/* group-wide: every stream */
 	struct src *gsrc;		/* its group-wide source, or NULL */
+	struct src *gp;			/* its group poll, or NULL */
+	size_t nhot;			/* streams hot (s->hot) */
+	int64_t gp_since;		/* wall ms the group poll started */
+	unsigned gp_on:1;		/* the group poll runs */
+	unsigned gp_used:1;		/* it ran: look its ids up */
+	unsigned gp_refused:1;		/* FilterLogEvents was refused */
 	uint64_t events;		/* events written */
 	int64_t newest;			/* ingestion time of the newest, or 0 */
 };
@@ -119,6 +133,8 @@ struct bucket {
 
 struct counters {
 	uint64_t requests, throttles, retries, events, bytes, pages;
+	uint64_t gp_events;	/* events written by group polls */
+	uint64_t gp_met;	/* events GetLogEvents met that they wrote */
 	int64_t last_ingest;	/* of the newest event written */
 };
 
@@ -143,6 +159,12 @@ struct tail {
 	struct retry_policy retry;
 	size_t max_flight[API_N];
 	long limit;		/* events per request, 0: the API's default */
+	long gp_min;		/* hot streams that start a group poll, 0: never */
+	int64_t gp_overlap;	/* ms a group poll reads again behind now */
+	int gp_adopt;		/* the group poll may add the streams it finds */
+	unsigned shard_i, shard_n;	/* --shard I/N, n = 0: none */
+	struct idset *seen;	/* ids written that the other way of reading
+				   a polled group is still to meet */
 
 	/* sources */
 	struct src **tab;	/* hash of sources by group and stream */
@@ -234,6 +256,9 @@ struct ev {
 };
 /* Takes an event of s with its cursor, through the multiline joiner. */
 void out_event(struct src *s, const struct ev *ev, const struct cursor *c);
+/* Writes a checkpoint mark: a line with only @metadata.cursor c (JSON
+ * output only). */
+void out_mark(const struct cursor *c);
 /* Writes the pending multiline event of s, if any. */
 void out_flush_pending(struct src *s);
 /* Writes the page in hand to stdout. */

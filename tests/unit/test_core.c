@@ -1,10 +1,11 @@
-/* buf, jsonx, cursor, log redaction. */
+/* buf, jsonx, cursor, log redaction, idset. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "cursor.h"
 #include "err.h"
+#include "idset.h"
 #include "jsonx.h"
 #include "log.h"
 #include "unit.h"
@@ -149,6 +150,84 @@ test_redact(void)
 	}
 }
 
+/* An id from a number: the digest-like bytes idset expects, spread. */
+static void
+idn(unsigned n, unsigned char id[16])
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1);
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		h ^= h >> 29;
+		h *= 0xbf58476d1ce4e5b9ULL;
+		id[i] = (unsigned char)(h >> 56);
+	}
+}
+
+static void
+test_idset(void)
+{
+	struct idset *s = idset_new();
+	unsigned char id[16];
+	int64_t *e;
+	unsigned i, found = 0, wrong = 0;
+
+	CHECK(s != NULL, "idset_new");
+	if (s == NULL)
+		return;
+	idn(1, id);
+	CHECK(idset_find(s, id) == NULL, "an empty set holds nothing");
+	/* 20,000 ids: the table grows many times; even ones expire at 100,
+	 * odd ones at 200 */
+	for (i = 0; i < 20000; i++) {
+		idn(i, id);
+		if (idset_put(s, id, i % 2 ? 200 : 100) == -1)
+			wrong++;
+	}
+	CHECK_INT(wrong, 0, "idset_put never fails here");
+	CHECK_INT(idset_count(s), 20000, "every id once");
+	idn(7, id);
+	CHECK(idset_put(s, id, 300) == 0 && idset_count(s) == 20000,
+	    "putting an id again sets its expiry, it does not add it");
+	CHECK((e = idset_find(s, id)) != NULL && *e == 300, "the new expiry");
+	for (i = 0; i < 20000; i++) {
+		idn(i, id);
+		found += idset_find(s, id) != NULL;
+	}
+	CHECK_INT(found, 20000, "every id is found");
+	idn(20000, id);
+	CHECK(idset_find(s, id) == NULL, "an id never put is not found");
+	idset_expire(s, 150);
+	CHECK_INT(idset_count(s), 10000, "the even ones went at 150");
+	found = wrong = 0;
+	for (i = 0; i < 20000; i++) {
+		idn(i, id);
+		e = idset_find(s, id);
+		found += e != NULL;
+		wrong += (e != NULL) != (i % 2 == 1);
+	}
+	CHECK(found == 10000 && wrong == 0, "the odd ones stay: %u found, %u "
+	    "wrong", found, wrong);
+	idset_expire(s, 250);
+	CHECK_INT(idset_count(s), 1, "only the one that expires at 300 stays");
+	idn(7, id);
+	CHECK(idset_find(s, id) != NULL, "and it is found after the shrink");
+	idset_expire(s, 301);
+	CHECK_INT(idset_count(s), 0, "all gone");
+	idset_free(s);
+
+	CHECK(idset_hex("000102030405060708090a0b0c0d0eff", id) == 0 &&
+	    id[0] == 0 && id[10] == 10 && id[15] == 0xff, "hex read");
+	CHECK(idset_hex("000102030405060708090a0b0c0d0e", id) == -1,
+	    "30 digits refused");
+	CHECK(idset_hex("000102030405060708090a0b0c0d0e0f0", id) == -1,
+	    "33 digits refused");
+	CHECK(idset_hex("000102030405060708090A0B0C0D0E0F", id) == -1,
+	    "upper case refused: event ids are lower case");
+	CHECK(idset_hex("0001020304050607080g0a0b0c0d0e0f", id) == -1,
+	    "a non-digit refused");
+}
+
 int
 main(void)
 {
@@ -156,5 +235,6 @@ main(void)
 	test_escape();
 	test_cursor();
 	test_redact();
+	test_idset();
 	return unit_done("core");
 }
