@@ -92,6 +92,20 @@ check_exact() {
 	[ "$status" -eq 0 ]
 }
 
+# wait_checkpoints [SECONDS]: until the registry is at the end of every
+# stream. The group poll (cwl-tail(1)) indexes new events first; the
+# checkpoints move when GetLogEvents passes them, a few seconds later.
+wait_checkpoints() {
+	local i
+	for i in $(seq "${1:-60}"); do
+		registry_file
+		"$PY" "$REPO/tests/e2e_check.py" --aws-port "$AWS_SERVER_PORT" --es "$ES_CTL_URL" \
+			--registry "$BATS_TEST_TMPDIR/reg.ndjson" >/dev/null 2>&1 && return 0
+		sleep 1
+	done
+	return 1
+}
+
 # leftovers: programs of this test still running.
 leftovers() {
 	pgrep -f -- "-c $CFG" || true
@@ -111,6 +125,7 @@ leftovers() {
 	awsctl put --group /e2e/b --stream stream-0003 --messages '["one more","and another"]' >/dev/null
 	[ "$(server_total)" -eq 100002 ]
 	wait_indexed 180
+	wait_checkpoints
 	stop_beat
 	[ "$STOP_STATUS" -eq 0 ]
 	registry_file
@@ -144,6 +159,7 @@ leftovers() {
 	wait_indexed 240
 	awsctl faults --clear true >/dev/null
 	es_ctl _control/faults '{"item_429":0,"request_503":0,"drop_after":0}' >/dev/null
+	wait_checkpoints 120
 	stop_beat
 	[ "$STOP_STATUS" -eq 0 ]
 	grep -c "restarting in" "$BATS_TEST_TMPDIR/beat.err"
@@ -213,6 +229,7 @@ PY
 		pids+=($!)
 	done
 	wait_indexed 120
+	wait_checkpoints
 	kill -TERM "${pids[@]}"
 	for i in 0 1 2; do
 		wait "${pids[$i]}"

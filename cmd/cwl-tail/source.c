@@ -1017,6 +1017,18 @@ after_end(struct src *s)
 
 static struct page pg;
 
+/* The event of a page's pe, whose message is set: its times and message
+ * (its stream, id and rank are the caller's). */
+static void
+ev_of(struct ev *ev, const struct page_ev *pe)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = pe->ts;
+	ev->ingest = pe->ingest;
+	ev->msg = page_str(&pg, pe->msg);
+	ev->len = pe->msg.len;
+}
+
 enum { MAX_EMPTIES = 100 };	/* fits the 7 bits of src.empties */
 
 /* The cursor of the newest line written for s: what an event of the
@@ -1102,11 +1114,7 @@ on_get(struct src *s)
 			    s->g->name, s->stream, i);
 			continue;
 		}
-		memset(&ev, 0, sizeof(ev));
-		ev.ts = pe->ts;
-		ev.ingest = pe->ingest;
-		ev.msg = page_str(&pg, pe->msg);
-		ev.len = pe->msg.len;
+		ev_of(&ev, pe);
 		ev.rank = rank_of(s->stream, ev.ts, ev.ingest, ev.msg, ev.len);
 		if (s->drop > 0) {
 			s->drop--;
@@ -1278,11 +1286,7 @@ on_gp(struct src *f)
 			    g->name, i);
 			continue;
 		}
-		memset(&ev, 0, sizeof(ev));
-		ev.ts = pe->ts;
-		ev.ingest = pe->ingest;
-		ev.msg = page_str(&pg, pe->msg);
-		ev.len = pe->msg.len;
+		ev_of(&ev, pe);
 		ev.stream = page_str(&pg, pe->stream);
 		ev.rank = rank_of(ev.stream, ev.ts, ev.ingest, ev.msg, ev.len);
 		if (T.start >= 0 && ev.ts < T.start)
@@ -1354,11 +1358,7 @@ on_filter(struct src *s)
 			    s->g->name, i);
 			continue;
 		}
-		memset(&ev, 0, sizeof(ev));
-		ev.ts = pe->ts;
-		ev.ingest = pe->ingest;
-		ev.msg = page_str(&pg, pe->msg);
-		ev.len = pe->msg.len;
+		ev_of(&ev, pe);
 		ev.id = page_str(&pg, pe->id);
 		ev.stream = page_str(&pg, pe->stream);
 		if (ev.ts == s->ids_ts && has_id(s, ev.id))
