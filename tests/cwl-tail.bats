@@ -749,6 +749,19 @@ for l in open("out.ndjson"):
 	run cwl-tail --limit 0 /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--limit '0': not a number from 1 to 10000"* ]]
+	run cwl-tail --group-poll -1 /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --group-poll '-1': not a number of streams (0: never)"* ]]
+	run cwl-tail --group-poll-overlap soon /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --group-poll-overlap: invalid duration 'soon'"* ]]
+	run cwl-tail --shard 3/2 /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: --shard '3/2': I must be between 1 and N"* ]]
+	printf 'cloudwatchlogsbeat:\n  group_poll_hot_streams: -1\n' >gp.yml
+	run cwl-tail -c gp.yml /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: "*"gp.yml:2: cloudwatchlogsbeat.group_poll_hot_streams can not be negative (0: never)"* ]]
 	run cwl-tail --latency forever /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-tail: error: "*"forever"* ]]

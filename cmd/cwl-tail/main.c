@@ -150,6 +150,21 @@ static struct {
 	long limit, gp;
 } opt = { .progress = -1, .budget_get = -1, .budget_filter = -1, .gp = -1 };
 
+/* A whole number from lo to hi, or a usage error: "NAME 'S': not a
+ * number WHAT". */
+static long
+long_arg(const char *name, const char *s, long lo, long hi, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < lo || v > hi)
+		cli_usage(&cli, "%s '%s': not a number %s", name, s, what);
+	return v;
+}
+
 static double
 rate_arg(const char *name, const char *s)
 {
@@ -336,28 +351,14 @@ parse_args(int argc, char **argv)
 		case OPT_BUDGET_FILTER:
 			opt.budget_filter = rate_arg("--budget-filter", optarg);
 			break;
-		case OPT_LIMIT: {
-			char *end;
-
-			errno = 0;
-			opt.limit = strtol(optarg, &end, 10);
-			if (end == optarg || *end || errno || opt.limit < 1 ||
-			    opt.limit > 10000)
-				cli_usage(&cli, "--limit '%s': not a number "
-				    "from 1 to 10000", optarg);
+		case OPT_LIMIT:
+			opt.limit = long_arg("--limit", optarg, 1, 10000,
+			    "from 1 to 10000");
 			break;
-		}
-		case OPT_GP: {
-			char *end;
-
-			errno = 0;
-			opt.gp = strtol(optarg, &end, 10);
-			if (end == optarg || *end || errno || opt.gp < 0 ||
-			    opt.gp > 1000000)
-				cli_usage(&cli, "--group-poll '%s': not a number "
-				    "of streams (0: never)", optarg);
+		case OPT_GP:
+			opt.gp = long_arg("--group-poll", optarg, 0, 1000000,
+			    "of streams (0: never)");
 			break;
-		}
 		case OPT_GP_OVERLAP:
 			opt.gp_overlap = optarg;
 			break;

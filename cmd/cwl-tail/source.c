@@ -320,8 +320,9 @@ sched(struct job *j, int64_t due)
 		oom();
 }
 
+/* A source of g, in no table yet (stream NULL: not a stream). */
 static struct src *
-src_new(struct group *g, const char *stream, int api)
+src_alloc(struct group *g, const char *stream, int api)
 {
 	struct src *s = calloc(1, sizeof(*s));
 
@@ -335,6 +336,14 @@ src_new(struct group *g, const char *stream, int api)
 	s->activity = -1;
 	s->reported = -1;
 	s->ids_ts = -1;
+	return s;
+}
+
+static struct src *
+src_new(struct group *g, const char *stream, int api)
+{
+	struct src *s = src_alloc(g, stream, api);
+
 	tab_insert(s);
 	return s;
 }
@@ -680,8 +689,6 @@ filter_window(struct src *s)
 		if (s->from < s->g->gp_since)
 			s->from = s->g->gp_since;
 		s->to = wall + FUTURE_MS;
-		/* the ids no group poll can meet again go */
-		idset_expire(T.seen, wall);
 		return 1;
 	}
 	to = timex_now_ms() - T.latency;
@@ -729,14 +736,8 @@ gp_start(struct group *g)
 
 	if (f == NULL) {
 		/* not in T.tab: it is no stream, and no group-wide source */
-		if ((f = calloc(1, sizeof(*f))) == NULL)
-			oom();
-		f->job.api = API_FILTER;
-		f->job.hidx = (size_t)-1;
-		f->g = g;
+		f = src_alloc(g, NULL, API_FILTER);
 		f->gpoll = 1;
-		f->start = f->last_ts = f->activity = f->reported = -1;
-		f->ids_ts = -1;
 		f->state = SRC_IDLE;
 		g->gp = f;
 	}
@@ -1329,6 +1330,8 @@ on_gp(struct src *f)
 		sched(&f->job, now);
 		return;
 	}
+	/* the round is over: the ids no later round can meet go */
+	idset_expire(T.seen, wall);
 	if (!gp_wanted(g)) {
 		f->state = SRC_IDLE;
 		return;
