@@ -165,6 +165,9 @@ class Settings:
         "empty_pages": 0,              # empty pages served before each page of events
         "accept_any_timestamp": False,  # PutLogEvents takes too old / too new events
         "filter_scan_limit": 0,        # events FilterLogEvents scans per call (0: all)
+        "logs_order": "timestamp",     # GetLogEvents serves a stream by timestamp | ingestion
+        "filter_token": "key",         # FilterLogEvents nextToken: key of the last event | position
+        "token_window": "free",        # nextTokens valid with any parameters (free) | the same (check)
         "s3_auto_create": False,       # PUT into a missing bucket creates it
         "credential_ttl": None,        # seconds issued credentials live (None: as asked)
         "imds_v1": False,              # IMDS answers GETs without a session token
@@ -174,6 +177,12 @@ class Settings:
         "ecs_auth_token": None,        # Authorization value the ECS endpoint requires
         "ecs_role_arn": "arn:aws:iam::%s:role/cwl-task-role" % ACCOUNT,
         "web_identity_token": "cwl-test-web-identity-token",
+    }
+
+    CHOICES = {
+        "logs_order": ("timestamp", "ingestion"),
+        "filter_token": ("key", "position"),
+        "token_window": ("free", "check"),
     }
 
     def __init__(self):
@@ -201,6 +210,8 @@ class Settings:
                 v = float(v) if isinstance(v, float) or "." in str(v) else int(v)
             elif k == "credential_ttl" and v is not None:
                 v = float(v)
+            elif k in self.CHOICES and v not in self.CHOICES[k]:
+                raise AwsError("BadRequest", "%s: %r is not one of %s" % (k, v, " ".join(self.CHOICES[k])))
             self._v[k] = v
 
     def reset(self):

@@ -13,7 +13,15 @@ ECS endpoint. Every signature is recomputed with botocore's signer; shapes
 and error codes follow the botocore service models. Switches make it
 behave like the real services on their bad days (late lastEventTimestamp,
 late events, expiring tokens, empty pages, throttling, 5xx, dropped
-connections, latency, rate limits).
+connections, latency, rate limits), and, where AWS documents nothing,
+offer each plausible behaviour (aws_logs.py says what each means):
+
+    --logs-order timestamp|ingestion   the order GetLogEvents serves a
+                   stream in and what its tokens are (timestamp)
+    --filter-token key|position        what a FilterLogEvents nextToken
+                   holds (key)
+    --token-window free|check          whether a nextToken is valid only
+                   with the parameters of the request it came from (free)
 
 Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
 
@@ -25,7 +33,8 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    ingestion_delay, retention, seed
     put            append to group/stream (create: true): events [{timestamp,
                    message | message_b64}] or messages [...] + timestamp, step;
-                   ingestion_time. No PutLogEvents checks, any order.
+                   ingestion_time. No PutLogEvents checks, any order: an
+                   event with an old timestamp is a late event, ingested now.
     create-group   group, retention        delete-group   group
     create-stream  group, stream | streams, create_group
     delete-stream  group, stream
@@ -43,6 +52,8 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    imds, ecs (counters), imds_token_ttl_asked {seconds: PUTs},
                    signed_by {access key id: requests},
                    requests_by_key {access key id: {operation: n}},
+                   events_returned_by_key {access key id: {GetLogEvents |
+                   FilterLogEvents: events in the answers}},
                    groups, streams, events_total, events
                    {group: {stream: n}}, empty_pages, get_empty (GetLogEvents
                    answers without an event); reset: true clears counters;
@@ -102,7 +113,8 @@ CORAL = {"UnrecognizedClientException", "InvalidSignatureException", "MissingAut
 
 
 class Request:
-    __slots__ = ("method", "raw_path", "path", "query", "headers", "body", "service", "op", "bucket", "key")
+    __slots__ = ("method", "raw_path", "path", "query", "headers", "body", "service", "op", "bucket", "key",
+                 "akid")
 
     def __init__(self, method, target, headers, body):
         self.method = method
@@ -112,7 +124,7 @@ class Request:
         self.query = parse_qsl(qs, keep_blank_values=True)
         self.headers = headers
         self.body = body
-        self.service = self.op = self.bucket = self.key = None
+        self.service = self.op = self.bucket = self.key = self.akid = None
 
 
 def decode_aws_chunked(body):
@@ -315,6 +327,7 @@ class AwsServer:
         else:
             cred = dict(req.query).get("X-Amz-Credential", "")
             akid = cred.split("/")[0] if cred else "-"
+        req.akid = akid
         self.stats.add("requests_by_key", "%s %s" % (akid, req.op))
         with self.times_lock:
             q = self.times.get((akid, req.op))
@@ -347,8 +360,10 @@ class AwsServer:
                 params = json.loads(req.body.decode("utf-8", "surrogateescape")) if req.body.strip() else {}
             except ValueError:
                 raise AwsError("SerializationException", "Unable to parse the request body as JSON") from None
-            store = self.logs if s == "logs" else self.ddb
-            return self.json_body(req, store.call(req.op, params))
+            if s == "dynamodb":
+                return self.json_body(req, self.ddb.call(req.op, params))
+            return self.json_body(req, self.logs.call(req.op, params, lambda n: self.stats.add(
+                "events_by_key", "%s %s" % (req.akid, req.op), n)))
         if s == "s3":
             if req.headers.get("x-amz-content-sha256", "").startswith("STREAMING-"):
                 req.body = decode_aws_chunked(req.body)
@@ -427,11 +442,12 @@ class AwsServer:
         out = {"requests": {}, "services": {}, "throttles": {}, "faults": {}, "auth_failures": {},
                "imds": {}, "ecs": {}}
         out.update(self.stats.snapshot())
-        by_key = {}
-        for k, n in out.pop("requests_by_key", {}).items():
-            akid, _, op = k.partition(" ")
-            by_key.setdefault(akid, {})[op] = n
-        out["requests_by_key"] = by_key
+        for section, name in (("requests_by_key", "requests_by_key"), ("events_by_key", "events_returned_by_key")):
+            by_key = {}
+            for k, n in out.pop(section, {}).items():
+                akid, _, op = k.partition(" ")
+                by_key.setdefault(akid, {})[op] = n
+            out[name] = by_key
         if a.get("times"):
             with self.times_lock:
                 t = {}
@@ -627,6 +643,12 @@ def parse_args(argv):
     g.add_argument("--empty-pages", type=int, help="empty pages served before each page of events")
     g.add_argument("--accept-any-timestamp", action="store_true", help="PutLogEvents rejects no timestamp")
     g.add_argument("--filter-scan-limit", type=int, help="events FilterLogEvents scans per call (0: all)")
+    g.add_argument("--logs-order", choices=Settings.CHOICES["logs_order"],
+                   help="the order of a stream for GetLogEvents and its tokens (timestamp)")
+    g.add_argument("--filter-token", choices=Settings.CHOICES["filter_token"],
+                   help="what a FilterLogEvents nextToken holds: the last event's key, or a position (key)")
+    g.add_argument("--token-window", choices=Settings.CHOICES["token_window"],
+                   help="check: a nextToken is valid only with the parameters it came from (free)")
     g.add_argument("--s3-auto-create", action="store_true", help="PUT into a missing bucket creates it")
     g.add_argument("--credential-ttl", type=float, help="seconds every issued credential lives")
     g.add_argument("--imds-v1", action="store_true", help="IMDS answers GETs without a session token")
@@ -654,7 +676,7 @@ def parse_args(argv):
 def configure(app, a):
     s = {}
     for name in ("region", "account", "max_skew", "last_event_lag", "token_ttl", "empty_pages",
-                 "filter_scan_limit", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
+                 "filter_scan_limit", "logs_order", "filter_token", "token_window", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
                  "ecs_role_arn", "web_identity_token"):
         v = getattr(a, name)
         if v is not None:
