@@ -7,8 +7,11 @@
 
 load helpers
 
-# These tests run no program of ours, so they need no build.
+# These tests run no program of ours, so they need no build. They choose
+# the order switches themselves: those of the environment (aws.bash) are
+# cleared.
 setup() {
+	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW
 	_PIDFILE="$BATS_TEST_TMPDIR/.server-pids"
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
@@ -23,6 +26,7 @@ setup() {
 
 # One server for the tests that need no command-line switch.
 setup_file() {
+	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW
 	aws_server_start
 	export SHARED_AWS_PORT=$AWS_SERVER_PORT
 }
