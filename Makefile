@@ -94,11 +94,12 @@ demo: all
 	bash tests/demo.sh
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)
 	for p in $(PROGS); do cp $(OUT)/$$p $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$$p; done
 	sed 's|^CWL_LIBEXEC=.*|CWL_LIBEXEC=$(BINDIR)|' cloudwatchlogsbeat >$(DESTDIR)$(BINDIR)/cloudwatchlogsbeat
 	chmod 755 $(DESTDIR)$(BINDIR)/cloudwatchlogsbeat
 	for m in man/*.1; do [ -f "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+	for m in man/*.5; do [ -f "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	[ ! -f cloudwatchlogsbeat.yml ] || cp cloudwatchlogsbeat.yml $(DESTDIR)$(DATADIR)/
 	if [ -d completions ]; then mkdir -p $(DESTDIR)$(COMPDIR) && cp completions/* $(DESTDIR)$(COMPDIR)/; fi
 

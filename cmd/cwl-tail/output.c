@@ -15,12 +15,6 @@
 
 #define OUT_CHUNK (1u << 20)
 
-static void
-oom(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
 
 #define DAY_MS 86400000LL
 
@@ -181,21 +175,6 @@ emit_json(struct src *s, const struct ev *ev, const char *id,
 	 * cwl-tail does not grow with the size of a page */
 	if (b->len >= OUT_CHUNK)
 		out_flush();
-}
-
-void
-out_mark(const struct cursor *c)
-{
-	struct buf *b = &T.out;
-	int r = 0;
-
-	if (T.out_fmt != OUT_JSON)
-		return;
-	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
-	r |= add_cursor(b, c);
-	r |= buf_adds(b, "}}\n");
-	if (r)
-		oom();
 }
 
 /* Time for people: UTC with Z, or local time with its offset. */
