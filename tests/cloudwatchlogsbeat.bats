@@ -37,6 +37,7 @@ cloudwatchlogsbeat:
   hot_stream_event_refresh_frequency: 500ms
   stream_event_refresh_frequency: 1s
   grace_period: 20s
+  max_event_delay: 2s
   report_frequency: 5s
   restart.backoff: 200ms
   restart.max_backoff: 2s
@@ -92,9 +93,10 @@ check_exact() {
 	[ "$status" -eq 0 ]
 }
 
-# wait_checkpoints [SECONDS]: until the registry is at the end of every
-# stream. The group poll (cwl-tail(1)) indexes new events first; the
-# checkpoints move when GetLogEvents passes them, a few seconds later.
+# wait_checkpoints [SECONDS]: until the registry is past the newest event
+# of every group. The checkpoints move when the sweep that catches late
+# events (cwl-tail(1), FOLLOWING) has passed them: max_event_delay and
+# 15 s after the events.
 wait_checkpoints() {
 	local i
 	for i in $(seq "${1:-60}"); do

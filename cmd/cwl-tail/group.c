@@ -97,6 +97,7 @@ struct gread {
 	int32_t delay[NDELAY];	/* ingestion - timestamp, of events written */
 	size_t ndelay, dnext;
 	int64_t lag;
+	int64_t marked;		/* the ts of the last cursor written */
 	struct strmap *streams;	/* name -> struct lstream */
 	int64_t streams_pruned;	/* wall ms */
 
@@ -373,7 +374,7 @@ src_group(struct group *g)
 		s->resumed = 1;
 		s->n = c.n;
 		s->last_ts = c.ts;
-		r->from = c.ts;
+		r->from = r->marked = c.ts;
 		r->ids_ts = c.ts;
 		for (i = 0; i < c.nids; i++) {
 			unsigned char id[16];
@@ -610,7 +611,7 @@ page_events(struct src *s)
 		c.stream = "*";
 		c.n = ++s->n;
 		if (r->seen) {
-			c.ts = r->swept;
+			c.ts = r->marked = r->swept;
 		} else {
 			c.ts = r->ids_ts;
 			c.ids = r->ids;
@@ -622,6 +623,26 @@ page_events(struct src *s)
 			s->activity = ev.ingest;
 		out_event(s, &ev, &c);
 	}
+}
+
+/* After a sweep that wrote nothing, with --resume: a mark line moves the
+ * checkpoint to the new frontier, so that a restart of an idle group
+ * reads nothing again. */
+static void
+mark(struct src *s)
+{
+	struct gread *r = s->gr;
+	struct cursor c;
+
+	if (!T.marks || r->swept <= r->marked || s->n == 0)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.group = s->g->name;
+	c.stream = "*";
+	c.ts = r->marked = r->swept;
+	c.n = s->n;
+	out_mark(&c);
+	out_flush();
 }
 
 static void
@@ -641,6 +662,7 @@ pass_done(struct src *s)
 			r->fresh = r->to;
 		idset_expire(r->seen, r->swept);
 		check_beyond(s);
+		mark(s);
 	} else {
 		r->fresh = r->to;
 		hot = r->newest > 0 &&

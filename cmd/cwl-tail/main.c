@@ -494,8 +494,10 @@ main(int argc, char **argv)
 	T.max_flight[API_LIST] = 2;
 	cli_prospector();
 	need(prosp_load(&e), &e);
-	if (opt.resume)
+	if (opt.resume) {
 		need(resume_load(opt.resume, &e), &e);
+		T.marks = T.out_fmt == OUT_JSON;
+	}
 	T.in_fd = -1;
 	if ((T.aws = aws_new(&ao, &e)) == NULL)
 		die(&e);

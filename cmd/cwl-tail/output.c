@@ -295,6 +295,19 @@ save_cursor(struct mlpend *m, const struct cursor *c)
 }
 
 void
+out_mark(const struct cursor *c)
+{
+	struct buf *b = &T.out;
+	int r = 0;
+
+	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
+	r |= add_cursor(b, c);
+	r |= buf_adds(b, "}}\n");
+	if (r)
+		oom();
+}
+
+void
 out_event(struct src *s, const struct ev *ev, const struct cursor *c)
 {
 	const struct multiline *ml = &s->g->p->ml;

@@ -135,6 +135,7 @@ struct tail {
 	size_t max_flight[API_N];
 	long limit;		/* events per request, 0: the API's default */
 	int64_t max_delay;	/* --max-delay: the bound on lateness */
+	int marks;		/* write mark lines (with --resume) */
 	unsigned shard_i, shard_n;	/* --shard I/N, n = 0: none */
 
 	/* sources */
@@ -286,6 +287,8 @@ struct ev {
 };
 /* Takes an event of s with its cursor, through the multiline joiner. */
 void out_event(struct src *s, const struct ev *ev, const struct cursor *c);
+/* Writes a mark line: a cursor and no event (cwl-lines(5)). */
+void out_mark(const struct cursor *c);
 /* Writes the pending multiline event of s, if any. */
 void out_flush_pending(struct src *s);
 /* Writes the page in hand to stdout. */
