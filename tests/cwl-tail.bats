@@ -126,13 +126,14 @@ for c in last.values(): print(json.dumps(c))' "$1"
 
 # wait_lines FILE N [SECONDS]: until FILE has N lines.
 wait_lines() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2
-	return 1
+	wait_for "[ \"\$(wc -l <$(printf %q "$1"))\" -ge $2 ]" "${3:-$WAIT_SECONDS}" ||
+		{ echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2; return 1; }
+}
+
+# report PID PATTERN: asks for the counters (SIGUSR1) until a line of
+# them in err.txt matches the extended regular expression PATTERN.
+report() {
+	kill -USR1 "$1" && grep -Eq "^cwl-tail: info: requests=.*$2" err.txt
 }
 
 # succeeded: the last `run` exited 0; else say how it ended.
@@ -288,8 +289,10 @@ print(ascii(e["message"]))'
 	put /cwl/follow s1 "$(now_ms)" three
 	put /cwl/follow s2 "$(now_ms)" four five
 	wait_lines out.ndjson 5
+	# a new stream, seen empty by two listings before its first event
+	n=$(awsctl stats --get requests.DescribeLogStreams)
 	awsctl create-stream --group /cwl/follow --stream s3 >/dev/null
-	sleep 1
+	wait_for '[ "$(awsctl stats --get requests.DescribeLogStreams)" -ge $((n + 2)) ]'
 	put /cwl/follow s3 "$(now_ms)" six
 	wait_lines out.ndjson 6
 	kill -TERM $pid
@@ -347,9 +350,9 @@ print(ascii(e["message"]))'
 	cwl-tail -f --mode filter --latency 5s /cwl/late2 >out2.ndjson 2>err2.txt 3>&- &
 	pid=$!
 	server_register $pid
-	sleep 1
+	wait_lines out2.ndjson 1
 	put /cwl/late2 t $(($(now_ms) - 1000)) "1 s late"
-	wait_lines out2.ndjson 2 30
+	wait_lines out2.ndjson 2
 	kill -TERM $pid
 	wait $pid
 	run verify out2.ndjson /cwl/late2 ids
@@ -369,18 +372,16 @@ print(ascii(e["message"]))'
 	exec 7>in.fifo
 	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
 	wait_lines out.ndjson 1
-	sleep 2.5
-	kill -USR1 $pid
-	sleep 0.5
-	grep -q 'idle=1' err.txt
+	# a second past its last event, the stream is idle, and dropped
+	wait_for 'report $pid " idle=1 "'
 	put /cwl/idle s "$(now_ms)" two
-	sleep 1
-	[ "$(wc -l <out.ndjson)" -eq 1 ]
+	# (a slower machine can only poll less)
+	always_for 1 '[ "$(wc -l <out.ndjson)" -eq 1 ]'
 	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
 	wait_lines out.ndjson 2
 	# once stdin has ended, nothing can report it: polled once a horizon
 	exec 7>&-
-	sleep 2.5
+	wait_for 'report $pid " idle=1 "'
 	put /cwl/idle s "$(now_ms)" three
 	wait_lines out.ndjson 3
 	kill -TERM $pid
@@ -444,6 +445,7 @@ print(ascii(e["message"]))'
 	awsctl seed --group /cwl/ttl --streams 2 --events 3000 >/dev/null
 	cwl-tail --limit 500 /cwl/ttl | head -n 2200 >first.ndjson
 	last_cursors first.ndjson >resume.ndjson
+	# time for the tokens to expire (the server's --token-ttl)
 	sleep 1.5
 	cwl-tail --limit 500 --resume resume.ndjson /cwl/ttl >second.ndjson 2>err.txt
 	grep -q "cwl-tail: warning: GetLogEvents /cwl/ttl/stream-000.: the cursor's token was refused (InvalidParameterException: The specified nextToken has expired. (HTTP 400)); reading again from " err.txt
@@ -481,11 +483,11 @@ print(ascii(e["message"]))'
 	cwl-tail --budget-get 50 --limit 20 /cwl/aimd >out.ndjson 2>err.txt 3>&- &
 	pid=$!
 	server_register $pid
-	sleep 2
-	kill -USR1 $pid
+	wait_signals $pid
+	# (the server's 4 a second keep it reading for seconds)
+	wait_for 'report $pid " throttles=[1-9]"'
 	wait $pid
-	grep -q 'cwl-tail: info: requests=[0-9]* throttles=[1-9]' err.txt
-	rate=$(sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p' err.txt)
+	rate=$(grep ' throttles=[1-9]' err.txt | tail -n 1 | sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p')
 	"$PY" -c "import sys; sys.exit(0 if float('$rate') < 50 else 1)"
 	run verify out.ndjson /cwl/aimd
 	[ "$status" -eq 0 ]
@@ -571,6 +573,27 @@ print(ascii(e["message"]))'
 	[ "${lines[0]}" = "5" ]
 	[ "${lines[1]}" = "0" ]
 	[ ! -s err.txt ]
+}
+
+@test "cwl-list | cwl-tail | cwl-ship | cwl-registry put: a run that goes well writes nothing on stderr" {
+	shared
+	put /cwl/quiet s1 "$(now_ms)" one two
+	put /cwl/quiet s2 "$(now_ms)" three
+	pipeline() {
+		cwl-list "$@" streams /cwl/quiet 2>list.err | cwl-tail "$@" 2>tail.err |
+			cwl-ship "$@" -E output.file.path=. -E output.file.filename=shipped 2>ship.err |
+			cwl-registry "$@" put reg 2>reg.err
+		echo "${PIPESTATUS[*]}"
+	}
+	run pipeline
+	[ "$output" = "0 0 0 0" ]
+	[ ! -s list.err ] && [ ! -s tail.err ] && [ ! -s ship.err ] && [ ! -s reg.err ]
+	[ "$(wc -l <shipped)" -eq 3 ]
+	[ "$(cwl-registry get reg | wc -l)" -eq 2 ]
+	# -v: the shipper's counters as it ends
+	run pipeline -v
+	[ "$output" = "0 0 0 0" ]
+	grep -q "^cwl-ship: info: done: lines=3 acked=3 " ship.err
 }
 
 @test "the event line: fields in order, cursor, region, added fields" {
@@ -688,8 +711,7 @@ for l in open("out.ndjson"):
 	pid=$!
 	server_register $pid
 	wait_lines out.ndjson 2
-	kill -USR1 $pid
-	sleep 0.7
+	wait_for 'report $pid ""'
 	kill -TERM $pid
 	wait $pid
 	grep -Eq '^cwl-tail: info: requests=[1-9][0-9]* throttles=0 retries=0 events=2 bytes=[1-9][0-9]* streams=1 active=1 idle=0 done=0 lag=[0-9]+ms' err.txt
@@ -848,13 +870,12 @@ for l in open("out.ndjson"):
 	cwl-tail --follow --stats st /st/a >out 2>err &
 	pid=$!
 	server_register "$pid"
-	for i in $(seq 50); do [ -s st ] && break; sleep 0.1; done
-	for i in $(seq 50); do
-		[ "$(wc -l <out)" -eq 100 ] && break
-		sleep 0.1
-	done
+	wait_for_file st
+	wait_lines out 100
+	# the file is written before the signal handlers are set
+	wait_signals "$pid"
 	kill -USR1 "$pid"
-	for i in $(seq 50); do grep -q $'^/st/a\tread=100\t' st && break; sleep 0.1; done
+	wait_for "grep -q $'^/st/a\\tread=100\\t' st"
 	kill -TERM "$pid"
 	wait "$pid"
 	grep -q $'^/st/a\tread=100\t' st
@@ -904,7 +925,7 @@ stat_of() {
 	pipe=$!
 	server_register $pipe
 	wait_lines out.ndjson 3
-	for i in $(seq 100); do grep -q "polled as a whole" err.txt && break; sleep 0.1; done
+	wait_for 'grep -q "polled as a whole" err.txt'
 	grep "cwl-tail: info: /gp/g: [0-9]* hot streams: the group is polled as a whole as well, with FilterLogEvents every 200ms" err.txt
 	for k in 2 3 4 5 6; do
 		for s in a b c; do put /gp/g $s "$(now_ms)" "$s $k"; done
@@ -914,13 +935,13 @@ stat_of() {
 	put /gp/g b $((now - 3600000)) "b late"
 	pid=$(pgrep -f "cwl-tail -c gp.yml")
 	# until GetLogEvents has met every event the group poll wrote
-	for i in $(seq 150); do
-		kill -USR1 "$pid"
-		sleep 0.1
-		[ "$(grep -cv '^{"@metadata":{"cursor"' out.ndjson)" -eq 19 ] &&
+	met() {
+		kill -USR1 "$pid" &&
+			[ "$(grep -cv '^{"@metadata":{"cursor"' out.ndjson)" -eq 19 ] &&
 			[ "$(stat_of st group_poll)" -gt 0 ] &&
-			[ "$(stat_of st group_poll)" = "$(stat_of st group_poll_met)" ] && break
-	done
+			[ "$(stat_of st group_poll)" = "$(stat_of st group_poll_met)" ]
+	}
+	wait_for met
 	cat st
 	kill -TERM "$pid"
 	wait $pipe
@@ -934,9 +955,11 @@ stat_of() {
 	[[ "$output" == "verified 19 events, 19 lines, 19 ids" ]]
 	cwl-tail /gp/g >plain.ndjson
 	diff <(ids events.ndjson) <(ids plain.ndjson)
-	# the group poll wrote most of the 15 events after the start
+	# the group poll wrote some of the 15 events after the start (how
+	# many of them it reads before GetLogEvents does is a matter of speed)
 	gp=$(stat_of st group_poll)
-	[ "$gp" -ge 8 ]
+	echo "the group poll wrote $gp events"
+	[ "$gp" -ge 1 ]
 	[ "$(stat_of st group_poll_met)" -eq "$gp" ]
 	awsctl stats | jq -e '.requests.FilterLogEvents > 0'
 	# cwl-ship shipped the events and not the marks
@@ -965,7 +988,7 @@ sys.stdout.write("".join(last.values()))' >ck.ndjson
 	pid=$!
 	server_register $pid
 	wait_lines out.ndjson 3
-	for i in $(seq 100); do grep -q "read one by one" err.txt && break; sleep 0.1; done
+	wait_for 'grep -q "read one by one" err.txt'
 	cat err.txt
 	grep -q "^cwl-tail: warning: FilterLogEvents /gp/r: InternalFailure.*(HTTP 500): its streams are read one by one only$" err.txt
 	for s in a b c; do put /gp/r $s "$(now_ms)" "$s 2"; done
@@ -993,8 +1016,7 @@ sys.stdout.write("".join(last.values()))' >ck.ndjson
 	exec 7>in.fifo
 	for s in a b; do echo '{"logGroupName":"/gp/n","logStreamName":"'$s'"}' >&7; done
 	wait_lines out.ndjson 2
-	for i in $(seq 100); do grep -q "polled as a whole" err.txt && break; sleep 0.1; done
-	grep -q "polled as a whole" err.txt
+	wait_for 'grep -q "polled as a whole" err.txt'
 	# new streams that no line on stdin names
 	for k in 1 2 3 4 5 6 7 8; do put /gp/n "x$k" "$(now_ms)" "x$k 1" "x$k 2"; done
 	cwl-list --shard 1/2 -o json streams /gp/n | jq -r .logStreamName | grep '^x' | sort >mine
@@ -1002,7 +1024,10 @@ sys.stdout.write("".join(last.values()))' >ck.ndjson
 	[ "$(wc -l <mine)" -lt 8 ]
 	want=$((2 + 2 * $(wc -l <mine)))
 	wait_lines out.ndjson "$want"
-	sleep 1
+	# three more rounds of the group poll, each over the whole group: had
+	# it taken a stream of the other shard, its events would be out now
+	n=$(awsctl stats --get requests.FilterLogEvents)
+	wait_for '[ "$(awsctl stats --get requests.FilterLogEvents)" -ge $((n + 3)) ]'
 	exec 7>&-
 	kill -TERM $pid
 	wait $pid
