@@ -112,15 +112,18 @@ cli_option(struct cli *cli, int opt, const char *arg)
 		return 1;
 	case 'd':
 		log_set_selectors(arg);
+		cli->level_set = 1;
 		return 1;
 	case 'e':	/* log to stderr: always so; kept for beat compatibility */
 		return 1;
-	case 'v':
+	case 'v':	/* info as well; never less than -d gave */
 		cli->verbose++;
-		if (log_enabled("*") == 0)
+		cli->level_set = 1;
+		if (log_level() < LOG_INFO)
 			log_set_level(LOG_INFO);
 		return 1;
 	case 'q':
+		cli->level_set = 1;
 		log_set_level(LOG_ERROR);
 		return 1;
 	case 'h':
@@ -172,6 +175,42 @@ print_value(json_object *v)
 	fflush(stdout);
 }
 
+/* logging.level and logging.selectors, unless -v, -q or -d said what to
+ * show. As in libbeat, debug without selectors is debug for all ("*"). */
+static int
+log_config(struct cli *cli, struct err *e)
+{
+	static const char *const names[] = { "error", "warning", "info",
+	    "debug" };
+	const char *const *sel;
+	const char *v;
+	size_t i, n;
+	int lvl = -1;
+
+	if (cfg_str(cli->cfg, "logging.level", NULL, &v, e) == -1 ||
+	    cfg_strlist(cli->cfg, "logging.selectors", &sel, &n, e) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0)
+			lvl = (int)i;
+	if (lvl == -1)
+		return err_set(e, EXIT_USAGE, "%s: logging.level: '%s': error, "
+		    "warning, info or debug", cfg_where(cli->cfg,
+		    "logging.level"), v);
+	if (cli->level_set)
+		return 0;
+	log_set_level(lvl);
+	if (lvl != LOG_DEBUG)
+		return 0;
+	if (n == 0)
+		log_set_selectors("*");
+	for (i = 0; i < n; i++)
+		log_set_selectors(sel[i]);
+	return 0;
+}
+
 int
 cli_load(struct cli *cli, struct err *e)
 {
@@ -187,7 +226,7 @@ cli_load(struct cli *cli, struct err *e)
 	for (i = 0; i < cli->noverrides; i++)
 		if (cfg_override(cli->cfg, cli->overrides[i], e) == -1)
 			return -1;
-	if (cfg_validate(cli->cfg, e) == -1)
+	if (cfg_validate(cli->cfg, e) == -1 || log_config(cli, e) == -1)
 		return -1;
 	if (cli->config_value)
 		print_value(cfg_node(cli->cfg, cli->config_value));

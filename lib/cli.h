@@ -23,7 +23,8 @@ struct cli {
 	const char *config_path;
 	const char **overrides;	/* -E values, in order */
 	size_t noverrides;
-	int verbose;
+	int verbose;		/* -v given, how many times */
+	int level_set;		/* -v, -q or -d given: logging.level is not used */
 	const char *config_value;	/* --config-value KEY: print it, exit */
 	int check_config;		/* --check-config: validate, exit */
 	struct cfg *cfg;	/* after cli_load; owned by the cli */
@@ -56,7 +57,9 @@ int cli_option(struct cli *cli, int opt, const char *arg);
 void cli_usage(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Loads the config file (if -c was given, or $CWL_CONFIG), applies the
- * -E overrides, and validates. Returns 0 or -1 with e (EXIT_USAGE).
+ * -E overrides, validates, and sets the log level from logging.level
+ * (and logging.selectors) unless -v, -q or -d was given. Returns 0 or -1
+ * with e (EXIT_USAGE).
  * With --check-config it then exits 0; with --config-value KEY it prints
  * the key's value (a scalar as text, a list one item a line, a map as
  * JSON; nothing if unset) and exits 0. */

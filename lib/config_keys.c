@@ -199,8 +199,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "output.console.max_line_bytes", Z, "largest event accepted; larger ones are set aside" },
 
 	/* logging */
-	{ "logging.level", S, "error, warning, info or debug" },
-	{ "logging.selectors", L, "debug selectors: http, sigv4, aws, config, registry, ship, tail, list, or *" },
+	{ "logging.level", S, "error, warning (the default), info or debug; -v, -q and -d win" },
+	{ "logging.selectors", L, "debug selectors with logging.level debug: http, sigv4, aws, config, registry, ship, tail, list, beat, or * (the default)" },
 	{ "logging.to_stderr", B, "log to stderr (always so)" },
 	{ "logging.to_files", B, "log to files (accepted, not used: logs go to stderr)" },
 	{ "logging.to_syslog", B, "log to syslog (accepted, not used: logs go to stderr)" },

@@ -10,7 +10,7 @@
 #include "log.h"
 
 static const char *prog = "cwl";
-static int level = LOG_INFO;
+static int level = LOG_WARN;
 static char *selectors;
 static char **secrets;
 static size_t nsecrets;
@@ -43,6 +43,12 @@ void
 log_set_level(int l)
 {
 	level = l;
+}
+
+int
+log_level(void)
+{
+	return level;
 }
 
 void
@@ -270,6 +276,16 @@ log_info(const char *fmt, ...)
 
 	if (level < LOG_INFO)
 		return;
+	va_start(ap, fmt);
+	vlog("info", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_report(const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
 	vlog("info", NULL, fmt, ap);
 	va_end(ap);

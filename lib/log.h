@@ -1,9 +1,10 @@
 /*
  * log: messages on stderr, one line each, as "PROG: LEVEL: text".
- * Errors read "PROG: error: what failed: why". Debug lines are shown only
- * for the selectors given with -d (http, sigv4, aws, config, registry,
- * ship, tail, list, or "*"); -d also raises the level to debug, as a
- * beat's -d does. Every line passes through the redactor first: each
+ * Errors read "PROG: error: what failed: why". The default level is
+ * LOG_WARN: a program that is doing well says nothing. Info lines (what
+ * the program is doing) come with -v; debug lines only for the selectors
+ * given with -d (http, sigv4, aws, config, registry, ship, tail, list, or
+ * "*"), and -d also raises the level to debug, as a beat's -d does. Every line passes through the redactor first: each
  * secret registered with log_secret() and the values of headers and keys
  * that carry secrets (Authorization, X-Amz-Security-Token, password,
  * api_key, secret_access_key, session_token, ...) are replaced by
@@ -20,8 +21,10 @@ enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 void log_init(const char *prog);
 /* Returns the program name given to log_init. */
 const char *log_prog(void);
-/* Sets the level (LOG_*); the default is LOG_INFO, or LOG_WARN when quiet. */
+/* Sets the level (LOG_*); the default is LOG_WARN. */
 void log_set_level(int level);
+/* Returns the level in force. */
+int log_level(void);
 /* Adds comma-separated debug selectors ("http,aws", "*") and sets LOG_DEBUG. */
 void log_set_selectors(const char *selectors);
 /* Returns 1 if debug lines for this selector would be printed. */
@@ -40,6 +43,9 @@ char *log_redact(const char *s);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An info line the user asked for (a report on SIGUSR1): printed at every
+ * level. */
+void log_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *selector, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -19,7 +19,7 @@ teardown() {
 	# the beat first, so that it drains while the servers are still up
 	if [ -n "${BEAT:-}" ]; then
 		kill -TERM "$BEAT" 2>/dev/null
-		for _ in $(seq 100); do kill -0 "$BEAT" 2>/dev/null || break; sleep 0.1; done
+		wait_for '! kill -0 "$BEAT" 2>/dev/null' 30 || true
 		kill -KILL "$BEAT" 2>/dev/null || true
 	fi
 	pkill -KILL -f -- "-c $CFG" 2>/dev/null || true
@@ -144,7 +144,8 @@ leftovers() {
 	awsctl faults --throttle 0.1 --error500 0.03 --drop 0.02 >/dev/null
 	es_ctl _control/faults '{"item_429":0.05,"request_503":0.02,"drop_after":0.02}' >/dev/null
 	start_beat
-	local progs=(cwl-list cwl-tail cwl-ship cwl-registry) p victim killed=0 arrived= until=$((SECONDS + 150))
+	local progs=(cwl-list cwl-tail cwl-ship cwl-registry) p victim killed=0 arrived= until=$((SECONDS + 300))
+	local -A runs=()
 	while [ "$killed" -lt 20 ] && [ "$SECONDS" -lt "$until" ]; do
 		sleep "0.$((RANDOM % 9 + 1))"
 		if [ "$killed" -ge 8 ] && [ -z "$arrived" ]; then
@@ -153,9 +154,13 @@ leftovers() {
 		fi
 		p=${progs[RANDOM % 4]}
 		victim=$(pgrep -n -f -- "^$CWL_BIN/$p .*-c $CFG") || continue
-		kill -KILL "$victim" 2>/dev/null && killed=$((killed + 1))
+		# the run it belongs to: a run's programs are all gone before
+		# the next run starts and says so (or later)
+		kill -KILL "$victim" 2>/dev/null || continue
+		killed=$((killed + 1))
+		runs[$(grep -c "pipeline started" "$BATS_TEST_TMPDIR/beat.err")]=1
 	done
-	echo "killed $killed programs"
+	echo "killed $killed programs in ${#runs[@]} runs"
 	grep -v ' info: ' "$BATS_TEST_TMPDIR/beat.err" | tail -n 40
 	[ "$killed" -eq 20 ]
 	wait_indexed 240
@@ -164,8 +169,10 @@ leftovers() {
 	wait_checkpoints 120
 	stop_beat
 	[ "$STOP_STATUS" -eq 0 ]
+	# every run that lost a program was started again (how many runs the
+	# kills fell in is the machine's business)
 	grep -c "restarting in" "$BATS_TEST_TMPDIR/beat.err"
-	[ "$(grep -c 'restarting in' "$BATS_TEST_TMPDIR/beat.err")" -ge 10 ]
+	[ "$(grep -c 'restarting in' "$BATS_TEST_TMPDIR/beat.err")" -ge "${#runs[@]}" ]
 	grep -q "exited with signal KILL" "$BATS_TEST_TMPDIR/beat.err"
 	registry_file
 	check_exact --registry "$BATS_TEST_TMPDIR/reg.ndjson"
@@ -177,17 +184,18 @@ leftovers() {
 	awsctl seed --groups '["/e2e/a"]' --streams 6 --events 5000 --step 3 >/dev/null
 	write_config
 	# a slow Elasticsearch, so that the stop comes mid-run; a small buffer,
-	# so that what is in hand drains within the grace period
+	# so that what is in hand drains within the grace period, a minute
+	# for a busy machine
 	es_ctl _control/faults '{"latency_ms":200}' >/dev/null
-	start_beat -E output.elasticsearch.bulk_max_size=200 -E output.elasticsearch.max_buffer_bytes=256KB
+	start_beat -E output.elasticsearch.bulk_max_size=200 -E output.elasticsearch.max_buffer_bytes=256KB \
+		-E cloudwatchlogsbeat.grace_period=60s
 	es_wait_count 2000 "" 60
-	sleep 1
 	# what the registry holds before the signal was acked before it
-	cwl-registry get "$REG" >"$BATS_TEST_TMPDIR/before.ndjson"
+	wait_for 'cwl-registry get "$REG" >"$BATS_TEST_TMPDIR/before.ndjson" && [ -s "$BATS_TEST_TMPDIR/before.ndjson" ]'
 	stop_beat
 	echo "stopped in ${STOP_SECONDS}s with $STOP_STATUS"
 	[ "$STOP_STATUS" -eq 0 ]
-	[ "$STOP_SECONDS" -le 20 ]
+	[ "$STOP_SECONDS" -le 60 ]
 	! grep -q "grace period over" "$BATS_TEST_TMPDIR/beat.err"
 	[ -z "$(leftovers)" ]
 	registry_file
@@ -265,10 +273,7 @@ PY
 	REG=s3://not-yet/prefix/
 	write_config
 	start_beat
-	for _ in $(seq 100); do
-		grep -q "restarting in" "$BATS_TEST_TMPDIR/beat.err" && break
-		sleep 0.1
-	done
+	wait_for 'grep -q "restarting in" "$BATS_TEST_TMPDIR/beat.err"'
 	grep "restarting in" "$BATS_TEST_TMPDIR/beat.err" | head -n 1 | grep -q "reading the registry failed (exit 1)"
 	grep -q "not-yet" "$BATS_TEST_TMPDIR/beat.err"
 	awsctl buckets --create '["not-yet"]' >/dev/null
@@ -310,10 +315,7 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 	start_beat
-	for _ in $(seq 100); do
-		[ "$(wc -l <"$BATS_TEST_TMPDIR/beat.out")" -ge 40 ] && break
-		sleep 0.1
-	done
+	wait_for '[ "$(wc -l <"$BATS_TEST_TMPDIR/beat.out")" -ge 40 ]'
 	stop_beat
 	[ "$STOP_STATUS" -eq 0 ]
 	run "$PY" "$REPO/tests/e2e_check.py" --aws-port "$AWS_SERVER_PORT" --ndjson "$BATS_TEST_TMPDIR/beat.out"
@@ -343,7 +345,11 @@ output.file:
 EOF
 	run cloudwatchlogsbeat -c "$CFG" test config
 	run cloudwatchlogsbeat -c "$CFG" list
-	run timeout 10 cloudwatchlogsbeat -c "$CFG" -E 'cloudwatchlogsbeat.grace_period=1s' run
+	# cwl-list refuses the group names: exit 2 (the time limit is only
+	# there in case it hangs)
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" -E 'cloudwatchlogsbeat.grace_period=1s' run
+	echo "$output"
+	[ "$status" -eq 2 ]
 	ls
 	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
 	[ -z "$(leftovers)" ]
@@ -491,4 +497,79 @@ EOF2
 	[ "$status" -eq 2 ]
 	[ "$output" = "cloudwatchlogsbeat: error: cloudwatchlogsbeat.accounts.1.name: 'a' names two accounts" ]
 	[ -z "$(leftovers)" ]
+}
+
+# lifecycle_only FILE: every line of FILE is one of the lines the wrapper
+# writes by default on a pipeline that runs well and is stopped.
+lifecycle_only() {
+	local t='^cloudwatchlogsbeat: info: \[default\] '
+	! grep -v -e "${t}pipeline started: cwl-list [0-9]*, cwl-tail [0-9]*, cwl-ship [0-9]*, cwl-registry [0-9]*\$" \
+		-e "${t}draining the pipeline: stop\$" -e "${t}pipeline stopped\$" "$1"
+}
+
+@test "by default a pipeline that runs well logs its start and its stop, nothing else; -q not even those" {
+	for s in a b c; do awsctl put --group /e2e/q --stream "$s" --messages '["one","two"]' >/dev/null; done
+	write_config 'cloudwatchlogsbeat.group_poll_hot_streams: 2'
+	cloudwatchlogsbeat -c "$CFG" >"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
+	BEAT=$!
+	wait_indexed
+	wait_checkpoints
+	stop_beat
+	cat "$BATS_TEST_TMPDIR/beat.err"
+	[ "$STOP_STATUS" -eq 0 ]
+	lifecycle_only "$BATS_TEST_TMPDIR/beat.err"
+	[ "$(grep -c 'pipeline started' "$BATS_TEST_TMPDIR/beat.err")" -eq 1 ]
+	[ "$(grep -c 'draining the pipeline: stop' "$BATS_TEST_TMPDIR/beat.err")" -eq 1 ]
+	[ "$(grep -c 'pipeline stopped' "$BATS_TEST_TMPDIR/beat.err")" -eq 1 ]
+	# -q, or logging.level: error: nothing at all
+	for q in -q "-E logging.level=error"; do
+		awsctl put --group /e2e/q --stream a --messages "[\"after $q\"]" >/dev/null
+		# shellcheck disable=SC2086
+		cloudwatchlogsbeat -c "$CFG" $q >"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
+		BEAT=$!
+		wait_indexed
+		wait_checkpoints
+		stop_beat
+		[ "$STOP_STATUS" -eq 0 ]
+		[ ! -s "$BATS_TEST_TMPDIR/beat.err" ] || { cat "$BATS_TEST_TMPDIR/beat.err"; false; }
+	done
+	check_exact
+}
+
+@test "-v: the wrapper's info lines and reports, and the programs' info lines, which it runs with -v" {
+	write_config 'cloudwatchlogsbeat.group_poll_hot_streams: 2'
+	for v in -v "-E logging.level=info"; do
+		for s in a b c; do awsctl put --group /e2e/v --stream "$s" --messages "[\"one $v\",\"two $v\"]" >/dev/null; done
+		# shellcheck disable=SC2086
+		cloudwatchlogsbeat -c "$CFG" $v >"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
+		BEAT=$!
+		# cwl-tail's, on the group poll of the three hot streams
+		wait_for 'grep -q "^cwl-tail: info: /e2e/v: [0-9]* hot streams: the group is polled as a whole" "$BATS_TEST_TMPDIR/beat.err"'
+		wait_indexed
+		stop_beat
+		[ "$STOP_STATUS" -eq 0 ]
+		grep -q "^cloudwatchlogsbeat: info: \[default\] loading the registry file:" "$BATS_TEST_TMPDIR/beat.err"
+		grep -q "^cloudwatchlogsbeat: info: \[default\] cwl-ship exited$" "$BATS_TEST_TMPDIR/beat.err"
+		grep -q "^cloudwatchlogsbeat: info: report \[default\]: read=" "$BATS_TEST_TMPDIR/beat.err"
+		grep -q "^cloudwatchlogsbeat: info: \[default\] pipeline stopped$" "$BATS_TEST_TMPDIR/beat.err"
+	done
+	check_exact
+}
+
+@test "setup --dry-run: the wrapper hands -v and -q to cwl-ship; logging.level does the same" {
+	write_config
+	cd "$BATS_TEST_TMPDIR"
+	cloudwatchlogsbeat -c "$CFG" setup --dry-run >out 2>err
+	grep -q "^PUT /_index_template/" out
+	[ ! -s err ]
+	cloudwatchlogsbeat -c "$CFG" -v setup --dry-run >out 2>err
+	grep -q "^cwl-ship: info: dry run: the requests are printed, nothing is sent" err
+	cloudwatchlogsbeat -c "$CFG" -E logging.level=info setup --dry-run >out 2>err
+	grep -q "^cwl-ship: info: dry run: the requests are printed, nothing is sent" err
+	# a warning (an unknown key) is shown by default, not under -q
+	printf 'cloudwatchlogsbeat.no_such_key: 1\n' >>"$CFG"
+	cloudwatchlogsbeat -c "$CFG" setup --dry-run >out 2>err
+	grep -q "^cwl-ship: warning: .*no_such_key" err
+	cloudwatchlogsbeat -c "$CFG" -q setup --dry-run >out 2>err
+	[ ! -s err ]
 }

@@ -21,6 +21,14 @@ start() {
 # count of lines of a file, or of stdin
 lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 
+# rounds OP N: waits until the server has answered N more calls of OP,
+# so that what a watch does in its rounds has been done.
+rounds() {
+	local n
+	n=$(awsctl stats --get "requests.$1")
+	wait_for "[ \"\$(awsctl stats --get requests.$1)\" -ge $((n + $2)) ]"
+}
+
 @test "cwl-list: usage errors exit 2 with the reason" {
 	run cwl-list
 	[ "$status" -eq 2 ]
@@ -234,8 +242,9 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	cwl-list --plain --watch=200ms streams /cwl/nope /cwl/here >out 2>err &
 	pid=$!
 	server_register "$pid"
-	wait_for_file out 5
-	sleep 0.7
+	wait_for '[ "$(lines out)" -ge 2 ]'
+	# three more rounds, of two groups each, ask again for the missing one
+	rounds DescribeLogStreams 6
 	kill -TERM "$pid"
 	wait "$pid"
 	[ "$(grep -c 'cwl-list: warning: log group /cwl/nope: does not exist (yet)' err)" -eq 1 ]
@@ -250,22 +259,18 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 		streams '/cwl/w*' >out 2>err &
 	pid=$!
 	server_register "$pid"
-	wait_for_file out 5
-	sleep 0.3
+	wait_for '[ "$(lines out)" -ge 3 ]'
 	[ "$(lines out)" -eq 3 ]
 	awsctl create-stream --group /cwl/w --stream born-later >/dev/null
 	awsctl put --group /cwl/w --stream stream-0001 --messages '["again"]' >/dev/null
 	awsctl create-stream --group /cwl/w2 --stream in-a-new-group >/dev/null
-	for i in $(seq 30); do
-		[ "$(lines out)" -ge 6 ] && break
-		sleep 0.1
-	done
+	wait_for '[ "$(lines out)" -ge 6 ]'
 	[ "$(lines out)" -eq 6 ]
 	grep -qx /cwl/w:born-later out
 	[ "$(grep -cx /cwl/w:stream-0001 out)" -eq 2 ]
 	grep -qx /cwl/w2:in-a-new-group out
-	# nothing changes: nothing more is written
-	sleep 1.2
+	# nothing changes: two more rounds over both groups write nothing
+	rounds DescribeLogStreams 6
 	[ "$(lines out)" -eq 6 ]
 	kill -TERM "$pid"
 	st=0
@@ -282,13 +287,13 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	cwl-list -c c.yml --plain --watch=300ms groups >out 2>err &
 	pid=$!
 	server_register "$pid"
-	wait_for_file out 5
+	wait_for_file out
+	# b is created once the watch has found it missing
+	wait_for 'grep -q "log group /cwl/gw/b: does not exist" err'
 	awsctl create-group --group /cwl/gw/b >/dev/null
-	for i in $(seq 30); do
-		[ "$(lines out)" -ge 2 ] && break
-		sleep 0.1
-	done
-	sleep 0.7
+	wait_for '[ "$(lines out)" -ge 2 ]'
+	# three more rounds, of three names each: nothing more is written
+	rounds DescribeLogGroups 9
 	[ "$(cat out | paste -sd' ')" = "/cwl/gw/a /cwl/gw/b" ]
 	kill -TERM "$pid"
 	st=0
@@ -301,11 +306,11 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 @test "cwl-list: --watch ends quietly when its reader goes away" {
 	start
 	aws_seed /cwl/r 2 1 >/dev/null
-	start_s=$SECONDS
-	run bash -c 'cwl-list --plain --watch=200ms streams /cwl/r 2>err | head -n 1'
+	# it ends by itself, with 0: not at timeout's hand (124)
+	run timeout 120 bash -c 'cwl-list --plain --watch=200ms streams /cwl/r 2>err | head -n 1; echo "${PIPESTATUS[*]}"'
 	[ "$status" -eq 0 ]
-	[ "$output" = /cwl/r:stream-0000 ]
-	[ $((SECONDS - start_s)) -lt 5 ]
+	[ "${lines[0]}" = /cwl/r:stream-0000 ]
+	[ "${lines[1]}" = "0 0" ]
 	[ ! -s err ]
 }
 

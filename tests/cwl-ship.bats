@@ -37,10 +37,11 @@ BIG="$BATS_FILE_TMPDIR/big.ndjson"
 MID="$BATS_FILE_TMPDIR/mid.ndjson"
 SMALL="$BATS_FILE_TMPDIR/small.ndjson"
 
-# ship [ARGS...]: cwl-ship to the local Elasticsearch with quick retries;
-# stdin as given, acks in acks.out, messages in err.out.
+# ship [ARGS...]: cwl-ship -v to the local Elasticsearch with quick
+# retries; stdin as given, acks in acks.out, messages (info lines too) in
+# err.out.
 ship() {
-	cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.backoff.init=5ms \
 		-E output.elasticsearch.backoff.max=100ms "$@" >acks.out 2>err.out
 }
@@ -92,16 +93,10 @@ check_docs() {
 	EOF
 }
 
-# wait_ready PID: until the process catches SIGTERM and SIGUSR1.
-wait_ready() {
-	local i mask
-	for i in $(seq 100); do
-		mask=$(sed -n 's/^SigCgt:\t*//p' "/proc/$1/status" 2>/dev/null)
-		# SIGUSR1 is signal 10, SIGTERM 15
-		[ -n "$mask" ] && [ $((0x$mask & 0x4200)) = $((0x4200)) ] && return 0
-		sleep 0.05
-	done
-	return 1
+# counters_show PID PATTERN: asks for the counters (SIGUSR1) until a
+# line of them in err.out matches the extended regular expression PATTERN.
+counters_show() {
+	kill -USR1 "$1" && grep -Eq "cwl-ship: info: counters: $2" err.out
 }
 
 # summary KEY: the value of KEY in the final counters line.
@@ -205,7 +200,11 @@ summary() {
 	[ "${lines[3]}" = '{}' ]
 	[ "${lines[4]}" = '{"plain":"line","é":"ünïcode ✓ 😀"}' ]
 	[ "${lines[5]}" = '{ "spaced" : true  }' ]
-	[[ "${lines[6]}" == *"info: done: lines=7 acked=6"* ]]
+	# nothing else: all went well
+	[ "${#lines[@]}" -eq 6 ]
+	run cwl-ship -v --acks /dev/null <in.ndjson
+	[ "${#lines[@]}" -eq 7 ]
+	[[ "${lines[6]}" == "cwl-ship: info: done: lines=7 acked=6 "* ]]
 	# every document is valid JSON
 	cwl-ship <in.ndjson 2>/dev/null | "$PY" -c 'import json, sys; [json.loads(l) for l in sys.stdin]'
 	# the acks: the newest cursor of each source
@@ -267,6 +266,12 @@ summary() {
 	run cwl-ship --acks /dev/null <in.ndjson
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"cwl-ship: warning: line 3: set aside: not a JSON object but an array"* ]]
+	[ "$(grep -c '^cwl-ship: warning: line [0-9]*: set aside: ' <<<"$output")" -eq 8 ]
+	# -q: errors only; the exit status says that lines were set aside
+	run cwl-ship -q --acks /dev/null <in.ndjson
+	[ "$status" -eq 3 ]
+	[ "$(grep -c '^cwl-ship: ' <<<"$output")" -eq 0 ]
+	run cwl-ship -v --acks /dev/null <in.ndjson
 	[[ "$output" == *"dropped=8 invalid=8"* ]]
 }
 
@@ -432,19 +437,16 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 	es_server_start
 	mkfifo in.fifo
 	# the writer keeps the pipe open: only the signal ends the run
-	{ cat "$SMALL"; exec sleep 60; } >in.fifo 3>&- &
+	{ cat "$SMALL"; exec sleep 600; } >in.fifo 3>&- &
 	server_register $!
-	cwl-ship -E output.elasticsearch.hosts="$ES_URL" -E output.elasticsearch.index=t \
-		-E output.elasticsearch.flush_interval=60s \
+	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" -E output.elasticsearch.index=t \
+		-E output.elasticsearch.flush_interval=1h \
 		-E output.elasticsearch.bulk_max_size=100000 <in.fifo >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	for i in $(seq 100); do
-		kill -USR1 "$pid"
-		sleep 0.1
-		grep -q "counters: lines=1000 " err.out && break
-	done
+	wait_signals "$pid"
+	# every line read; none sent, the batch waits for its flush interval
+	wait_for 'counters_show "$pid" "lines=1000 "'
 	[ "$(es_count)" = 0 ]
 	kill -TERM "$pid"
 	wait "$pid"
@@ -455,16 +457,17 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 
 @test "cwl-ship: a second SIGTERM gives up on an unreachable output, exit 1" {
 	mkfifo in.fifo
-	{ cat "$SMALL"; exec sleep 60; } >in.fifo 3>&- &
+	{ cat "$SMALL"; exec sleep 600; } >in.fifo 3>&- &
 	server_register $!
-	cwl-ship -E output.elasticsearch.hosts=http://127.0.0.1:1 \
+	cwl-ship -v -E output.elasticsearch.hosts=http://127.0.0.1:1 \
 		-E output.elasticsearch.backoff.init=10ms <in.fifo >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	sleep 1
+	wait_signals "$pid"
+	wait_for 'counters_show "$pid" "lines=1000 "'
 	kill -TERM "$pid"
-	sleep 0.5
+	# the second signal once the first is being acted on
+	wait_for 'grep -q "stopping: delivering the 1000 events in hand" err.out'
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
@@ -561,25 +564,30 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 
 @test "cwl-ship: backpressure: reading stops at max_buffer_bytes, whatever the input's size" {
 	es_server_start --latency-ms 200
-	cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.max_buffer_bytes=2MiB -E output.elasticsearch.bulk_max_size=200 \
 		-E output.elasticsearch.index=bp <"$BIG" >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	sleep 3
-	kill -USR1 "$pid"
-	sleep 0.3
+	wait_signals "$pid"
+	# until what is held has reached half the bound: the input is read
+	# far faster than the server takes it
+	held() {
+		local h
+		h=$(sed -n 's/.*counters: .* held=\([0-9]*\)$/\1/p' err.out | tail -n 1)
+		echo "${h:-0}"
+	}
+	wait_for 'kill -USR1 "$pid" && [ "$(held)" -ge 1048576 ]'
 	rss=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$pid/status")
 	kill -TERM "$pid"
-	sleep 0.3
+	wait_for 'grep -q "stopping: delivering" err.out'
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 1 ]
 	# the input is 95 MB and is read far faster than the server takes it;
 	# what is held stays under the bound, the process far under the input
-	held=$(sed -n 's/.*counters: .* held=\([0-9]*\)$/\1/p' err.out | tail -n 1)
+	held=$(held)
 	lines=$(sed -n 's/.*counters: lines=\([0-9]*\) .*/\1/p' err.out | tail -n 1)
 	[ "$held" -gt 0 ] && [ "$held" -le $((2 * 1024 * 1024 + 1100000)) ]
 	[ "$lines" -lt 100000 ]
@@ -595,7 +603,7 @@ with open("in.ndjson", "w") as f:
     f.write("{\"big\":\"%s\"}\n" % ("z" * 300000))
     f.write("{\"small\":2}\n")'
 	# it would wait for itself: a time limit turns that into a failure
-	run timeout 30 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	run timeout 120 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.max_buffer_bytes=64KiB -E output.elasticsearch.index=huge <in.ndjson
 	[ "$status" -eq 0 ]
 	[ "$(es_count huge)" = 3 ]
@@ -611,24 +619,32 @@ with open("in.ndjson", "w") as f:
 	es_ctl requests | grep -q 'pipeline=p1&refresh=false'
 }
 
-@test "cwl-ship: SIGUSR1 logs the counters" {
+@test "cwl-ship: SIGUSR1 logs the counters, at every level; a run that goes well says nothing else" {
 	mkfifo in.fifo
-	{ cat "$SMALL"; exec sleep 30; } >in.fifo 3>&- &
+	{ cat "$SMALL"; exec sleep 600; } >in.fifo 3>&- &
 	server_register $!
 	cwl-ship --acks acks.out <in.fifo >out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	for i in $(seq 50); do
-		kill -USR1 "$pid"
-		sleep 0.1
-		grep -q "counters: lines=1000 acked=1000 " err.out && break
-	done
+	wait_signals "$pid"
+	wait_for 'counters_show "$pid" "lines=1000 acked=1000 "'
 	kill -TERM "$pid"
 	wait "$pid"
 	grep -q "cwl-ship: info: counters: lines=1000 acked=1000 duplicates=0 failed=0 too_many=0 retries=0 dropped=0" err.out
-	grep -q "cwl-ship: info: done: lines=1000 " err.out
+	# no line but the counters asked for: neither the stop nor the end
+	[ -z "$(grep -v '^cwl-ship: info: counters: ' err.out)" ]
 	[ "$(wc -l <out)" = 1000 ]
+	# -q too: the counters are what was asked for
+	mkfifo in2.fifo
+	{ echo '{"a":1}'; exec sleep 600; } >in2.fifo 3>&- &
+	server_register $!
+	cwl-ship -q <in2.fifo >out 2>err.out 3>&- &
+	pid=$!
+	server_register "$pid"
+	wait_signals "$pid"
+	wait_for 'counters_show "$pid" "lines=1 "'
+	kill -TERM "$pid"
+	wait "$pid"
 }
 
 @test "cwl-ship: a closed stdout ends the run quietly with 0" {
@@ -672,7 +688,7 @@ assert last["message"].startswith("event 999 ") and "@metadata" not in last'
 }
 
 @test "cwl-ship: a full disk: writes go again after a backoff, up to max_retries" {
-	run cwl-ship -E output.file.path=/dev -E output.file.filename=full \
+	run cwl-ship -v -E output.file.path=/dev -E output.file.filename=full \
 		-E output.file.max_retries=2 -E output.file.backoff.init=5ms <"$SMALL"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cwl-ship: warning: write /dev/full: No space left on device; "*" events again in "* ]]

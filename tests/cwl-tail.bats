@@ -126,13 +126,14 @@ for c in last.values(): print(json.dumps(c))' "$1"
 
 # wait_lines FILE N [SECONDS]: until FILE has N lines.
 wait_lines() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2
-	return 1
+	wait_for "[ \"\$(wc -l <$(printf %q "$1"))\" -ge $2 ]" "${3:-$WAIT_SECONDS}" ||
+		{ echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2; return 1; }
+}
+
+# report PID PATTERN: asks for the counters (SIGUSR1) until a line of
+# them in err.txt matches the extended regular expression PATTERN.
+report() {
+	kill -USR1 "$1" && grep -Eq "^cwl-tail: info: requests=.*$2" err.txt
 }
 
 # succeeded: the last `run` exited 0; else say how it ended.
@@ -288,8 +289,10 @@ print(ascii(e["message"]))'
 	put /cwl/follow s1 "$(now_ms)" three
 	put /cwl/follow s2 "$(now_ms)" four five
 	wait_lines out.ndjson 5
+	# a new stream, seen empty by two listings before its first event
+	n=$(awsctl stats --get requests.DescribeLogStreams)
 	awsctl create-stream --group /cwl/follow --stream s3 >/dev/null
-	sleep 1
+	wait_for '[ "$(awsctl stats --get requests.DescribeLogStreams)" -ge $((n + 2)) ]'
 	put /cwl/follow s3 "$(now_ms)" six
 	wait_lines out.ndjson 6
 	kill -TERM $pid
@@ -339,16 +342,14 @@ swept_of() {
 # wait_swept PID STATS GROUP MS: until the --stats of PID (asked with
 # SIGUSR1) say that GROUP is swept past MS.
 wait_swept() {
-	local i s
-	wait_for_file "$2" 30 || return 1
-	for i in $(seq 600); do
-		kill -USR1 "$1" 2>/dev/null || return 1
-		s=$(swept_of "$2" "$3" 2>/dev/null)
-		[ -n "$s" ] && [ "$s" -gt "$4" ] && return 0
-		sleep 0.1
-	done
-	echo "wait_swept: $3 swept to ${s:-nothing}, not past $4" >&2
-	return 1
+	wait_signals "$1" && wait_for "_swept_past $*" 120
+}
+
+_swept_past() {
+	local s
+	kill -USR1 "$1" 2>/dev/null || return 1
+	s=$(swept_of "$2" "$3" 2>/dev/null)
+	[ -n "$s" ] && [ "$s" -gt "$4" ]
 }
 
 # follow_config FILE: fast's config with a bound of 3 s, in FILE.
@@ -413,9 +414,8 @@ late_beyond() {
 	put /late/b s $((now - 60000)) "a minute late"
 	put /late/b t "$(now_ms)" "on time"
 	wait_lines out.ndjson 2 60
-	for i in $(seq 600); do grep -q "were not read" err.txt && break; sleep 0.1; done
-	kill -USR1 $pid
-	for i in $(seq 100); do [ "$(stat_of st beyond_delay)" = 1 ] && break; sleep 0.1; done
+	wait_for 'grep -q "were not read" err.txt' 120
+	wait_for 'kill -USR1 $pid && [ "$(stat_of st beyond_delay)" = 1 ]'
 	kill -TERM $pid
 	wait $pid
 	cat err.txt
@@ -469,18 +469,16 @@ late_beyond() {
 	exec 7>in.fifo
 	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
 	wait_lines out.ndjson 1
-	sleep 2.5
-	kill -USR1 $pid
-	sleep 0.5
-	grep -q 'idle=1' err.txt
+	# a second past its last event, the stream is idle, and dropped
+	wait_for 'report $pid " idle=1 "'
 	put /cwl/idle s "$(now_ms)" two
-	sleep 1
-	[ "$(wc -l <out.ndjson)" -eq 1 ]
+	# (a slower machine can only poll less)
+	always_for 1 '[ "$(wc -l <out.ndjson)" -eq 1 ]'
 	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
 	wait_lines out.ndjson 2
 	# once stdin has ended, nothing can report it: polled once a horizon
 	exec 7>&-
-	sleep 2.5
+	wait_for 'report $pid " idle=1 "'
 	put /cwl/idle s "$(now_ms)" three
 	wait_lines out.ndjson 3
 	kill -TERM $pid
@@ -544,6 +542,7 @@ late_beyond() {
 	awsctl seed --group /cwl/ttl --streams 2 --events 3000 >/dev/null
 	cwl-tail --limit 500 /cwl/ttl | head -n 2200 >first.ndjson
 	last_cursors first.ndjson >resume.ndjson
+	# time for the tokens to expire (the server's --token-ttl)
 	sleep 1.5
 	cwl-tail --limit 500 --resume resume.ndjson /cwl/ttl >second.ndjson 2>err.txt
 	grep -q "cwl-tail: warning: GetLogEvents /cwl/ttl:stream-000.: the cursor's token was refused (InvalidParameterException: The specified nextToken has expired. (HTTP 400)); reading again from " err.txt
@@ -581,11 +580,11 @@ late_beyond() {
 	cwl-tail --budget-get 50 --limit 20 /cwl/aimd >out.ndjson 2>err.txt 3>&- &
 	pid=$!
 	server_register $pid
-	sleep 2
-	kill -USR1 $pid
+	wait_signals $pid
+	# (the server's 4 a second keep it reading for seconds)
+	wait_for 'report $pid " throttles=[1-9]"'
 	wait $pid
-	grep -q 'cwl-tail: info: requests=[0-9]* throttles=[1-9]' err.txt
-	rate=$(sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p' err.txt)
+	rate=$(grep ' throttles=[1-9]' err.txt | tail -n 1 | sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p')
 	"$PY" -c "import sys; sys.exit(0 if float('$rate') < 50 else 1)"
 	run verify out.ndjson /cwl/aimd
 	[ "$status" -eq 0 ]
@@ -671,6 +670,27 @@ late_beyond() {
 	[ "${lines[0]}" = "5" ]
 	[ "${lines[1]}" = "0" ]
 	[ ! -s err.txt ]
+}
+
+@test "cwl-list | cwl-tail | cwl-ship | cwl-registry put: a run that goes well writes nothing on stderr" {
+	shared
+	put /cwl/quiet s1 "$(now_ms)" one two
+	put /cwl/quiet s2 "$(now_ms)" three
+	pipeline() {
+		cwl-list "$@" streams /cwl/quiet 2>list.err | cwl-tail "$@" 2>tail.err |
+			cwl-ship "$@" -E output.file.path=. -E output.file.filename=shipped 2>ship.err |
+			cwl-registry "$@" put reg 2>reg.err
+		echo "${PIPESTATUS[*]}"
+	}
+	run pipeline
+	[ "$output" = "0 0 0 0" ]
+	[ ! -s list.err ] && [ ! -s tail.err ] && [ ! -s ship.err ] && [ ! -s reg.err ]
+	[ "$(wc -l <shipped)" -eq 3 ]
+	[ "$(cwl-registry get reg | wc -l)" -eq 2 ]
+	# -v: the shipper's counters as it ends
+	run pipeline -v
+	[ "$output" = "0 0 0 0" ]
+	grep -q "^cwl-ship: info: done: lines=3 acked=3 " ship.err
 }
 
 @test "the event line: fields in order, cursor, region, added fields" {
@@ -788,8 +808,7 @@ for l in open("out.ndjson"):
 	pid=$!
 	server_register $pid
 	wait_lines out.ndjson 2
-	kill -USR1 $pid
-	sleep 0.7
+	wait_for 'report $pid ""'
 	kill -TERM $pid
 	wait $pid
 	grep -Eq '^cwl-tail: info: requests=[1-9][0-9]* throttles=0 retries=0 events=2 bytes=[1-9][0-9]* streams=1 active=1 idle=0 done=0 lag=[0-9]+ms' err.txt
@@ -945,13 +964,12 @@ for l in open("out.ndjson"):
 	cwl-tail --follow --stats st /st/a >out 2>err &
 	pid=$!
 	server_register "$pid"
-	for i in $(seq 50); do [ -s st ] && break; sleep 0.1; done
-	for i in $(seq 50); do
-		[ "$(wc -l <out)" -eq 100 ] && break
-		sleep 0.1
-	done
+	wait_for_file st
+	wait_lines out 100
+	# the file is written before the signal handlers are set
+	wait_signals "$pid"
 	kill -USR1 "$pid"
-	for i in $(seq 50); do grep -q $'^/st/a\tread=100\t' st && break; sleep 0.1; done
+	wait_for "grep -q $'^/st/a\\tread=100\\t' st"
 	kill -TERM "$pid"
 	wait "$pid"
 	grep -q $'^/st/a\tread=100\t' st

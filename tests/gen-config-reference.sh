@@ -119,7 +119,7 @@ BEGIN {
 	title[6] = "output.console"
 	intro[6] = "Standard output, written by cwl-ship."
 	title[7] = "logging"
-	intro[7] = "Logs always go to standard error, one line each; -d SELECTORS, -v and -q choose what is shown."
+	intro[7] = "Logs go to standard error, one line each. By default only warnings and errors are written; logging.level (or -v, -q, -d SELECTORS, which win) chooses more or less."
 	title[8] = "setup"
 	intro[8] = "The index template and lifecycle policy that cloudwatchlogsbeat setup (cwl-ship setup) installs through the Elasticsearch output."
 	title[9] = "General settings"

@@ -83,7 +83,9 @@ sanitized() {
 
 # measure CMD...: runs CMD like `run`, also recording its peak RSS in KB
 # ($rss, the kernel's maxrss, as /usr/bin/time -f %M reports it) and the
-# seconds it took ($secs).
+# seconds it took ($secs). A stalled or trickling answer lasts 600 s
+# (aws_hostile.py): a run over in under a minute was ended by its
+# timeouts, however busy the machine.
 measure() {
 	local t0=$SECONDS
 	run "$PY" -c 'import resource, subprocess, sys
@@ -157,7 +159,7 @@ rss_below() {
 		echo "$kind: $output ($secs s)"
 		[ "$status" -eq 1 ]
 		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
-		[ "$secs" -le 5 ]
+		[ "$secs" -lt 60 ]
 	done
 }
 
@@ -179,25 +181,28 @@ rss_below() {
 
 @test "cwl-tail: empty pages with new tokens without end: a one-shot read ends with a warning" {
 	hostile endless GetLogEvents
-	measure timeout 60 cwl-tail --budget-get 0 /rb/g:stream-0000
+	# it ends by itself (status 0, not timeout's 124)
+	run timeout 300 cwl-tail --budget-get 0 /rb/g:stream-0000
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"cwl-tail: warning: "*"/rb/g/stream-0000"* ]]
 	[[ "$output" != *'"@timestamp"'* ]]
-	[ "$secs" -le 30 ]
 }
 
 @test "cwl-tail --follow: empty pages with new tokens without end: polled within the request budget, SIGTERM ends it" {
 	hostile endless GetLogEvents
 	awsctl stats --reset true >/dev/null
+	t0=$(date +%s%N)
 	cwl-tail -f --budget-get 5 /rb/g:stream-0000 >out.ndjson 2>err.txt &
 	pid=$!
 	server_register $pid
-	sleep 3
+	wait_for '[ "$(awsctl stats --get requests.GetLogEvents)" -ge 20 ]'
 	n=$(awsctl stats --get requests.GetLogEvents)
+	ms=$((($(date +%s%N) - t0) / 1000000))
 	kill -TERM $pid
 	wait $pid
-	echo "$n requests in 3 s"
-	[ "$n" -ge 8 ] && [ "$n" -le 25 ]
+	# never more than the budget: 5 a second, and 5 at once at the start
+	echo "$n requests in $ms ms"
+	[ "$n" -le $((5 + 5 * ms / 1000)) ]
 	[ ! -s out.ndjson ]
 	[ ! -s err.txt ]
 }
@@ -275,7 +280,7 @@ rss_below() {
 	measure cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"DescribeLogStreams: POST $AWS_ENDPOINT_URL/: Operation timed out after "* ]]
-	[ "$secs" -le 5 ]
+	[ "$secs" -lt 60 ]
 }
 
 # --- cwl-registry: S3 and DynamoDB ---------------------------------------------------
@@ -293,7 +298,7 @@ rss_below() {
 	measure cwl-registry get s3://rbkt/p
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: Operation timed out after "* ]]
-	[ "$secs" -le 5 ]
+	[ "$secs" -lt 60 ]
 }
 
 @test "cwl-registry: S3 objects are held up to 64 MiB: 50 MB is read and checked, 100 MB refused" {
@@ -446,12 +451,13 @@ rss_below() {
 @test "cwl-ship: a 50 MB bulk answer or a gzip bomb is refused without being held" {
 	for kind in huge gzip-bomb; do
 		es_ctl hostile "{\"kind\":\"$kind\",\"bytes\":67108864}" >/dev/null
-		measure cwl-ship -E output.elasticsearch.timeout=30s --acks acks.out <"$EVENTS"
+		# refused as it comes: long before the timeout
+		measure cwl-ship -E output.elasticsearch.timeout=300s --acks acks.out <"$EVENTS"
 		echo "$kind: $output ($secs s, $rss KB)"
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: response larger than "*" bytes"* ]]
 		rss_below 100000
-		[ "$secs" -le 10 ]
+		[ "$secs" -lt 60 ]
 		[ ! -s acks.out ]
 	done
 }
@@ -463,7 +469,7 @@ rss_below() {
 		echo "$kind: $output ($secs s)"
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: Operation timed out after "*" bytes received (after 1 retries)"* ]]
-		[ "$secs" -le 6 ]
+		[ "$secs" -lt 60 ]
 		[ ! -s acks.out ]
 	done
 }
@@ -546,6 +552,22 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 
 # --- the wrapper ------------------------------------------------------------------------
 
+# beat_until CONDITION ARGS...: runs cloudwatchlogsbeat ARGS in the
+# background (stderr in beat.err) until CONDITION holds, then stops it
+# and waits for it.
+beat_until() {
+	local cond=$1 beat st=0
+	shift
+	cloudwatchlogsbeat "$@" >beat.out 2>beat.err &
+	beat=$!
+	server_register "$beat"
+	wait_for "$cond" || st=$?
+	kill -TERM "$beat"
+	wait "$beat" || true
+	cat beat.err
+	return "$st"
+}
+
 @test "wrapper: newlines, globs and command substitutions in config values run nothing" {
 	touch glob-bait-1 glob-bait-2
 	printf '%s\n' \
@@ -560,12 +582,10 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 		'  path: "out\n; touch pwned5"' >"$CFG"
 	run cloudwatchlogsbeat -c "$CFG" test config
 	run cloudwatchlogsbeat -c "$CFG" list
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v run
-	echo "$output"
+	# the pipelines run, for the regions as written: nothing globbed
+	beat_until 'grep -qF "[glob-bait-*] pipeline started" beat.err' -c "$CFG" run
 	ls
 	[ ! -e pwned1 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
-	# the pipelines ran, for the regions as written: nothing globbed
-	[[ "$output" == *"[glob-bait-*] pipeline started"* ]]
 	[ -z "$(ls | grep -e '-glob-bait-[12]')" ]
 	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
 }
@@ -574,7 +594,7 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 	printf '%s\n' 'cloudwatchlogsbeat:' '  grace_period: 1s' \
 		'  regions: ["us-east-1\n$(touch pwned2)"]' \
 		'  prospectors: [{id: x, groupnames: ["/rb/g"]}]' >"$CFG"
-	run timeout 10 cloudwatchlogsbeat -c "$CFG" run
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cloudwatchlogsbeat.regions"* ]]
 	[ ! -e pwned2 ]
@@ -582,25 +602,23 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 
 @test "wrapper: hostile -E values run nothing" {
 	printf 'cloudwatchlogsbeat:\n  grace_period: 1s\n' >"$CFG"
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v \
+	beat_until 'grep -qF "[*] pipeline started" beat.err && grep -qF "[\$HOME] pipeline started" beat.err' \
+		-c "$CFG" \
 		-E 'cloudwatchlogsbeat.registry.url=file:r$(touch pwned1)' \
 		-E "cloudwatchlogsbeat.prospectors=[{id: x, groupnames: ['\`touch pwned2\`', '*']}]" \
 		-E $'output.file.path=o\n$(touch pwned3)' \
 		-E 'cloudwatchlogsbeat.regions=["*", "$HOME"]' \
 		run
-	echo "$output"
-	[[ "$output" == *"[*] pipeline started"* ]]
-	[[ "$output" == *'[$HOME] pipeline started'* ]]
 	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ]
-	run timeout 20 cloudwatchlogsbeat -c "$CFG" \
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" \
 		-E 'cloudwatchlogsbeat.grace_period=a[$(touch pwned4)]' run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cloudwatchlogsbeat.grace_period: not a duration: 'a[\$(touch pwned4)]'"* ]]
-	run timeout 20 cloudwatchlogsbeat -c "$CFG" \
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" \
 		-E 'cloudwatchlogsbeat.report_frequency=$((1/0))' run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cloudwatchlogsbeat.report_frequency: not a duration: '\$((1/0))'"* ]]
-	run timeout 20 cloudwatchlogsbeat -c "$CFG" -E $'cloudwatchlogsbeat.registry.url=file:r\n$(touch pwned5)' list
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" -E $'cloudwatchlogsbeat.registry.url=file:r\n$(touch pwned5)' list
 	[ ! -e pwned4 ] && [ ! -e pwned5 ]
 	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
 }

@@ -284,7 +284,6 @@ for k in json.load(sys.stdin)["keys"]:
 	beat=$!
 	server_register $beat
 	es_wait_count 100 sec-beat 60
-	sleep 1
 	kill -TERM $beat
 	wait $beat
 	[ "$(wc -l <out/registry.ndjson)" -eq 2 ]

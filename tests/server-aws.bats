@@ -607,7 +607,7 @@ EOF
 @test "faults: throttling rate and per-operation TPS limit" {
 	shared
 	awsctl seed --group /t --events 3 >/dev/null
-	awsctl faults --throttle 1 --ops GetLogEvents --tps DescribeLogStreams=0.5 >/dev/null
+	awsctl faults --throttle 1 --ops GetLogEvents --tps DescribeLogStreams=0.25 >/dev/null
 	boto <<'EOF'
 def ctl(args):
     assert os.system("/usr/bin/python3 %s/tests/servers/awsctl %s >/dev/null" % (os.environ["REPO"], args)) == 0
@@ -618,7 +618,8 @@ def stat(path):
 assert err(logs.get_log_events, logGroupName="/t", logStreamName="stream-0000") == "ThrottlingException"
 assert err(logs.describe_log_groups) is None
 assert stat("throttles.GetLogEvents") == "1"
-# 0.5 a second: one call, then "Rate exceeded" until two seconds have passed.
+# 0.25 a second: one call, then "Rate exceeded" until four seconds have
+# passed (the four calls below take far less, however busy the machine).
 codes = [err(logs.describe_log_streams, logGroupName="/t") for _ in range(3)]
 assert codes == [None, "ThrottlingException", "ThrottlingException"], codes
 try:
@@ -626,7 +627,7 @@ try:
 except ClientError as e:
     assert e.response["Error"]["Message"] == "Rate exceeded"
     assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-time.sleep(2.1)
+time.sleep(4.1)
 assert err(logs.describe_log_streams, logGroupName="/t") is None
 assert int(stat("faults.tps")) >= 2
 # A rate: about half of 100 requests, with a fixed seed.
@@ -1013,7 +1014,7 @@ EOF
 }
 
 @test "expiring tokens, empty pages, late lastEventTimestamp, streams appearing" {
-	aws_server_start --token-ttl 1 --empty-pages 2 --last-event-lag 2
+	aws_server_start --token-ttl 3 --empty-pages 2 --last-event-lag 3
 	awsctl seed --group /sw --events 30 >/dev/null
 	boto <<'EOF'
 g = dict(logGroupName="/sw", logStreamName="stream-0000")
@@ -1030,14 +1031,14 @@ assert r["events"] == [] and r["nextToken"]
 r = logs.filter_log_events(logGroupName="/sw", nextToken=r["nextToken"])
 r = logs.filter_log_events(logGroupName="/sw", nextToken=r["nextToken"])
 assert len(r["events"]) == 30
-# lastEventTimestamp shows events only once they are 2 s old.
+# lastEventTimestamp shows events only once they are 3 s old.
 logs.create_log_stream(logGroupName="/sw", logStreamName="fresh")
 now = int(time.time() * 1000)
 logs.put_log_events(logGroupName="/sw", logStreamName="fresh", logEvents=[{"timestamp": now, "message": "m"}])
 s = logs.describe_log_streams(logGroupName="/sw", logStreamNamePrefix="fresh")["logStreams"][0]
 assert "lastEventTimestamp" not in s and s["firstEventTimestamp"] == now and "lastIngestionTime" in s, s
-# A token older than 1 s is refused.
-time.sleep(2.1)
+# A token older than 3 s is refused.
+time.sleep(3.1)
 try:
     logs.get_log_events(nextToken=t1, **g)
     raise SystemExit("an expired token was accepted")
@@ -1059,14 +1060,14 @@ EOF
 	shared
 	awsctl roles --json '{"roles":[{"arn":"arn:aws:iam::123456789012:role/ext","allow":["AKIACWLTESTKEY0000001"],"external_id":"xyz"},
 		{"arn":"arn:aws:iam::123456789012:role/mfa","allow":"*","mfa_serial":"arn:aws:iam::123456789012:mfa/me","mfa_code":"123456"}]}' >/dev/null
-	awsctl settings --credential-ttl 3 >/dev/null
+	awsctl settings --credential-ttl 8 >/dev/null
 	boto <<'EOF'
 r = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/cwl-reader", RoleSessionName="cwl")
 c = r["Credentials"]
 assert c["AccessKeyId"].startswith("ASIA") and c["SessionToken"], c
 assert r["AssumedRoleUser"]["Arn"] == "arn:aws:sts::123456789012:assumed-role/cwl-reader/cwl"
 left = c["Expiration"].timestamp() - time.time()
-assert 0 < left <= 3.5, left
+assert 0 < left <= 8.5, left
 s2 = botocore.session.get_session()
 s2.set_credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 mk = lambda n: s2.create_client(n, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
@@ -1096,7 +1097,7 @@ wi = dict(RoleArn="arn:aws:iam::123456789012:role/cwl-reader", RoleSessionName="
 assert err(sts.assume_role_with_web_identity, WebIdentityToken="wrong", **wi) == "InvalidIdentityToken"
 r = sts.assume_role_with_web_identity(WebIdentityToken="cwl-test-web-identity-token", **wi)
 assert r["Credentials"]["AccessKeyId"].startswith("ASIA")
-time.sleep(3.2)
+time.sleep(8.2)
 assert err(l2.describe_log_groups) == "ExpiredTokenException"
 assert err(sts2.get_caller_identity) == "ExpiredToken"
 EOF
@@ -1144,26 +1145,33 @@ EOF
 	[ "$output" = 403 ]
 	run curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "$u/ecs/creds/abc"
 	[ "$output" = 200 ]
+	# a token good for two answers (one given above), then refused as
+	# rotated
+	awsctl settings --ecs-auth-token-uses 2 >/dev/null
+	for want in 200 403 403; do
+		run curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "$u/ecs/creds/abc"
+		[ "$output" = "$want" ]
+	done
 }
 
-@test "speed: a million events seeded, 10,000-event pages, a 600,000-event dump, 60 keep-alive connections" {
+@test "a million events seeded, 10,000-event pages, a 600,000-event dump, 60 keep-alive connections" {
+	# (the seconds they take are figures, not tests: speed is measured
+	# in bench/)
 	shared
 	SECONDS=0
 	awsctl seed --group /big --events 1000000 --size 60 >/dev/null
 	awsctl seed --group /six --streams 6 --events 100000 >/dev/null
-	[ "$SECONDS" -le 10 ]
+	echo "# seeded in $SECONDS s" >&3
 	SECONDS=0
 	awsctl dump --group /six >dump.ndjson
 	[ "$(wc -l <dump.ndjson)" = 600000 ]
-	[ "$SECONDS" -le 10 ]
+	echo "# dumped in $SECONDS s" >&3
 	boto <<'EOF'
 import threading
-t = time.time()
 r = logs.get_log_events(logGroupName="/big", logStreamName="stream-0000", startFromHead=True)
 assert len(r["events"]) == 10000
 r = logs.get_log_events(logGroupName="/big", logStreamName="stream-0000", nextToken=r["nextForwardToken"])
 assert len(r["events"]) == 10000
-assert time.time() - t < 3, time.time() - t
 # 60 clients, each on its own keep-alive connection, at once.
 import http.client
 errors = []

@@ -54,8 +54,8 @@ static const char help[] =
     "      --dry-run            with setup: print the requests, send nothing\n"
     "      --test-output        check that the output can be reached\n"
     "  -d, --debug SELECTORS    debug lines for http, ship, ... or \"*\"\n"
-    "  -v, --verbose            more messages\n"
-    "  -q, --quiet              errors only\n"
+    "  -v, --verbose            info lines as well: what is being done\n"
+    "  -q, --quiet              errors only (default: warnings and errors)\n"
     "      --check-config       validate the config and exit\n"
     "      --config-value KEY   print a config value and exit\n"
     "  -h, --help               this help\n"
@@ -861,8 +861,11 @@ read_input(struct ship *s)
 
 /* --- the loop ---------------------------------------------------------- */
 
+/* The counters: in the --stats file, or else on stderr, at info level
+ * (periodic and at the end), or at every level when asked for with
+ * SIGUSR1. */
 static void
-report(struct ship *s, const char *what)
+report(struct ship *s, const char *what, int asked)
 {
 	struct ship_core *c = s->core;
 	struct err e = ERR_INIT;
@@ -874,9 +877,10 @@ report(struct ship *s, const char *what)
 		}
 		return;
 	}
-	log_info("%s: lines=%" PRIu64 " acked=%" PRIu64 " duplicates=%" PRIu64
-	    " failed=%" PRIu64 " too_many=%" PRIu64 " retries=%" PRIu64
-	    " dropped=%" PRIu64 " invalid=%" PRIu64 " bytes=%" PRIu64
+	(asked ? log_report : log_info)("%s: lines=%" PRIu64 " acked=%" PRIu64
+	    " duplicates=%" PRIu64 " failed=%" PRIu64 " too_many=%" PRIu64
+	    " retries=%" PRIu64 " dropped=%" PRIu64 " invalid=%" PRIu64
+	    " bytes=%" PRIu64
 	    " batches=%" PRIu64 " acks=%" PRIu64 " pending=%zu held=%zu", what,
 	    s->c.lines, s->c.acked, s->c.duplicates, s->c.failed,
 	    s->c.too_many, s->c.retries, s->c.dropped, s->c.invalid,
@@ -979,8 +983,8 @@ run(struct ship *s)
 		if ((c->eof || c->stopping) && drained(s))
 			break;
 		if (cli_report || (s->o.report_ms > 0 && s->now >= c->next_report)) {
+			report(s, "counters", cli_report);
 			cli_report = 0;
-			report(s, "counters");
 			c->next_report = s->now + s->o.report_ms;
 		}
 		timeout = 200;
@@ -1015,7 +1019,7 @@ run(struct ship *s)
 		err_clear(&e);
 	}
 	flush_acks(s);
-	report(s, "done");
+	report(s, "done", 0);
 	if (s->fatal.code != 0 || s->fatal.msg != NULL) {
 		log_error("%s", err_msg(&s->fatal));
 		return s->fatal.code ? s->fatal.code : EXIT_RUNTIME;

@@ -55,8 +55,8 @@ aws_server_start() {
 		>>"$dir/aws-server.$n.log" 2>&1 </dev/null &
 	pid=$!
 	server_register "$pid" "$pidlist"
-	if ! wait_for_file "$dir/aws-server.$n.port" 15; then
-		echo "aws_server_start: no port after 15 s; log:" >&2
+	if ! wait_for_file "$dir/aws-server.$n.port"; then
+		echo "aws_server_start: no port after $WAIT_SECONDS s; log:" >&2
 		cat "$dir/aws-server.$n.log" >&2
 		return 1
 	fi

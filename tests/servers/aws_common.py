@@ -175,6 +175,7 @@ class Settings:
         "imds_role": "cwl-instance-role",
         "ecs_prefix": "/ecs/",
         "ecs_auth_token": None,        # Authorization value the ECS endpoint requires
+        "ecs_auth_token_uses": 0,      # answers it gets (since the start or a reset), then refused (0: no end)
         "ecs_role_arn": "arn:aws:iam::%s:role/cwl-task-role" % ACCOUNT,
         "web_identity_token": "cwl-test-web-identity-token",
     }

@@ -655,6 +655,8 @@ def parse_args(argv):
     g.add_argument("--imds-role")
     g.add_argument("--ecs-prefix")
     g.add_argument("--ecs-auth-token", help="Authorization value the ECS endpoint requires")
+    g.add_argument("--ecs-auth-token-uses", type=int,
+                   help="answers the ECS token gets, then it is refused as rotated (0: no end)")
     g.add_argument("--ecs-role-arn")
     g.add_argument("--web-identity-token")
     f = ap.add_argument_group("faults (also /_control/faults)")
@@ -677,7 +679,7 @@ def configure(app, a):
     s = {}
     for name in ("region", "account", "max_skew", "last_event_lag", "token_ttl", "empty_pages",
                  "filter_scan_limit", "logs_order", "filter_token", "token_window", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
-                 "ecs_role_arn", "web_identity_token"):
+                 "ecs_auth_token_uses", "ecs_role_arn", "web_identity_token"):
         v = getattr(a, name)
         if v is not None:
             s[name] = v
