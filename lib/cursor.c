@@ -68,6 +68,7 @@ cursor_from_json(json_object *o, struct cursor *c, struct err *e)
 	c->skip = jsonx_get_int(o, "skip", 0);
 	c->ts = jsonx_get_int(o, "ts", 0);
 	c->n = jsonx_get_int(o, "n", 0);
+	c->to = jsonx_get_int(o, "to", 0);
 	if ((ids = jsonx_get(o, "ids", json_type_array)) != NULL) {
 		n = json_object_array_length(ids);
 		if (n && (c->ids = calloc(n, sizeof(*c->ids))) == NULL) {
@@ -122,8 +123,10 @@ cursor_to_json(const struct cursor *c, struct buf *b)
 		r |= jsonx_strz(b, c->token);
 		r |= buf_printf(b, ",\"skip\":%lld", (long long)c->skip);
 	}
-	r |= buf_printf(b, ",\"ts\":%lld,\"n\":%lld", (long long)c->ts,
-	    (long long)c->n);
+	r |= buf_printf(b, ",\"ts\":%lld", (long long)c->ts);
+	if (c->to)
+		r |= buf_printf(b, ",\"to\":%lld", (long long)c->to);
+	r |= buf_printf(b, ",\"n\":%lld", (long long)c->n);
 	if (c->nids) {
 		r |= buf_adds(b, ",\"ids\":[");
 		for (i = 0; i < c->nids; i++) {
@@ -165,6 +168,7 @@ cursor_copy(struct cursor *dst, const struct cursor *src)
 	dst->skip = src->skip;
 	dst->ts = src->ts;
 	dst->n = src->n;
+	dst->to = src->to;
 	if (src->nids) {
 		if ((dst->ids = calloc(src->nids, sizeof(*dst->ids))) == NULL) {
 			cursor_clear(dst);

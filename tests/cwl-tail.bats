@@ -1063,6 +1063,31 @@ follow_run() {
 	follow_run ingestion
 }
 
+@test "following: a stop in the middle of a catch-up resumes from its page, writing nothing twice" {
+	aws_server_start
+	follow_config f.yml
+	start=$(($(now_ms) - 300000))
+	awsctl seed --group /fol/c --streams 3 --events 3000 --size 60 --start "$start" --step 11 >/dev/null
+	cwl-tail -c f.yml -f --limit 500 /fol/c 2>err1.txt 3>&- | head -n 2222 >out1.ndjson
+	[ ! -s err1.txt ]
+	tail -n 1 out1.ndjson | jq -c '.["@metadata"].cursor' >ck.ndjson
+	# the checkpoint is inside the sweep, at its page
+	jq -e '.stream == "*" and .to > .ts and (.token | type) == "string" and .skip > 0' ck.ndjson
+	cwl-tail -c f.yml -f --limit 500 --resume ck.ndjson --stats st /fol/c >out2.ndjson 2>err2.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_swept $pid st /fol/c "$((start + 3000 * 11))"
+	kill -TERM $pid
+	wait $pid
+	[ ! -s err2.txt ]
+	# the events, less the marks that --resume writes
+	cat out1.ndjson out2.ndjson | grep -v '^{"@metadata":{"cursor"' >both.ndjson
+	run verify both.ndjson /fol/c ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 9000 events, 9000 lines, 9000 ids" ]]
+}
+
 @test "following: a FilterLogEvents that keeps failing is exit 1 naming the call" {
 	aws_server_start
 	follow_config f.yml

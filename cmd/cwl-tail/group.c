@@ -352,12 +352,16 @@ follow_start(struct group *g)
 	return T.start >= 0 ? T.start : 0;
 }
 
+static void pass_set(struct src *s, int sweep, int64_t from, int64_t to,
+    int64_t now);
+
 struct src *
 src_group(struct group *g)
 {
 	struct cursor c;
 	struct gread *r;
 	struct src *s;
+	int64_t resume_to = 0;
 	size_t i;
 
 	if (g->gsrc)
@@ -373,6 +377,14 @@ src_group(struct group *g)
 	if (resume_take(g->name, NULL, &c) == 0) {
 		s->resumed = 1;
 		s->n = c.n;
+		if (c.to > c.ts && c.token) {
+			resume_to = c.to;
+			s->drop = c.skip;
+			if (*c.token) {
+				s->token = c.token;
+				c.token = NULL;
+			}
+		}
 		s->last_ts = c.ts;
 		r->from = r->marked = c.ts;
 		r->ids_ts = c.ts;
@@ -394,6 +406,11 @@ src_group(struct group *g)
 	}
 	r->swept = r->from;
 	r->fresh = r->from - 1;
+	if (T.follow && resume_to > r->from) {
+		/* the sweep the cursor was in goes on from its page */
+		pass_set(s, 1, r->from, resume_to, timex_mono_ms());
+		r->fresh = resume_to;
+	}
 	r->streams_pruned = timex_now_ms();
 	if (T.follow) {
 		g->watch = 1;
@@ -580,6 +597,7 @@ page_events(struct src *s)
 {
 	const struct page *pg = &page_in_hand;
 	struct gread *r = s->gr;
+	const char *page_token = s->token ? s->token : "";
 	size_t i;
 
 	T.c.received += pg->nev;
@@ -588,6 +606,11 @@ page_events(struct src *s)
 		struct cursor c;
 		struct ev ev;
 
+		if (s->drop > 0) {
+			/* a resumed sweep: written before the stop */
+			s->drop--;
+			continue;
+		}
 		if (!pe->msg.set || !pe->id.set || !pe->stream.set) {
 			log_warn("FilterLogEvents %s: event %zu lacks a field",
 			    s->g->name, i);
@@ -612,6 +635,13 @@ page_events(struct src *s)
 		c.n = ++s->n;
 		if (r->seen) {
 			c.ts = r->marked = r->swept;
+			if (r->sweep) {
+				/* a restart goes on with this sweep, from
+				 * this page */
+				c.to = r->to;
+				c.token = (char *)page_token;
+				c.skip = (int64_t)i + 1;
+			}
 		} else {
 			c.ts = r->ids_ts;
 			c.ids = r->ids;
@@ -681,6 +711,7 @@ on_filter(struct src *s)
 
 	s->gr->ready = 0;
 	page_events(s);
+	s->drop = 0;
 	T.c.pages++;
 	out_flush();
 	free(s->token);

@@ -94,6 +94,10 @@ add_cursor(struct buf *b, const struct cursor *c)
 	}
 	r |= buf_add(b, ",\"ts\":", 6);
 	r |= add_int(b, c->ts);
+	if (c->to) {
+		r |= buf_add(b, ",\"to\":", 6);
+		r |= add_int(b, c->to);
+	}
 	r |= buf_add(b, ",\"n\":", 5);
 	r |= add_int(b, c->n);
 	if (c->nids) {
