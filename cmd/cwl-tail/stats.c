@@ -7,7 +7,8 @@
  *	GROUP	read=N	newest_ms=N	swept_ms=N
  *
  * The second line, the totals, has an empty first field (no log group
- * is named so); then a line per group. read: events written; received:
+ * is named so); then a line per group. streams: the sources (streams
+ * read one by one, groups read as a whole); read: events written; received:
  * events in the API's answers; met: those of them written already (a
  * sweep meets what fresh passes wrote); beyond_delay: streams found with
  * events ingested later than --max-delay after their timestamps;
