@@ -44,7 +44,7 @@ struct tail T;
 #define GP_SLACK_MS 5000
 #define GP_KEEP_MS (3600 * 1000LL)
 
-static const char *const api_name[API_N] = {
+const char *const api_name[API_N] = {
 	"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"
 };
 
@@ -853,6 +853,7 @@ start_job(struct job *j, int64_t now)
 		s->state = SRC_FLIGHT;
 	T.flight[j->api]++;
 	T.c.requests++;
+	T.c.api[j->api].requests++;
 	return 1;
 }
 
@@ -1540,9 +1541,11 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 
 		if (throttle) {
 			T.c.throttles++;
+			T.c.api[j->api].throttles++;
 			bucket_throttled(&T.budget[j->api], now);
 		} else {
 			T.c.retries++;
+			T.c.api[j->api].retries++;
 		}
 		j->attempt++;
 		if (T.max_attempts > 0 && j->attempt >= T.max_attempts &&

@@ -21,6 +21,8 @@
 enum { MODE_AUTO, MODE_STREAM, MODE_FILTER };
 enum { OUT_JSON, OUT_TEXT };
 enum { API_GET, API_FILTER, API_LIST, API_N };
+/* source.c: the operation names, "GetLogEvents"... */
+extern const char *const api_name[API_N];
 
 /* What a prospector (or the command line) says about a group. */
 struct prosp {
@@ -133,6 +135,9 @@ struct bucket {
 
 struct counters {
 	uint64_t requests, throttles, retries, events, bytes, pages;
+	struct {
+		uint64_t requests, throttles, retries;
+	} api[API_N];			/* the same, per API */
 	uint64_t gp_events;	/* events written by group polls */
 	uint64_t gp_met;	/* events GetLogEvents met that they wrote */
 	int64_t last_ingest;	/* of the newest event written */
