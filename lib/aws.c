@@ -31,6 +31,11 @@ struct aws {
 	struct creds_provider *creds;
 	struct http_client *http;
 	struct retry_policy retry;
+	struct {
+		char op[64];
+		uint64_t requests, throttles, retries;
+	} counts[AWS_MAX_OPS];
+	size_t ncounts;
 };
 
 /* The SDK service ids of the services we call, for
@@ -51,8 +56,12 @@ static const char *const throttling[] = {
 	"ProvisionedThroughputExceededException", "RequestThrottled",
 	"RequestThrottledException", "SlowDown", "EC2ThrottledException",
 	"LimitExceededException", "BandwidthLimitExceeded",
-	"TransactionInProgressException",
-	/* botocore's transient errors */
+	"TransactionInProgressException", NULL
+};
+
+/* botocore's transient errors: retried as throttling is, but no sign of
+ * a rate too high */
+static const char *const transient[] = {
 	"RequestTimeout", "RequestTimeoutException",
 	"PriorRequestNotComplete", "IDPCommunicationError",
 	"InternalError", "InternalFailure", "ServiceUnavailable",
@@ -253,7 +262,7 @@ aws_classify(long status, const char *code)
 		return AWS_ERR_NONE;
 	if (status == 0)
 		return AWS_ERR_RETRY;
-	if (in_list(throttling, code))
+	if (in_list(throttling, code) || in_list(transient, code))
 		return AWS_ERR_RETRY;
 	if (in_list(auth_codes, code))
 		return AWS_ERR_AUTH;
@@ -446,6 +455,41 @@ op_name(const char *target)
 	return d ? d + 1 : target;
 }
 
+/* Counts an answer to op in a->counts: ae is its error, NULL for a success. */
+static void
+count(struct aws *a, const char *op, const struct aws_error *ae)
+{
+	size_t i;
+
+	for (i = 0; i < a->ncounts && strcmp(a->counts[i].op, op) != 0; i++)
+		;
+	if (i == a->ncounts) {
+		if (i == AWS_MAX_OPS || strlen(op) >= sizeof(a->counts[i].op))
+			return;
+		strcpy(a->counts[i].op, op);
+		a->ncounts++;
+	}
+	a->counts[i].requests++;
+	if (ae == NULL || ae->cls != AWS_ERR_RETRY)
+		return;
+	if (ae->status == 429 || in_list(throttling, ae->code))
+		a->counts[i].throttles++;
+	else
+		a->counts[i].retries++;
+}
+
+int
+aws_counts(const struct aws *a, size_t i, struct aws_count *c)
+{
+	if (i >= a->ncounts)
+		return -1;
+	c->op = a->counts[i].op;
+	c->requests = a->counts[i].requests;
+	c->throttles = a->counts[i].throttles;
+	c->retries = a->counts[i].retries;
+	return 0;
+}
+
 static const char *
 request_id(const struct http_resp *r)
 {
@@ -617,12 +661,14 @@ aws_json_call(struct aws *a, const char *service, const char *target,
 		    "%.3f s", op, resp.status, request_id(&resp), attempt + 1,
 		    resp.seconds);
 		if (aws_json_response(&resp, out, err) == 0) {
+			count(a, op, NULL);
 			http_resp_free(&resp);
 			if (!ae)
 				aws_error_clear(&local);
 			return 0;
 		}
 		http_resp_free(&resp);
+		count(a, op, err);
 		step = next_step(a, err, attempt, &refreshed);
 		if (step == GIVE_UP)
 			break;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,30 @@ cli_stats_name(struct buf *b, const char *s, size_t n)
 		default: bad |= buf_addc(b, s[i]);
 		}
 	return bad ? -1 : 0;
+}
+
+int
+cli_stats_write(const char *path, struct buf *b, int bad, struct err *e)
+{
+	int r = 0;
+
+	if (bad) {
+		err_set(e, EXIT_RUNTIME, "--stats %s: out of memory", path);
+		r = -1;
+	} else if (cli_replace_file(path, b->p, b->len, e) == -1) {
+		err_prefix(e, "--stats");
+		r = -1;
+	}
+	buf_free(b);
+	return r;
+}
+
+int
+cli_stats_api(struct buf *b, const char *op, uint64_t requests,
+    uint64_t throttles, uint64_t retries)
+{
+	return buf_printf(b, "\trequests.%s=%" PRIu64 "\tthrottles.%s=%" PRIu64
+	    "\tretries.%s=%" PRIu64, op, requests, op, throttles, op, retries);
 }
 
 void

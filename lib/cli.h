@@ -90,6 +90,16 @@ int cli_replace_file(const char *path, const char *p, size_t n,
 /* Appends a report file's name field: s without tab, newline, CR or
  * backslash (as \t, \n, \r, \\), so that a line splits on tabs. */
 int cli_stats_name(struct buf *b, const char *s, size_t n);
+/* Replaces the --stats file at path with b (cli_replace_file), unless
+ * bad says b could not be built; frees b either way. Returns 0, or -1
+ * with e ("--stats PATH: out of memory", or "--stats: " and why). */
+int cli_stats_write(const char *path, struct buf *b, int bad,
+    struct err *e);
+/* Appends a report file's counters of one AWS operation:
+ * "\trequests.OP=N\tthrottles.OP=N\tretries.OP=N". Returns 0 or -1 (out
+ * of memory). */
+int cli_stats_api(struct buf *b, const char *op, uint64_t requests,
+    uint64_t throttles, uint64_t retries);
 
 /* Writes the buffer to stdout and empties it; on EPIPE exits 0 quietly,
  * on another error exits 1 with a message. */

@@ -90,6 +90,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.grace_period", D, "how long a stop waits for the pipeline to drain" },
 	{ "cloudwatchlogsbeat.restart.backoff", D, "first delay before a failed pipeline is started again" },
 	{ "cloudwatchlogsbeat.restart.max_backoff", D, "longest delay between restarts of a failed pipeline" },
+	{ "cloudwatchlogsbeat.metrics.textfile", S, "file the wrapper replaces with its counters in the Prometheus text format every report_frequency, for node_exporter's textfile collector (a name ending in .prom; default: none, no metrics)" },
 	{ "cloudwatchlogsbeat.max_line_bytes", Z, "longest event line; longer messages are truncated" },
 	{ "cloudwatchlogsbeat.dead_letter", S, "file where rejected input lines are set aside" },
 

@@ -954,8 +954,8 @@ for l in open("out.ndjson"):
 	cwl-tail --stats st /st/a /st/b >out 2>err
 	[ "$(wc -l <out)" -eq 200 ]
 	cat st
-	[[ "$(sed -n 1p st)" =~ ^cwl-tail$'\t'[0-9]{13}$ ]]
-	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$'\t'received=200$'\t'met=0$'\t'beyond_delay=0$ ]]
+	[[ "$(sed -n 1p st)" =~ ^cwl-tail$'\t'[0-9]{13}$'\t'region=us-east-1$ ]]
+	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$'\t'received=200$'\t'met=0$'\t'beyond_delay=0($'\t'(requests|throttles|retries)\.(GetLogEvents|FilterLogEvents|DescribeLogStreams)=[0-9]+){9}$ ]]
 	grep -qE $'^/st/a\tread=100\tnewest_ms=[0-9]{13}\tswept_ms=-1$' st
 	grep -qE $'^/st/b\tread=100\tnewest_ms=[0-9]{13}\tswept_ms=-1$' st
 	[ "$(wc -l <st)" -eq 4 ]

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static const char help[] =
     "      --shard I/N        only the streams (or groups) of shard I of N\n"
     "  -w, --watch[=INTERVAL] keep listing; write new and changed streams\n"
     "                         (default: stream_refresh_frequency, 20s)\n"
+    "      --stats FILE       after every listing and at exit, write the\n"
+    "                         requests per API to FILE (for cloudwatchlogsbeat)\n"
     "      --credentials-source  print where the AWS credentials come from\n"
     "  -c, --config FILE      the configuration file\n"
     "  -E, --define K=V       override a configuration key\n"
@@ -69,7 +72,7 @@ static const char help[] =
 
 enum {
 	OPT_JSON = 0x2000, OPT_PLAIN, OPT_TABLE, OPT_PREFIX, OPT_PATTERN,
-	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS
+	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS, OPT_STATS
 };
 
 struct list L;
@@ -476,6 +479,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "credentials-source", no_argument, NULL, OPT_CREDS },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -530,6 +534,11 @@ parse_options(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CREDS:
 			o->creds_only = 1;
+			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--stats: no file name");
+			L.stats = optarg;
 			break;
 		default:
 			cli_usage(&cli, "unknown option");
@@ -649,6 +658,55 @@ settings(const struct opts *o)
 		cli_die(&e);
 }
 
+/*
+ * The --stats file, read by cloudwatchlogsbeat for its report and
+ * metrics. Tab-separated, replaced whole each time:
+ *
+ *	cwl-list	WALL_MS	region=REGION
+ *		requests=N	throttles=N	retries=N	requests.OP=N	throttles.OP=N	retries.OP=N ...
+ *
+ * The counts of aws_counts, in total and per operation called so far.
+ * Returns 0, or -1 with e.
+ */
+static int
+stats_write(struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct aws_count c;
+	uint64_t req = 0, thr = 0, ret = 0;
+	size_t i;
+	int bad = 0;
+	const char *region = aws_region(L.aws);
+
+	for (i = 0; aws_counts(L.aws, i, &c) == 0; i++) {
+		req += c.requests;
+		thr += c.throttles;
+		ret += c.retries;
+	}
+	bad |= buf_printf(&b, "cwl-list\t%" PRId64 "\tregion=",
+	    timex_now_ms());
+	bad |= cli_stats_name(&b, region, strlen(region));
+	bad |= buf_printf(&b, "\n\trequests=%" PRIu64 "\tthrottles=%" PRIu64
+	    "\tretries=%" PRIu64, req, thr, ret);
+	for (i = 0; aws_counts(L.aws, i, &c) == 0; i++)
+		bad |= cli_stats_api(&b, c.op, c.requests, c.throttles,
+		    c.retries);
+	bad |= buf_addc(&b, '\n');
+	return cli_stats_write(L.stats, &b, bad, e);
+}
+
+/* Writes the --stats file, if there is one; a failure is a warning. */
+static void
+stats_update(void)
+{
+	struct err e = ERR_INIT;
+
+	if (L.stats && stats_write(&e) == -1) {
+		log_warn("%s", err_msg(&e));
+		err_clear(&e);
+	}
+}
+
 /* Lists once, or with --watch until stopped. Returns 0 or -1 with e. */
 static int
 run(struct err *e)
@@ -676,6 +734,7 @@ run(struct err *e)
 			    next_streams;
 		}
 		log_debug("list", "round done: %zu calls so far", L.calls);
+		stats_update();
 		if (!L.watch || cli_stop)
 			return 0;
 		list_pause(next - timex_mono_ms());
@@ -709,9 +768,16 @@ main(int argc, char **argv)
 	}
 	parse_command(argc, argv, &o);
 	settings(&o);
+	/* a file that cannot be written is said at once */
+	if (L.stats && stats_write(&e) == -1) {
+		e.code = EXIT_USAGE;
+		cli_die(&e);
+	}
 	cli_signals();
 	/* a call cut short by SIGTERM is no failure */
-	if (run(&e) == -1 && !cli_stop)
+	r = run(&e);
+	stats_update();
+	if (r == -1 && !cli_stop)
 		cli_die(&e);
 	out_flush(1);
 	r = L.missing ? EXIT_RUNTIME : 0;

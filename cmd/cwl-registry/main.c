@@ -17,6 +17,7 @@
  * else s3://s3_bucket_name/s3_key_prefix, else memory:.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@
 static const char synopsis[] =
     "cwl-registry [options] get|list|delete [URL] [-g group] "
     "[-s group:stream]\n"
-    "       cwl-registry [options] put [URL] [-i interval]\n"
+    "       cwl-registry [options] put [URL] [-i interval] [--stats FILE]\n"
     "       cwl-registry [options] init [URL]\n"
     "       cwl-registry [options] import-legacy s3://bucket/prefix "
     "[--to URL] [-g group]";
@@ -60,6 +61,8 @@ static const char help[] =
     "  -s, --source G:S       only the source G:S (repeatable)\n"
     "  -i, --flush-interval D put: save every D (default: 5s, or\n"
     "                         cloudwatchlogsbeat.registry.flush_interval)\n"
+    "      --stats FILE       put: after every save, write the time of the\n"
+    "                         last one to FILE (for cloudwatchlogsbeat)\n"
     "      --to URL           import-legacy: the registry to import into\n"
     "  -c, --config FILE      the configuration file\n"
     "  -E, --define K=V       override a configuration key\n"
@@ -71,7 +74,7 @@ static const char help[] =
     "      --check-config     validate the configuration and exit\n"
     "      --config-value KEY print a configuration value and exit\n";
 
-enum { OPT_TO = 0x2000 };
+enum { OPT_TO = 0x2000, OPT_STATS };
 
 struct opts {
 	const char **groups;
@@ -80,9 +83,27 @@ struct opts {
 	size_t nsources;
 	const char *interval;
 	const char *to;
+	const char *stats;
 };
 
 static struct cli cli;
+
+/*
+ * put --stats FILE, read by cloudwatchlogsbeat for its metrics.
+ * Tab-separated, replaced whole at start and after every save:
+ *
+ *	cwl-registry	WALL_MS
+ *		saves=N	last_save_ms=MS
+ *
+ * saves: the saves of this run that wrote something; last_save_ms: the
+ * wall time of the last one, or of the last one an earlier run wrote to
+ * the same file (0: none yet), so that a restart does not forget it.
+ */
+static struct {
+	const char *path;
+	uint64_t saves;
+	int64_t last_ms;
+} stats;
 
 static void
 oom(void)
@@ -287,6 +308,36 @@ cmd_init(struct ckpt *k)
 	return 0;
 }
 
+/* Returns the last_save_ms of an earlier run's --stats file, or 0. */
+static int64_t
+stats_last(const char *path)
+{
+	char line[256], *p;
+	int64_t ms = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if ((p = strstr(line, "\tlast_save_ms=")) != NULL)
+			ms = strtoll(p + 14, NULL, 10);
+	fclose(f);
+	return ms > 0 ? ms : 0;
+}
+
+/* Writes the --stats file. Returns 0, or -1 with e. */
+static int
+stats_write(struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int bad;
+
+	bad = buf_printf(&b, "cwl-registry\t%" PRId64 "\n\tsaves=%" PRIu64
+	    "\tlast_save_ms=%" PRId64 "\n", timex_now_ms(), stats.saves,
+	    stats.last_ms);
+	return cli_stats_write(stats.path, &b, bad, e);
+}
+
 /* Saves what put holds; on failure, exits with the error's code. */
 static void
 save(struct ckpt *k, struct ckpt_set *s)
@@ -307,6 +358,14 @@ save(struct ckpt *k, struct ckpt_set *s)
 		    "merged and retried", ckpt_name(k), st.conflicts);
 	log_debug("registry", "%s: saved %zu source%s", ckpt_name(k),
 	    st.written, st.written == 1 ? "" : "s");
+	if (stats.path) {
+		stats.saves++;
+		stats.last_ms = timex_now_ms();
+		if (stats_write(&e) == -1) {
+			log_warn("%s", err_msg(&e));
+			err_clear(&e);
+		}
+	}
 }
 
 /* Takes one ack line. Returns 0, or 1 if it was rejected. */
@@ -527,6 +586,7 @@ main(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "flush-interval", required_argument, NULL, 'i' },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op;
@@ -564,6 +624,11 @@ main(int argc, char **argv)
 		case OPT_TO:
 			op.to = optarg;
 			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--stats: no file name");
+			op.stats = optarg;
+			break;
 		default:
 			cli_usage(&cli, "unknown option");
 		}
@@ -592,6 +657,8 @@ main(int argc, char **argv)
 		cli_usage(&cli, "%s: --flush-interval is for put", cmd);
 	if (op.to && strcmp(cmd, "import-legacy") != 0)
 		cli_usage(&cli, "%s: --to is for import-legacy", cmd);
+	if (op.stats && strcmp(cmd, "put") != 0)
+		cli_usage(&cli, "%s: --stats is for put", cmd);
 	if (cli_aws_opts(&cli, &ao, &e) == -1)
 		cli_die(&e);
 
@@ -621,6 +688,15 @@ main(int argc, char **argv)
 	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
 	    strcmp(cmd, "init") == 0;
 	k = open_store(url, writer, &ao);
+	if (op.stats) {
+		/* a file that cannot be written is said at once */
+		stats.path = op.stats;
+		stats.last_ms = stats_last(op.stats);
+		if (stats_write(&e) == -1) {
+			e.code = EXIT_USAGE;
+			cli_die(&e);
+		}
+	}
 	if (strcmp(cmd, "get") == 0)
 		rc = cmd_get(k, &op);
 	else if (strcmp(cmd, "list") == 0)

@@ -23,7 +23,7 @@
 struct tail T;
 struct page page_in_hand;
 
-static const char *const api_name[API_N] = {
+const char *const api_name[API_N] = {
 	"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"
 };
 
@@ -150,6 +150,7 @@ start_job(struct job *j, int64_t now)
 		s->state = SRC_FLIGHT;
 	T.flight[j->api]++;
 	T.c.requests++;
+	T.c.api[j->api].requests++;
 	return 1;
 }
 
@@ -333,9 +334,11 @@ retry_later(struct job *j, const struct aws_error *ae, const char *name,
 
 	if (throttle) {
 		T.c.throttles++;
+		T.c.api[j->api].throttles++;
 		bucket_throttled(&T.budget[j->api], now);
 	} else {
 		T.c.retries++;
+		T.c.api[j->api].retries++;
 	}
 	j->attempt++;
 	if (T.max_attempts > 0 && j->attempt >= T.max_attempts &&

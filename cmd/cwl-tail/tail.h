@@ -22,6 +22,8 @@
 enum { MODE_AUTO, MODE_STREAM, MODE_FILTER };
 enum { OUT_JSON, OUT_TEXT };
 enum { API_GET, API_FILTER, API_LIST, API_N };
+/* requests.c: the operation names, "GetLogEvents"... */
+extern const char *const api_name[API_N];
 
 /* What a prospector (or the command line) says about a group. */
 struct prosp {
@@ -107,6 +109,9 @@ struct group {
 
 struct counters {
 	uint64_t requests, throttles, retries, events, bytes, pages;
+	struct {
+		uint64_t requests, throttles, retries;
+	} api[API_N];		/* the same, per API */
 	uint64_t received;	/* events in the API's answers */
 	uint64_t met;		/* of those, events written already */
 	uint64_t beyond;	/* streams with events later than the bound */
