@@ -215,7 +215,7 @@ start_beat() {
 	awsctl seed --groups '["/m/good"]' --streams 3 --events 100 >/dev/null
 	awsctl seed --groups '["/m/also"]' --streams 2 --events 50 >/dev/null
 	awsctl seed --groups '["/m/bad"]' --streams 1 --events 20 >/dev/null
-	awsctl faults --throttle_count 2 --ops GetLogEvents >/dev/null
+	awsctl faults --throttle_count 2 --ops FilterLogEvents >/dev/null
 	write_config "cloudwatchlogsbeat.accounts:
   - name: alpha
     endpoint: $AWS_ENDPOINT_URL"
@@ -242,7 +242,7 @@ EOF
 	wait_prom 120 cloudwatchlogsbeat_events_acked_total "${labels[@]}" log_group=/m/good -- 300
 	wait_prom 60 cloudwatchlogsbeat_events_acked_total "${labels[@]}" log_group=/m/also -- 100
 	wait_prom 60 cloudwatchlogsbeat_events_acked_total "${labels[@]}" log_group=/m/bad -- 20
-	wait_prom 60 cloudwatchlogsbeat_throttles_total "${labels[@]}" api=GetLogEvents -- 2
+	wait_prom 60 cloudwatchlogsbeat_throttles_total "${labels[@]}" api=FilterLogEvents -- 2
 	# a lag, from the events of /m/live
 	for _ in $(seq 300); do
 		lag=$(prom "$PROM" --get cloudwatchlogsbeat_lag_seconds "${labels[@]}" log_group=/m/live 2>/dev/null) && break
@@ -275,7 +275,7 @@ EOF
 	# requests of every program that calls CloudWatch Logs
 	[ "$(prom seen.prom --get cloudwatchlogsbeat_requests_total api=DescribeLogGroups)" -gt 0 ]
 	[ "$(prom seen.prom --get cloudwatchlogsbeat_requests_total api=DescribeLogStreams)" -gt 0 ]
-	[ "$(prom seen.prom --get cloudwatchlogsbeat_requests_total api=GetLogEvents)" -gt 2 ]
+	[ "$(prom seen.prom --get cloudwatchlogsbeat_requests_total api=FilterLogEvents)" -gt 2 ]
 	# the checkpoints were saved, since the beat started
 	ck=$(prom seen.prom --get cloudwatchlogsbeat_last_checkpoint_timestamp_seconds "${labels[@]}")
 	awk -v c="$ck" -v t0="$t0" -v t1="$(date +%s)" 'BEGIN { exit !(c >= t0 - 1 && c <= t1 + 1) }'

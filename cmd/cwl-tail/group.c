@@ -96,7 +96,7 @@ struct gread {
 	struct idset *seen;	/* ids written, stamped at or after swept */
 	int32_t delay[NDELAY];	/* ingestion - timestamp, of events written */
 	size_t ndelay, dnext;
-	int64_t lag;
+	int64_t lag;		/* of fresh passes, lag_pick */
 	int64_t marked;		/* the ts of the last cursor written */
 	struct strmap *streams;	/* name -> struct lstream */
 	int64_t streams_pruned;	/* wall ms */
@@ -200,8 +200,9 @@ lag_pick(const struct gread *r)
 	int64_t best = 0, best_cost = -1, cost, sweep_at;
 	size_t n = r->ndelay, i, k;
 
+	/* before any event: a second, what most producers take */
 	if (n == 0)
-		return 0;
+		return T.latency < 1000 ? T.latency : 1000;
 	memcpy(d, r->delay, n * sizeof(*d));
 	qsort(d, n, sizeof(*d), cmp_i32);
 	sweep_at = T.max_delay + MARGIN_MS + SWEEP_MS / 2;
