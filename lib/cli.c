@@ -415,6 +415,25 @@ shard_parse(const char *s, unsigned *pi, unsigned *pn, struct err *e)
 	return 0;
 }
 
+double
+cli_budget(struct cli *cli, const char *key, double def, unsigned shard_n)
+{
+	struct err e = ERR_INIT;
+	double rate;
+	int own;
+
+	if (cfg_float(cli->cfg, key, def, &rate, &e) == -1 ||
+	    cfg_bool(cli->cfg, "cloudwatchlogsbeat.request_budget.per_shard", 0,
+	    &own, &e) == -1)
+		cli_die(&e);
+	if (rate < 0) {
+		err_set(&e, EXIT_USAGE, "%s: %s: a rate can not be negative",
+		    cfg_where(cli->cfg, key), key);
+		cli_die(&e);
+	}
+	return shard_n > 1 && !own ? rate / shard_n : rate;
+}
+
 void
 cli_shard(struct cli *cli, const char *arg, unsigned *i, unsigned *n)
 {

@@ -65,6 +65,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.request_budget.describe", F, "DescribeLogGroups and DescribeLogStreams calls per second" },
 	{ "cloudwatchlogsbeat.request_budget.get_log_events", F, "GetLogEvents calls per second" },
 	{ "cloudwatchlogsbeat.request_budget.filter_log_events", F, "FilterLogEvents calls per second" },
+	{ "cloudwatchlogsbeat.request_budget.per_shard", B, "the budgets are each --shard instance's own, not the account's shared by the N instances (default false: each takes 1/N)" },
 
 	/* cloudwatchlogsbeat: checkpoints */
 	{ "cloudwatchlogsbeat.s3_bucket_name", S, "S3 bucket of the checkpoints (the original beat's registry)" },

@@ -1119,6 +1119,43 @@ follow_run() {
 	[ "$(wc -l <out.ndjson)" -eq "$want" ]
 }
 
+@test "three shards share the account's budget: no throttling at the quota, every event once" {
+	# AWS's quota of FilterLogEvents: 5 a second; 4 a second each would
+	# be 12 for three shards
+	aws_server_start --tps FilterLogEvents=5
+	follow_config f.yml
+	echo "  request_budget.filter_log_events: 4" >>f.yml
+	for s in a b c d e f g h; do put /sh/g $s "$(now_ms)" "$s 0"; done
+	pids=()
+	for i in 1 2 3; do
+		cwl-tail -c f.yml -f --shard "$i/3" --stats "st$i" /sh/g >"out$i.ndjson" 2>"err$i.txt" 3>&- &
+		pids+=($!)
+		server_register $!
+	done
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		for s in a b c d e f g h; do put /sh/g $s "$(now_ms)" "$s $k"; done
+	done
+	last=$(now_ms)
+	for i in 1 2 3; do wait_swept "${pids[$((i - 1))]}" "st$i" /sh/g "$last"; done
+	kill -TERM "${pids[@]}"
+	for p in "${pids[@]}"; do wait "$p"; done
+	cat err1.txt err2.txt err3.txt
+	[ ! -s err1.txt ] && [ ! -s err2.txt ] && [ ! -s err3.txt ]
+	# the shards kept to a third of the budget each: the server never
+	# throttled them
+	awsctl stats | jq -e '(.throttles.FilterLogEvents // 0) == 0'
+	for i in 1 2 3; do [ "$(stat_of "st$i" throttles)" -eq 0 ]; done
+	cat out1.ndjson out2.ndjson out3.ndjson | grep -v '^{"@metadata":{"cursor"' >all.ndjson
+	run verify all.ndjson /sh/g ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 88 events, 88 lines, 88 ids" ]]
+	# with request_budget.per_shard, each takes the whole budget
+	echo "  request_budget.per_shard: true" >>f.yml
+	run cwl-tail -c f.yml --shard 2/3 --config-value cloudwatchlogsbeat.request_budget.per_shard
+	[ "$output" = true ]
+}
+
 @test "pages keep their window: tokens that hold only with the request they came from" {
 	CWL_TOKEN_WINDOW=check CWL_FILTER_TOKEN=position aws_server_start
 	now=$(now_ms)

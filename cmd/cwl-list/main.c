@@ -630,15 +630,8 @@ settings(const struct opts *o)
 			L.has_since = 1;
 		}
 	}
-	if (cfg_float(cli.cfg, "cloudwatchlogsbeat.request_budget.describe", 4,
-	    &L.rate, &e) == -1)
-		cli_die(&e);
-	if (L.rate < 0) {
-		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.request_budget."
-		    "describe: a rate can not be negative", cfg_where(cli.cfg,
-		    "cloudwatchlogsbeat.request_budget.describe"));
-		cli_die(&e);
-	}
+	L.rate = cli_budget(&cli, "cloudwatchlogsbeat.request_budget.describe",
+	    4, L.shard_n);
 	if (cfg_duration(cli.cfg, "cloudwatchlogsbeat.group_refresh_frequency",
 	    60000, &L.group_interval_ms, &e) == -1 ||
 	    (L.mode == MODE_STREAMS && cfg_duration(cli.cfg,

@@ -201,12 +201,6 @@ settings(void)
 	    600000, &T.horizon, &e), &e);
 	need(cfg_duration(c, "cloudwatchlogsbeat.stream_refresh_frequency",
 	    20000, &T.list_refresh, &e), &e);
-	need(cfg_float(c, "cloudwatchlogsbeat.request_budget.get_log_events",
-	    10, &rate[API_GET], &e), &e);
-	need(cfg_float(c, "cloudwatchlogsbeat.request_budget.filter_log_events",
-	    2, &rate[API_FILTER], &e), &e);
-	need(cfg_float(c, "cloudwatchlogsbeat.request_budget.describe",
-	    4, &rate[API_LIST], &e), &e);
 	if (T.refresh <= 0) {
 		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.stream_event_refresh_"
 		    "frequency must be above 0", cfg_where(c,
@@ -225,6 +219,12 @@ settings(void)
 	if (T.list_refresh <= 0)
 		T.list_refresh = 20000;
 	cli_shard(&cli, opt.shard, &T.shard_i, &T.shard_n);
+	rate[API_GET] = cli_budget(&cli,
+	    "cloudwatchlogsbeat.request_budget.get_log_events", 10, T.shard_n);
+	rate[API_FILTER] = cli_budget(&cli,
+	    "cloudwatchlogsbeat.request_budget.filter_log_events", 2, T.shard_n);
+	rate[API_LIST] = cli_budget(&cli,
+	    "cloudwatchlogsbeat.request_budget.describe", 4, T.shard_n);
 	if (opt.max_delay) {
 		if (timex_duration(opt.max_delay, &T.max_delay, &e) == -1) {
 			err_prefix(&e, "--max-delay");
@@ -239,18 +239,6 @@ settings(void)
 		rate[API_GET] = opt.budget_get;
 	if (opt.budget_filter >= 0)
 		rate[API_FILTER] = opt.budget_filter;
-	for (v = 0; v < API_N; v++)
-		if (rate[v] < 0) {
-			static const char *const key[API_N] = {
-				"cloudwatchlogsbeat.request_budget.get_log_events",
-				"cloudwatchlogsbeat.request_budget.filter_log_events",
-				"cloudwatchlogsbeat.request_budget.describe"
-			};
-
-			err_set(&e, EXIT_USAGE, "%s: %s: a rate can not be "
-			    "negative", cfg_where(c, key[v]), key[v]);
-			die(&e);
-		}
 	for (v = 0; v < API_N; v++)
 		bucket_init(&T.budget[v], rate[v], timex_mono_ms());
 
