@@ -513,7 +513,7 @@ lifecycle_only() {
 
 @test "by default a pipeline that runs well logs its start and its stop, nothing else; -q not even those" {
 	for s in a b c; do awsctl put --group /e2e/q --stream "$s" --messages '["one","two"]' >/dev/null; done
-	write_config 'cloudwatchlogsbeat.group_poll_hot_streams: 2'
+	write_config
 	cloudwatchlogsbeat -c "$CFG" >"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
 	BEAT=$!
 	wait_indexed
@@ -541,14 +541,14 @@ lifecycle_only() {
 }
 
 @test "-v: the wrapper's info lines and reports, and the programs' info lines, which it runs with -v" {
-	write_config 'cloudwatchlogsbeat.group_poll_hot_streams: 2'
+	write_config
 	for v in -v "-E logging.level=info"; do
 		for s in a b c; do awsctl put --group /e2e/v --stream "$s" --messages "[\"one $v\",\"two $v\"]" >/dev/null; done
 		# shellcheck disable=SC2086
 		cloudwatchlogsbeat -c "$CFG" $v >"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
 		BEAT=$!
-		# cwl-tail's, on the group poll of the three hot streams
-		wait_for 'grep -q "^cwl-tail: info: /e2e/v: [0-9]* hot streams: the group is polled as a whole" "$BATS_TEST_TMPDIR/beat.err"'
+		# cwl-tail's, as it starts following the group
+		wait_for 'grep -q "^cwl-tail: info: /e2e/v: followed as a whole with FilterLogEvents from [0-9T:.-]*Z; events up to 2s late are caught$" "$BATS_TEST_TMPDIR/beat.err"'
 		wait_indexed
 		stop_beat
 		[ "$STOP_STATUS" -eq 0 ]

@@ -1022,6 +1022,7 @@ follow_run() {
 	wait_swept $pid st2 /fol/g "$last"
 	kill -TERM $pid
 	wait $pid
+	cat err2.txt
 	[ ! -s err2.txt ]
 	# with --resume, once the sweep has passed the last events, a mark
 	# (a cursor alone) carries the checkpoint past them

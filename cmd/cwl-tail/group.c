@@ -98,6 +98,7 @@ struct gread {
 	size_t ndelay, dnext;
 	int64_t lag;		/* of fresh passes, lag_pick */
 	int64_t marked;		/* the ts of the last cursor written */
+	int64_t check_from;	/* ingestion times the lateness check takes */
 	struct strmap *streams;	/* name -> struct lstream */
 	int64_t streams_pruned;	/* wall ms */
 
@@ -266,7 +267,10 @@ group_stream_listed(struct group *g, const char *stream, int64_t last_ingest)
 	struct gread *r = g->gsrc ? g->gsrc->gr : NULL;
 	struct lstream *ls;
 
-	if (r == NULL || r->streams == NULL || last_ingest < 0)
+	/* an event ingested before check_from may be one stamped before
+	 * this run's start that an earlier run wrote (or that is older than
+	 * --since): only later ones are this run's to account for */
+	if (r == NULL || r->streams == NULL || last_ingest < r->check_from)
 		return;
 	ls = lstream_get(r, stream);
 	ls->seen = timex_now_ms();
@@ -407,6 +411,7 @@ src_group(struct group *g)
 	}
 	r->swept = r->from;
 	r->fresh = r->from - 1;
+	r->check_from = r->from + T.max_delay + MARGIN_MS;
 	if (T.follow && resume_to > r->from) {
 		/* the sweep the cursor was in goes on from its page */
 		pass_set(s, 1, r->from, resume_to, timex_mono_ms());
@@ -414,8 +419,13 @@ src_group(struct group *g)
 	}
 	r->streams_pruned = timex_now_ms();
 	if (T.follow) {
+		char at[25];
+
 		g->watch = 1;
 		sched(&g->job, timex_mono_ms());
+		log_info("%s: followed as a whole with FilterLogEvents from %s; "
+		    "events up to %llds late are caught", g->name,
+		    timex_iso(r->from, at), (long long)T.max_delay / 1000);
 	}
 	s->state = SRC_QUEUED;
 	sched(&s->job, timex_mono_ms());
@@ -560,7 +570,6 @@ written_before(struct src *s, const struct ev *ev)
 {
 	struct gread *r = s->gr;
 	unsigned char id[16];
-	struct lstream *ls;
 
 	id128(ev->id, id);
 	if (idset_find(r->seen, id))
@@ -568,13 +577,22 @@ written_before(struct src *s, const struct ev *ev)
 	if (idset_put(r->seen, id, ev->ts) == -1)
 		oom();
 	note_delay(r, ev->ts, ev->ingest);
+	return 0;
+}
+
+/* Following: the event was met, written now or before, for the
+ * lateness check and the hot interval. */
+static void
+note_read(struct gread *r, const struct ev *ev)
+{
+	struct lstream *ls;
+
 	if (ev->ingest > r->newest)
 		r->newest = ev->ingest;
 	ls = lstream_get(r, ev->stream);
 	ls->seen = timex_now_ms();
 	if (ev->ingest > ls->read)
 		ls->read = ev->ingest;
-	return 0;
 }
 
 /* One-shot: returns 1 if the event is at the resume point and was
@@ -607,14 +625,16 @@ page_events(struct src *s)
 		struct cursor c;
 		struct ev ev;
 
-		if (s->drop > 0) {
-			/* a resumed sweep: written before the stop */
+		/* a resumed sweep: its page's first events were written
+		 * before the stop */
+		int dropped = s->drop > 0;
+
+		if (dropped)
 			s->drop--;
-			continue;
-		}
 		if (!pe->msg.set || !pe->id.set || !pe->stream.set) {
-			log_warn("FilterLogEvents %s: event %zu lacks a field",
-			    s->g->name, i);
+			if (!dropped)
+				log_warn("FilterLogEvents %s: event %zu lacks "
+				    "a field", s->g->name, i);
 			continue;
 		}
 		ev_of(&ev, pg, pe);
@@ -625,6 +645,10 @@ page_events(struct src *s)
 		if (T.end >= 0 && ev.ts >= T.end)
 			continue;
 		if (!hash_in_shard(s->g->name, ev.stream, T.shard_i, T.shard_n))
+			continue;
+		if (r->seen)
+			note_read(r, &ev);
+		if (dropped)
 			continue;
 		if (r->seen ? written_before(s, &ev) : at_cursor(r, &ev)) {
 			T.c.met++;
