@@ -118,11 +118,14 @@ leftovers() {
 	awsctl seed --groups '["/e2e/c"]' --streams 10 --events 2400 --step 13 --size 120 --stream_prefix c- >/dev/null
 	write_config
 	start_beat
-	# while it runs: more events in old streams (with older timestamps),
-	# new streams, and events in them
-	sleep 2
-	awsctl seed --groups '["/e2e/a"]' --stream_names '["stream-0000","stream-0001"]' --events 1000 --step 3 >/dev/null
-	awsctl seed --groups '["/e2e/c"]' --stream_names '["late-0","late-1"]' --events 1000 --step 1 >/dev/null
+	# while it runs: more events in old streams (stamped up to a second
+	# and a half before they are put, within max_event_delay), new
+	# streams, and events in them
+	wait_for '[ "$(es_count)" -gt 0 ]'
+	awsctl seed --groups '["/e2e/a"]' --stream_names '["stream-0000","stream-0001"]' --events 1000 --step 3 \
+		--start $(($(date +%s%3N) - 1500)) >/dev/null
+	awsctl seed --groups '["/e2e/c"]' --stream_names '["late-0","late-1"]' --events 1000 --step 1 \
+		--start $(($(date +%s%3N) - 1500)) >/dev/null
 	sleep 2
 	awsctl put --group /e2e/b --stream stream-0003 --messages '["one more","and another"]' >/dev/null
 	[ "$(server_total)" -eq 100002 ]
@@ -149,7 +152,8 @@ leftovers() {
 	while [ "$killed" -lt 20 ] && [ "$SECONDS" -lt "$until" ]; do
 		sleep "0.$((RANDOM % 9 + 1))"
 		if [ "$killed" -ge 8 ] && [ -z "$arrived" ]; then
-			awsctl seed --groups '["/e2e/b"]' --stream_names '["arrived"]' --events 400 --step 5 >/dev/null
+			awsctl seed --groups '["/e2e/b"]' --stream_names '["arrived"]' --events 400 --step 5 \
+				--start "$(date +%s%3N)" >/dev/null
 			arrived=1
 		fi
 		p=${progs[RANDOM % 4]}

@@ -117,7 +117,7 @@ rss_below() {
 	hostile truncated GetLogEvents
 	run cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: network error: transfer closed with "*" bytes remaining to read, after 2 attempts" ]]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: transfer closed with "*" bytes remaining to read, after 2 attempts" ]]
 }
 
 @test "cwl-tail: JSON cut in half, an HTML page, not an object, wrong types: exit 1, InvalidResponse, no event written" {
@@ -126,7 +126,7 @@ rss_below() {
 		run cwl-tail /rb/g:stream-0000
 		echo "$kind: $output"
 		[ "$status" -eq 1 ]
-		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: InvalidResponse: "*" (HTTP 200), after 2 attempts" ]]
+		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: InvalidResponse: "*" (HTTP 200), after 2 attempts" ]]
 		[[ "$output" != *'"@timestamp"'* ]]
 	done
 }
@@ -135,7 +135,7 @@ rss_below() {
 	hostile huge GetLogEvents
 	measure cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cwl-tail: error: GetLogEvents /rb/g/stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
+	[[ "$output" == *"cwl-tail: error: GetLogEvents /rb/g:stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
 	rss_below 60000
 	hostile huge GetLogEvents --chunked false
 	measure cwl-tail /rb/g:stream-0000
@@ -148,7 +148,7 @@ rss_below() {
 	hostile gzip-bomb GetLogEvents --bytes 33554432
 	measure cwl-tail -E cloudwatchlogsbeat.api_timeout=30s /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"GetLogEvents /rb/g/stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
+	[[ "$output" == *"GetLogEvents /rb/g:stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
 	rss_below 60000
 }
 
@@ -158,7 +158,7 @@ rss_below() {
 		measure cwl-tail /rb/g:stream-0000
 		echo "$kind: $output ($secs s)"
 		[ "$status" -eq 1 ]
-		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
+		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
 		[ "$secs" -lt 60 ]
 	done
 }
@@ -176,7 +176,7 @@ rss_below() {
 	hostile redirect GetLogEvents
 	run cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: HTTP301: "*"(HTTP 301)" ]]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: HTTP301: "*"(HTTP 301)" ]]
 }
 
 @test "cwl-tail: empty pages with new tokens without end: a one-shot read ends with a warning" {
@@ -184,7 +184,7 @@ rss_below() {
 	# it ends by itself (status 0, not timeout's 124)
 	run timeout 300 cwl-tail --budget-get 0 /rb/g:stream-0000
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"cwl-tail: warning: "*"/rb/g/stream-0000"* ]]
+	[[ "$output" == *"cwl-tail: warning: "*"/rb/g:stream-0000"* ]]
 	[[ "$output" != *'"@timestamp"'* ]]
 }
 

@@ -767,6 +767,8 @@ group_on_error(struct src *s, const char *code, const char *why)
 	r->fallback = 1;
 	free(s->token);
 	s->token = NULL;
+	/* a resumed sweep's skip was of the page of that token */
+	s->drop = 0;
 	return 1;
 }
 
