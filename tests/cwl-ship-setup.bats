@@ -123,7 +123,7 @@ line() {
 
 @test "setup --dry-run: prints every request with its JSON body and sends nothing at all" {
 	before=$(requests)
-	cwl-ship -c c.yml -E setup.ilm.enabled=true -E output.elasticsearch.op_type=create \
+	cwl-ship -v -c c.yml -E setup.ilm.enabled=true -E output.elasticsearch.op_type=create \
 		-E output.elasticsearch.index=logs-cwl-default setup --dry-run >out 2>err
 	[ "$(requests)" -eq "$before" ]
 	grep -q "cwl-ship: info: dry run: the requests are printed, nothing is sent" err

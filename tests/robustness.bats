@@ -192,7 +192,7 @@ rss_below() {
 	hostile endless GetLogEvents
 	awsctl stats --reset true >/dev/null
 	t0=$(date +%s%N)
-	cwl-tail -f --budget-get 5 /rb/g:stream-0000 >out.ndjson 2>err.txt &
+	cwl-tail -f --mode stream --budget-get 5 /rb/g:stream-0000 >out.ndjson 2>err.txt &
 	pid=$!
 	server_register $pid
 	wait_for '[ "$(awsctl stats --get requests.GetLogEvents)" -ge 20 ]'

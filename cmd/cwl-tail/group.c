@@ -29,9 +29,9 @@
  * that is settled when first read (starting, or catching up after a
  * restart) is a sweep at once, read once. Requests: a fresh pass every
  * hot_stream_event_refresh_frequency while the group has events
- * (stream_event_refresh_frequency when not), a sweep every SWEEP_MS, and
- * one request for each further page: they grow with the data, not with
- * the streams, and idle streams cost nothing.
+ * (stream_event_refresh_frequency when not), a sweep every SWEEP_MS of
+ * time, and one request for each further page: they grow with the data,
+ * not with the streams, and idle streams cost nothing.
  *
  * The cursor of a followed group is {"group":G,"stream":"*","ts":swept,
  * "n":N}: a restart reads from `swept` again, which brings back at most
@@ -60,8 +60,11 @@
 /* What the clocks of this host and of CloudWatch Logs may differ by,
  * and an ingested event may take to be found by FilterLogEvents. */
 #define MARGIN_MS 5000
-/* The span of timestamps one sweep reads, at the least. */
-#define SWEEP_MS 10000
+/* The span of timestamps one sweep reads, at the least: a twelfth of the
+ * bound, from 1 s to 10 s (10 s at the default bound of 2 minutes), so
+ * that sweeps are few and a short bound is not waited on long. */
+#define SWEEP_MS (T.max_delay / 12 < 1000 ? 1000 : \
+    T.max_delay / 12 > 10000 ? 10000 : T.max_delay / 12)
 /* Event ids kept for a one-shot cursor: past this many events at one
  * millisecond, a resume repeats some (with their own ids, so the
  * shipper's writes stay idempotent). */
