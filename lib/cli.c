@@ -86,10 +86,54 @@ cli_usage(struct cli *cli, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: error: %s\nusage: %s\nTry '%s --help' for more.\n",
-	    cli->prog, buf_str(&b), cli->synopsis, cli->prog);
+	log_error("%s", buf_str(&b));
+	fprintf(stderr, "usage: %s\nTry '%s --help' for more.\n",
+	    cli->synopsis, cli->prog);
 	buf_free(&b);
 	exit(EXIT_USAGE);
+}
+
+/* Says what getopt found wrong with argv[optind - 1] (or optopt). */
+static void
+bad_option(struct cli *cli, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "", *name, *eq;
+	const char *sp = optopt ? strchr(shortopts, optopt) : NULL;
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		if (optopt && sp && sp[1] == ':')
+			cli_usage(cli, "option -%c needs a value", optopt);
+		cli_usage(cli, "unknown option -%c", optopt ? optopt : '?');
+	}
+	name = arg + 2;
+	n = (eq = strchr(name, '=')) ? (size_t)(eq - name) : strlen(name);
+	for (; longopts && longopts->name; longopts++) {
+		if (strlen(longopts->name) != n ||
+		    strncmp(longopts->name, name, n) != 0)
+			continue;
+		if (longopts->has_arg == required_argument && eq == NULL)
+			cli_usage(cli, "option --%.*s needs a value", (int)n,
+			    name);
+		if (longopts->has_arg == no_argument && eq != NULL)
+			cli_usage(cli, "option --%.*s takes no value", (int)n,
+			    name);
+	}
+	cli_usage(cli, "unknown option '%s'", arg);
+}
+
+int
+cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;	/* getopt would print the argument as it is */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == '?' || c == ':')
+		bad_option(cli, argv, shortopts, longopts);
+	return c;
 }
 
 int

@@ -52,7 +52,13 @@ void cli_init(struct cli *cli, const char *prog, const char *synopsis,
  * if it was one, 0 if not. -h and -V print and exit 0; '?' prints the
  * usage and exits 2. */
 int cli_option(struct cli *cli, int opt, const char *arg);
-/* Prints "PROG: error: why", the synopsis and a hint, and exits 2. */
+/* getopt_long for the programs: returns as it does, but a bad option
+ * ends the program through cli_usage, its argument cleaned for the
+ * terminal (getopt would echo it as it is). */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+    const struct option *longopts);
+/* Prints "PROG: error: why" (as log_error, cleaned for the terminal), the
+ * synopsis and a hint, and exits 2. */
 void cli_usage(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Loads the config file (if -c was given, or $CWL_CONFIG), applies the

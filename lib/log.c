@@ -217,10 +217,34 @@ log_redact(const char *s)
 	return buf_detach(&b);
 }
 
+int
+log_printable(struct buf *b, const char *p, size_t n, int lines)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if ((c < 0x20 && c != '\t' && (c != '\n' || !lines)) ||
+		    c == 0x7f) {
+			r |= buf_addc(b, '?');
+		} else if (c == 0xc2 && i + 1 < n &&
+		    (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f) {
+			r |= buf_addc(b, '?');
+			i++;
+		} else {
+			r |= buf_addc(b, (char)c);
+		}
+	}
+	return r ? -1 : 0;
+}
+
 static void
 vlog(const char *lvl, const char *sel, const char *fmt, va_list ap)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, out = BUF_INIT;
 	size_t i;
 
 	if (sel)
@@ -234,11 +258,14 @@ vlog(const char *lvl, const char *sel, const char *fmt, va_list ap)
 	for (i = 0; i < b.len; i++)	/* one message, one line */
 		if (b.p[i] == '\n' && i + 1 < b.len)
 			b.p[i] = ' ';
-	if (b.len == 0 || b.p[b.len - 1] != '\n')
-		buf_addc(&b, '\n');
-	fwrite(b.p, 1, b.len, stderr);
+	if (b.len > 0 && b.p[b.len - 1] == '\n')
+		b.p[--b.len] = '\0';
+	if (log_printable(&out, b.p, b.len, 0) == 0 &&
+	    buf_addc(&out, '\n') == 0)
+		fwrite(out.p, 1, out.len, stderr);
 	fflush(stderr);
 	buf_free(&b);
+	buf_free(&out);
 }
 
 void

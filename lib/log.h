@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Sets the program name used as the prefix. */
@@ -36,6 +38,12 @@ void log_secrets_clear(void);
  * caller. Also used to clean text the programs write outside the log,
  * such as dead-letter reasons and HTTP error bodies. */
 char *log_redact(const char *s);
+/* Appends p[0..n) to b as text for a terminal: every control character
+ * (C0 but tab, and line breaks when lines is set; DEL; C1, U+0080 to
+ * U+009F in UTF-8) becomes '?', so that no escape sequence in a name or
+ * a message reaches the terminal. Every line the programs write for
+ * people goes through it, the log lines first. Returns 0 or -1. */
+int log_printable(struct buf *b, const char *p, size_t n, int lines);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

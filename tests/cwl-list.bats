@@ -437,6 +437,33 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	[[ "${lines[1]}" =~ ^/cwl/tab\ \ stream-0000\ \ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8} ]]
 }
 
+@test "cwl-list: terminal escapes in names and arguments reach no terminal: '?' for each control character" {
+	start
+	awsctl create-group --group /cwl/esc >/dev/null
+	awsctl create-stream --group /cwl/esc --stream "$(printf 's\033[2Jx')" >/dev/null
+	run cwl-list --table streams /cwl/esc
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^/cwl/esc\ \ s\?\[2Jx\ \  ]]
+	[[ "$output" != *$'\033'* ]]
+	# plain names: cleaned on a terminal, as they are for a pipe
+	script -qec "cwl-list --plain streams /cwl/esc" /dev/null >tty.out
+	grep -q '^/cwl/esc:s?\[2Jx' tty.out
+	! grep -q $'\033' tty.out
+	run cwl-list --plain streams /cwl/esc
+	[ "$output" = "$(printf '/cwl/esc:s\033[2Jx')" ]
+	# JSON escapes it
+	run cwl-list --json streams /cwl/esc
+	[[ "$output" == *'"logStreamName":"s\u001b[2Jx"'* ]]
+	# an argument echoed in an error
+	run cwl-list groups "$(printf 'a\033[31mb')"
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-list: error: 'a?[31mb': not a log group name"* ]]
+	run cwl-list "$(printf -- '--x\033]0;title\007')" groups
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-list: error: unknown option '--x?]0;title?'" ]
+	[[ "$output" != *$'\033'* ]]
+}
+
 @test "cwl-list: --credentials-source names where the keys came from" {
 	start
 	run cwl-list --credentials-source

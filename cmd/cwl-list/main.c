@@ -481,8 +481,8 @@ parse_options(int argc, char **argv, struct opts *o)
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:w::", longopts,
-	    NULL)) != -1) {
+	while ((opt = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "o:w::",
+	    longopts)) != -1) {
 		if (cli_option(&cli, opt, optarg))
 			continue;
 		switch (opt) {

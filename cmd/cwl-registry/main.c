@@ -196,15 +196,28 @@ age(char *out, size_t n, int64_t ms)
 		out[0] = '\0';
 }
 
+/* The timestamp of the cursor's event, or -1 when the cursor does not
+ * hold it. A cursor with a token holds its event's timestamp, and so
+ * does a group-wide one; a cursor of the first page read from a stream
+ * (no token) holds the time that page was read from, where a resume
+ * reads it again, which says nothing of its event's age. */
+static int64_t
+event_time(const struct cursor *c)
+{
+	if ((c->token && *c->token) || strcmp(c->stream, "*") == 0)
+		return c->ts;
+	return -1;
+}
+
 static int
 cmd_list(struct ckpt *k, const struct opts *op)
 {
 	struct ckpt_filter f;
 	struct ckpt_set *s;
 	struct err e = ERR_INIT;
-	struct buf out = BUF_INIT, key = BUF_INIT;
+	struct buf out = BUF_INIT, key = BUF_INIT, raw = BUF_INIT;
 	const struct cursor **v;
-	int64_t now = timex_now_ms();
+	int64_t now = timex_now_ms(), ts;
 	size_t i, n, w = strlen("SOURCE");
 	int tty = isatty(STDOUT_FILENO);
 	char iso[25], ago[32];
@@ -227,10 +240,14 @@ cmd_list(struct ckpt *k, const struct opts *op)
 		    "LAST EVENT", "AGE");
 	for (i = 0; i < n; i++) {
 		buf_reset(&key);
-		cursor_key(v[i], &key);
-		if (v[i]->ts > 0) {
-			timex_iso(v[i]->ts, iso);
-			age(ago, sizeof(ago), now - v[i]->ts);
+		buf_reset(&raw);
+		if (cursor_key(v[i], &raw) == -1 ||
+		    log_printable(&key, raw.p, raw.len, 0) == -1)
+			oom();
+		ts = event_time(v[i]);
+		if (ts > 0) {
+			timex_iso(ts, iso);
+			age(ago, sizeof(ago), now - ts);
 		} else {
 			strcpy(iso, "-");
 			strcpy(ago, "-");
@@ -240,8 +257,8 @@ cmd_list(struct ckpt *k, const struct opts *op)
 			    buf_str(&key), (long long)v[i]->n, iso, ago);
 		else
 			buf_printf(&out, "%s\t%lld\t%s\t%lld\n", buf_str(&key),
-			    (long long)v[i]->n, iso, v[i]->ts > 0 ?
-			    (long long)((now - v[i]->ts) / 1000) : -1LL);
+			    (long long)v[i]->n, iso, ts > 0 ?
+			    (long long)((now - ts) / 1000) : -1LL);
 		if (out.len > 65536)
 			cli_flush_stdout(&out);
 	}
@@ -249,6 +266,7 @@ cmd_list(struct ckpt *k, const struct opts *op)
 	free(v);
 	buf_free(&out);
 	buf_free(&key);
+	buf_free(&raw);
 	ckpt_set_free(s);
 	return 0;
 }
@@ -540,8 +558,8 @@ main(int argc, char **argv)
 
 	memset(&op, 0, sizeof(op));
 	cli_init(&cli, "cwl-registry", synopsis, help);
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "g:s:i:", longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "g:s:i:",
+	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {

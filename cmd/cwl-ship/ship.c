@@ -1176,8 +1176,8 @@ main(int argc, char **argv)
 	core.ackfd = STDOUT_FILENO;
 	cli_init(&cli, "cwl-ship", synopsis, help);
 	cli_signals();
-	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((opt = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS,
+	    longopts)) != -1) {
 		if (cli_option(&cli, opt, optarg))
 			continue;
 		switch (opt) {

@@ -317,8 +317,8 @@ parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "fs:o:", longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "fs:o:",
+	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {
