@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,12 +188,41 @@ cli_option(struct cli *cli, int opt, const char *arg)
 	case CLI_OPT_CHECK_CONFIG:
 		cli->check_config = 1;
 		return 1;
+	case CLI_OPT_SHOW_SECRETS:
+		cli->show_secrets = 1;
+		return 1;
+	case CLI_OPT_CONFIG_MS:
+		cli->config_ms = arg;
+		return 1;
 	}
 	return 0;
 }
 
+/* Prints one line of --config-value: as it is with --show-secrets,
+ * else through the redactor, and "[REDACTED]" for a secret key's. */
 static void
-print_value(json_object *v)
+print_line(const char *s, int secret, int show)
+{
+	char *r;
+
+	if (show) {
+		printf("%s\n", s);
+		return;
+	}
+	if (secret) {
+		printf("[REDACTED]\n");
+		return;
+	}
+	if ((r = log_redact(s)) == NULL) {
+		log_error("--config-value: out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	printf("%s\n", r);
+	free(r);
+}
+
+static void
+print_value(json_object *v, int secret, int show)
 {
 	size_t i, n;
 
@@ -202,16 +232,18 @@ print_value(json_object *v)
 	case json_type_array:
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++)
-			print_value(json_object_array_get_idx(v, i));
+			print_value(json_object_array_get_idx(v, i), secret,
+			    show);
 		break;
 	case json_type_object:
-		printf("%s\n", json_object_to_json_string_ext(v,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		print_line(json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		    secret, show);
 		break;
 	case json_type_null:
 		break;
 	default:
-		printf("%s\n", json_object_get_string(v));
+		print_line(json_object_get_string(v), secret, show);
 	}
 	fflush(stdout);
 }
@@ -220,7 +252,9 @@ int
 cli_load(struct cli *cli, struct err *e)
 {
 	const char *path = cli->config_path;
+	int64_t ms;
 	size_t i;
+	int r;
 
 	if (path == NULL)
 		path = getenv("CWL_CONFIG");
@@ -234,10 +268,25 @@ cli_load(struct cli *cli, struct err *e)
 	if (cfg_validate(cli->cfg, e) == -1)
 		return -1;
 	if (cli->config_value)
-		print_value(cfg_node(cli->cfg, cli->config_value));
-	if (cli->config_value || cli->check_config)
+		print_value(cfg_node(cli->cfg, cli->config_value),
+		    cfg_secret(cli->config_value), cli->show_secrets);
+	if (cli->config_ms) {
+		if ((r = cfg_duration(cli->cfg, cli->config_ms, 0, &ms, e)) == -1)
+			return -1;
+		if (r == 1)
+			printf("%" PRId64 "\n", ms);
+		fflush(stdout);
+	}
+	if (cli->config_value || cli->config_ms)
 		exit(0);
 	return 0;
+}
+
+void
+cli_checked(struct cli *cli)
+{
+	if (cli->check_config)
+		exit(0);
 }
 
 void

@@ -25,11 +25,16 @@ struct cli {
 	size_t noverrides;
 	int verbose;
 	const char *config_value;	/* --config-value KEY: print it, exit */
+	const char *config_ms;		/* --config-ms KEY: the duration in ms */
+	int show_secrets;		/* --show-secrets: print them as they are */
 	int check_config;		/* --check-config: validate, exit */
 	struct cfg *cfg;	/* after cli_load; owned by the cli */
 };
 
-enum { CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG };
+enum {
+	CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG, CLI_OPT_SHOW_SECRETS,
+	CLI_OPT_CONFIG_MS
+};
 
 /* Short and long options shared by every program; append yours. */
 #define CLI_SHORTOPTS "c:E:d:evqhV"
@@ -42,7 +47,9 @@ enum { CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG };
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "config-value", required_argument, NULL, CLI_OPT_CONFIG_VALUE }, \
-	{ "check-config", no_argument, NULL, CLI_OPT_CHECK_CONFIG }
+	{ "check-config", no_argument, NULL, CLI_OPT_CHECK_CONFIG }, \
+	{ "show-secrets", no_argument, NULL, CLI_OPT_SHOW_SECRETS }, \
+	{ "config-ms", required_argument, NULL, CLI_OPT_CONFIG_MS }
 
 /* Sets up logging and signals (SIGPIPE ignored so that a closed stdout
  * shows as EPIPE). */
@@ -63,10 +70,16 @@ void cli_usage(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Loads the config file (if -c was given, or $CWL_CONFIG), applies the
  * -E overrides, and validates. Returns 0 or -1 with e (EXIT_USAGE).
- * With --check-config it then exits 0; with --config-value KEY it prints
- * the key's value (a scalar as text, a list one item a line, a map as
- * JSON; nothing if unset) and exits 0. */
+ * With --config-value KEY it prints the key's value (a scalar as text, a
+ * list one item a line, a map as JSON; nothing if unset) and exits 0: a
+ * secret key's as "[REDACTED]", and secrets inside a value redacted,
+ * unless --show-secrets was given. With --config-ms KEY it prints the
+ * duration at KEY in milliseconds (nothing if unset) and exits 0. */
 int cli_load(struct cli *cli, struct err *e);
+/* With --check-config, exits 0. A program calls it once it has read and
+ * checked every setting it uses, with the code its run uses, and before
+ * it does anything: so --check-config refuses what the run refuses. */
+void cli_checked(struct cli *cli);
 /* Prints the error as "PROG: error: ..." and exits with its code. */
 void cli_die(const struct err *e) __attribute__((noreturn));
 /* Fills an aws_opts from the config: cloudwatchlogsbeat.aws_region (or

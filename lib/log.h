@@ -6,8 +6,9 @@
  * beat's -d does. Every line passes through the redactor first: each
  * secret registered with log_secret() and the values of headers and keys
  * that carry secrets (Authorization, X-Amz-Security-Token, password,
- * api_key, secret_access_key, session_token, ...) are replaced by
- * "[REDACTED]", at every level.
+ * api_key, secret_access_key, session_token, ...) and the passwords of
+ * URLs ("https://user:PASSWORD@host") are replaced by "[REDACTED]", at
+ * every level.
  */
 #ifndef CWL_LOG_H
 #define CWL_LOG_H
@@ -31,6 +32,9 @@ int log_enabled(const char *selector);
 /* Registers a secret value (copied) that must never appear in a log line.
  * Values shorter than 4 bytes are ignored. */
 void log_secret(const char *value);
+/* Registers the password of a URL's user information
+ * ("https://user:PASSWORD@host"), if it has one. */
+void log_secret_url(const char *url);
 /* Forgets (and wipes) every registered secret; for tests that register
  * many unrelated ones, such as the fuzz targets. */
 void log_secrets_clear(void);

@@ -64,8 +64,10 @@ static const char help[] =
     "  -q, --quiet            errors only\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
-    "      --check-config     validate the configuration and exit\n"
-    "      --config-value KEY print a configuration value and exit\n";
+    "      --check-config     check the configuration as a run would, and exit\n"
+    "      --config-value KEY print a configuration value and exit (secrets as\n"
+    "                         [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY    print a duration of the configuration in ms\n";
 
 enum {
 	OPT_JSON = 0x2000, OPT_PLAIN, OPT_TABLE, OPT_PREFIX, OPT_PATTERN,
@@ -707,8 +709,16 @@ main(int argc, char **argv)
 		cli_free(&cli);
 		return r;
 	}
-	parse_command(argc, argv, &o);
+	if (cli.check_config && optind >= argc) {
+		/* the config alone, as the wrapper's cwl-list reads it */
+		L.mode = MODE_STREAMS;
+		if (config_specs(&e) == -1)
+			cli_die(&e);
+	} else {
+		parse_command(argc, argv, &o);
+	}
 	settings(&o);
+	cli_checked(&cli);
 	cli_signals();
 	/* a call cut short by SIGTERM is no failure */
 	if (run(&e) == -1 && !cli_stop)

@@ -68,8 +68,10 @@ static const char help[] =
     "  -q, --quiet            errors only\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
-    "      --check-config     validate the configuration and exit\n"
-    "      --config-value KEY print a configuration value and exit\n";
+    "      --check-config     check the configuration as a run would, and exit\n"
+    "      --config-value KEY print a configuration value and exit (secrets as\n"
+    "                         [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY    print a duration of the configuration in ms\n";
 
 enum { OPT_TO = 0x2000 };
 
@@ -144,6 +146,49 @@ open_store(const char *url, int writer, struct aws_opts *ao)
 	if ((k = ckpt_open(url, &o, &e)) == NULL)
 		cli_die(&e);
 	return k;
+}
+
+/* put's flush interval: --flush-interval, else the config's. */
+static int64_t
+flush_interval(const char *arg)
+{
+	struct err e = ERR_INIT;
+	int64_t ms;
+
+	if (arg) {
+		if (timex_duration(arg, &ms, &e) == -1) {
+			err_prefix(&e, "--flush-interval");
+			cli_die(&e);
+		}
+	} else if (cfg_duration(cli.cfg,
+	    "cloudwatchlogsbeat.registry.flush_interval", 5000, &ms, &e) == -1) {
+		cli_die(&e);
+	}
+	if (ms <= 0)
+		cli_usage(&cli, "put: the flush interval must be more than 0");
+	return ms;
+}
+
+/* --check-config with no command: the settings of the registry the
+ * wrapper runs, get and put, read as they read them; nothing is opened
+ * for writing and nothing is sent. */
+static void __attribute__((noreturn))
+check_config(void)
+{
+	struct aws_opts ao;
+	struct err e = ERR_INIT;
+	char *url;
+	int dflt;
+
+	if (cli_aws_opts(&cli, &ao, &e) == -1)
+		cli_die(&e);
+	flush_interval(NULL);
+	if ((url = resolve_url(NULL, &dflt)) == NULL)
+		oom();
+	ckpt_close(open_store(url, 0, &ao));
+	free(url);
+	cli_checked(&cli);
+	exit(0);
 }
 
 static void
@@ -588,6 +633,8 @@ main(int argc, char **argv)
 	}
 	if (cli_load(&cli, &e) == -1)
 		cli_die(&e);
+	if (cli.check_config && optind >= argc)
+		check_config();
 	if (optind >= argc)
 		cli_usage(&cli, "no command (get, put, list, delete, init, "
 		    "import-legacy)");
@@ -619,26 +666,13 @@ main(int argc, char **argv)
 		rc = cmd_import(arg, &op, &ao);
 		goto out;
 	}
-	interval = 5000;
-	if (strcmp(cmd, "put") == 0) {
-		if (op.interval) {
-			if (timex_duration(op.interval, &interval, &e) == -1) {
-				err_prefix(&e, "--flush-interval");
-				cli_die(&e);
-			}
-		} else if (cfg_duration(cli.cfg,
-		    "cloudwatchlogsbeat.registry.flush_interval", 5000,
-		    &interval, &e) == -1)
-			cli_die(&e);
-		if (interval <= 0)
-			cli_usage(&cli, "put: the flush interval must be more "
-			    "than 0");
-	}
+	interval = strcmp(cmd, "put") == 0 ? flush_interval(op.interval) : 5000;
 	if ((url = resolve_url(arg, &dflt)) == NULL)
 		oom();
 	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
 	    strcmp(cmd, "init") == 0;
 	k = open_store(url, writer, &ao);
+	cli_checked(&cli);
 	if (strcmp(cmd, "get") == 0)
 		rc = cmd_get(k, &op);
 	else if (strcmp(cmd, "list") == 0)

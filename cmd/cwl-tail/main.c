@@ -91,8 +91,10 @@ static const char help[] =
     "  -d, --debug SELECTORS    debug output (tail, aws, http, ... or *)\n"
     "  -v, --verbose            more messages\n"
     "  -q, --quiet              errors only\n"
-    "      --check-config       validate the configuration and exit\n"
-    "      --config-value KEY   print a configuration value and exit\n"
+    "      --check-config       check the configuration as a run would, and exit\n"
+    "      --config-value KEY   print a configuration value and exit (secrets\n"
+    "                           as [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY      print a duration of the configuration in ms\n"
     "  -h, --help               this help\n"
     "  -V, --version            the version\n"
     "\n"
@@ -532,6 +534,7 @@ main(int argc, char **argv)
 	T.region = aws_region(T.aws);
 	if ((T.multi = http_multi_new(aws_http(T.aws), &e)) == NULL)
 		die(&e);
+	cli_checked(&cli);
 
 	for (i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {
