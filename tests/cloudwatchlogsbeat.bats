@@ -528,7 +528,7 @@ EOF2
 	lag=$(head -n 1 <<<"$output" | sed 's/.*lag=//; s/s$//')
 	awk -v l="$lag" 'BEGIN { exit !(l >= 0 && l < 120) }'
 	# the set-aside events are said, with their reason
-	grep -q "cwl-ship: warning: line [0-9]*: set aside: .*mapper_parsing_exception\|cwl-ship: warning: line [0-9]*: set aside: .*fields.n" "$BATS_TEST_TMPDIR/beat.err"
+	grep -q "cwl-ship: warning: line [0-9]*: dropped (no dead-letter file): .*mapper_parsing_exception\|cwl-ship: warning: line [0-9]*: dropped (no dead-letter file): .*fields.n" "$BATS_TEST_TMPDIR/beat.err"
 	stop_beat
 	[ "$STOP_STATUS" -eq 0 ]
 	# a last report as the pipeline ends

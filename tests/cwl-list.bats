@@ -114,6 +114,36 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	[[ "$output" == "cwl-list: error: no AWS region"* ]]
 }
 
+@test "cwl-list: a region that cannot be one is exit 2, naming where it came from" {
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	run env AWS_REGION='us east' cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region 'us east' (AWS_REGION): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	run env AWS_REGION=eu-west-1 cwl-list -E cloudwatchlogsbeat.aws_region=eu_west_1 --check-config
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region 'eu_west_1' (the config): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	mkdir -p "$HOME/.aws"
+	printf '[default]\nregion = -eu-west-1\n' >"$HOME/.aws/config"
+	run cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region '-eu-west-1' (profile default of $HOME/.aws/config): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	run env AWS_REGION=123 cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-list: error: AWS region '123' (AWS_REGION): not a region name"* ]]
+}
+
+@test "cwl-list: an endpoint that does not answer: a warning at the first failure says what is retried, then exit 1" {
+	printf 'cloudwatchlogsbeat:\n  retry.backoff: 5ms\n  retry.max_backoff: 20ms\n  retry.max_attempts: 3\n' >c.yml
+	export AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_REGION=us-east-1
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	run cwl-list -c c.yml streams /g
+	[ "$status" -eq 1 ]
+	# one warning, at the first failure, not one per attempt
+	[ "${lines[0]}" = "cwl-list: warning: DescribeLogStreams: POST http://127.0.0.1:1/: Connection refused; retrying, 3 attempts in all" ]
+	[ "${lines[1]}" = "cwl-list: error: log group /g: DescribeLogStreams: POST http://127.0.0.1:1/: Connection refused" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "cwl-list: groups pages past 50, with the API's fields" {
 	start
 	aws_seed --group_count 73 --group_prefix /cwl/many/g- --streams 1 >/dev/null

@@ -299,10 +299,11 @@ summary() {
 	assert recs[2]["raw"] == "{\"nul\":\"a\u0000b\"}"
 	assert recs[3]["raw"] == "{\"bad\":\"\ufffd\ufffd\"}"
 	EOF
-	# without a dead-letter file, a warning says the same
+	# without a dead-letter file, a warning says the line is dropped, and why
 	run cwl-ship --acks /dev/null <in.ndjson
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"cwl-ship: warning: line 3: set aside: not a JSON object but an array"* ]]
+	[[ "$output" == *"cwl-ship: warning: line 3: dropped (no dead-letter file): not a JSON object but an array"* ]]
+	[[ "$output" != *"set aside"* ]]
 	[[ "$output" == *"dropped=8 invalid=8"* ]]
 }
 

@@ -382,8 +382,8 @@ dead_letter(struct ship *s, int64_t lineno, long status, const char *reason,
 	s->c.dropped++;
 	r = log_redact(reason);
 	if (c->dlfd < 0) {
-		log_warn("line %" PRId64 ": set aside: %s", lineno,
-		    r ? r : reason);
+		log_warn("line %" PRId64 ": dropped (no dead-letter file): %s",
+		    lineno, r ? r : reason);
 		free(r);
 		return;
 	}
@@ -762,7 +762,8 @@ skip_start(struct ship *s)
 	    s->o.max_line_bytes);
 	s->c.dropped++;
 	if (c->dlfd < 0) {
-		log_warn("line %" PRId64 ": set aside: %s", c->lineno, why);
+		log_warn("line %" PRId64 ": dropped (no dead-letter file): %s",
+		    c->lineno, why);
 		return;
 	}
 	buf_reset(b);

@@ -194,6 +194,18 @@ need(int rc, struct err *e)
 		die(e);
 }
 
+/* A start in the future reads nothing, or nothing yet: say so rather
+ * than be silent (--since 2099-01-01, or a typo in the year). */
+static void
+warn_future(const char *what, const char *text, int64_t start)
+{
+	char iso[25];
+
+	log_warn("%s '%s': %s is in the future: no event is read before then%s",
+	    what, text, timex_iso(start, iso),
+	    T.follow ? "" : ", and without --follow none at all");
+}
+
 /* Reads the config's settings; flags win over them. */
 static void
 settings(void)
@@ -281,7 +293,8 @@ settings(void)
 		bucket_init(&T.budget[v], rate[v], timex_mono_ms());
 
 	if (opt.latency) {
-		need(timex_duration(opt.latency, &T.latency, &e), &e);
+		if (timex_duration(opt.latency, &T.latency, &e) == -1)
+			cli_usage(&cli, "--latency: %s", err_msg(&e));
 	} else if (cfg_duration(c, "cloudwatchlogsbeat.latency", -1, &T.latency,
 	    &e) == -1) {
 		die(&e);
@@ -312,6 +325,9 @@ settings(void)
 	}
 	if (T.start >= 0 && T.end >= 0 && T.end < T.start)
 		cli_usage(&cli, "--end is before --since");
+	if (T.start > now)
+		warn_future(opt.start ? "--since" : "cloudwatchlogsbeat.start",
+		    opt.start ? opt.start : s, T.start);
 }
 
 static void
