@@ -788,7 +788,7 @@ for l in open("out.ndjson"):
 	[[ "$output" == "cwl-tail: error: --resume bad2.ndjson:1: not JSON: "* ]]
 }
 
-@test "--resume: a position that is not one (skip -5, ts \"x\", n 1e999) is exit 2 naming the file and line" {
+@test "--resume: a position that is not one (skip -5, ts a string, n 1e999) is exit 2 naming the file and line" {
 	shared
 	local line
 	for line in '{"group":"/g","stream":"s","token":"f/1","skip":-5,"ts":1,"n":1}	cursor "skip" is negative' \
