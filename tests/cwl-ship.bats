@@ -661,14 +661,14 @@ stop_undeliverable() {
 	tls_make_ca
 	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
 	# a CA the system does not know: not retried, whatever max_retries
-	run timeout 60 cwl-ship -E output.elasticsearch.hosts="https://localhost:$ES_PORT" <<<'{"message":"x"}'
+	run timeout -k 5 60 cwl-ship -E output.elasticsearch.hosts="https://localhost:$ES_PORT" <<<'{"message":"x"}'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cwl-ship: error: POST https://localhost:$ES_PORT/_bulk: SSL certificate problem: "*"certificate"* ]]
 	[[ "$output" != *"events again in"* ]]
 	[ "$(es_count)" = 0 ]
 	# the right CA, another name on the certificate
 	es_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
-	run timeout 60 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	run timeout -k 5 60 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" <<<'{"message":"x"}'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: "*"certificate"*"127.0.0.1"* ]]
