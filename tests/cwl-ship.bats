@@ -544,7 +544,7 @@ stop_undeliverable() {
 	# the writer keeps the pipe open: only the signal ends the run
 	{ cat "$SMALL"; exec sleep 600; } >"$fifo" 3>&- &
 	server_register $!
-	cwl-ship -E output.elasticsearch.hosts=http://127.0.0.1:1 \
+	cwl-ship -v -E output.elasticsearch.hosts=http://127.0.0.1:1 \
 		-E output.elasticsearch.backoff.init=10ms -E output.elasticsearch.backoff.max=200ms \
 		"$@" <"$fifo" >acks.out 2>err.out 3>&- &
 	pid=$!
