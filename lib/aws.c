@@ -605,6 +605,36 @@ nap(long ms)
 /* What to do after an attempt that failed with class cls and code. */
 enum { GIVE_UP, AGAIN, AGAIN_NOW };
 
+/* Set once a failure was said, until a call succeeds: a network that is
+ * down is said once, not at every call that meets it. */
+static int retry_said;
+
+/* Says, at the first failure of a call, what is retried and how many
+ * times, so that the retries of an endpoint that does not answer are not
+ * silent (they may last minutes). Throttling is routine and said by the
+ * error only when the retries run out. */
+static void
+say_retry(const struct aws *a, const char *op, const struct aws_error *ae,
+    const struct err *e, int attempt)
+{
+	struct err w = ERR_INIT;
+
+	if (attempt > 0 || retry_said || (ae->status != 0 && ae->code &&
+	    in_list(throttling, ae->code)) || ae->status == 429)
+		return;
+	retry_said = 1;
+	if (ae->status == 0 && e && e->msg)
+		err_set(&w, EXIT_RUNTIME, "%s: %s", op, e->msg);
+	else
+		aws_error_to_err(ae, &w, op);
+	if (a->retry.max_attempts > 0)
+		log_warn("%s; retrying, %d attempts in all", err_msg(&w),
+		    a->retry.max_attempts);
+	else
+		log_warn("%s; retrying until it answers", err_msg(&w));
+	err_clear(&w);
+}
+
 static int
 next_step(struct aws *a, const struct aws_error *ae, int attempt,
     int *refreshed)
@@ -665,6 +695,7 @@ aws_json_call(struct aws *a, const char *service, const char *target,
 			http_resp_free(&resp);
 			if (!ae)
 				aws_error_clear(&local);
+			retry_said = 0;
 			return 0;
 		}
 		http_resp_free(&resp);
@@ -673,6 +704,7 @@ aws_json_call(struct aws *a, const char *service, const char *target,
 		if (step == GIVE_UP)
 			break;
 		if (step == AGAIN) {
+			say_retry(a, op, err, e, attempt);
 			delay = retry_delay_ms(&a->retry, attempt);
 			log_debug("aws", "%s: %s, retrying in %ld ms", op,
 			    err->code, delay);
@@ -745,7 +777,7 @@ aws_s3(struct aws *a, const char *method, const char *bucket,
     const void *body, size_t body_len, struct http_resp *resp,
     struct err *e)
 {
-	struct buf url = BUF_INIT;
+	struct buf url = BUF_INIT, what = BUF_INIT;
 	struct http_req *req = NULL;
 	struct aws_error ae;
 	int attempt, refreshed = 0, step;
@@ -784,13 +816,21 @@ aws_s3(struct aws *a, const char *method, const char *bucket,
 		    "attempt %d, %.3f s", method, bucket, key ? "/" : "",
 		    key ? key : "", resp->status, request_id(resp),
 		    attempt + 1, resp->seconds);
-		if (resp->status >= 200 && resp->status < 400)
+		if (resp->status >= 200 && resp->status < 400) {
+			retry_said = 0;
 			break;
+		}
 		aws_error_parse(resp, &ae);
 		step = next_step(a, &ae, attempt, &refreshed);
 		if (step == GIVE_UP)
 			break;
 		if (step == AGAIN) {
+			if (attempt == 0) {
+				buf_printf(&what, "S3 %s %s%s%s", method, bucket,
+				    key ? "/" : "", key ? key : "");
+				say_retry(a, buf_str(&what), &ae, e, attempt);
+				buf_free(&what);
+			}
 			delay = retry_delay_ms(&a->retry, attempt);
 			log_debug("aws", "S3 %s %s: %s, retrying in %ld ms",
 			    method, bucket, ae.code, delay);

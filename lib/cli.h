@@ -26,11 +26,16 @@ struct cli {
 	int verbose;		/* -v given, how many times */
 	int level_set;		/* -v, -q or -d given: logging.level is not used */
 	const char *config_value;	/* --config-value KEY: print it, exit */
+	const char *config_ms;		/* --config-ms KEY: the duration in ms */
+	int show_secrets;		/* --show-secrets: print them as they are */
 	int check_config;		/* --check-config: validate, exit */
 	struct cfg *cfg;	/* after cli_load; owned by the cli */
 };
 
-enum { CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG };
+enum {
+	CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG, CLI_OPT_SHOW_SECRETS,
+	CLI_OPT_CONFIG_MS
+};
 
 /* Short and long options shared by every program; append yours. */
 #define CLI_SHORTOPTS "c:E:d:evqhV"
@@ -43,7 +48,9 @@ enum { CLI_OPT_CONFIG_VALUE = 0x1000, CLI_OPT_CHECK_CONFIG };
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "config-value", required_argument, NULL, CLI_OPT_CONFIG_VALUE }, \
-	{ "check-config", no_argument, NULL, CLI_OPT_CHECK_CONFIG }
+	{ "check-config", no_argument, NULL, CLI_OPT_CHECK_CONFIG }, \
+	{ "show-secrets", no_argument, NULL, CLI_OPT_SHOW_SECRETS }, \
+	{ "config-ms", required_argument, NULL, CLI_OPT_CONFIG_MS }
 
 /* Sets up logging and signals (SIGPIPE ignored so that a closed stdout
  * shows as EPIPE). */
@@ -53,17 +60,29 @@ void cli_init(struct cli *cli, const char *prog, const char *synopsis,
  * if it was one, 0 if not. -h and -V print and exit 0; '?' prints the
  * usage and exits 2. */
 int cli_option(struct cli *cli, int opt, const char *arg);
-/* Prints "PROG: error: why", the synopsis and a hint, and exits 2. */
+/* getopt_long for the programs: returns as it does, but a bad option
+ * ends the program through cli_usage, its argument cleaned for the
+ * terminal (getopt would echo it as it is). */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+    const struct option *longopts);
+/* Prints "PROG: error: why" (as log_error, cleaned for the terminal), the
+ * synopsis and a hint, and exits 2. */
 void cli_usage(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Loads the config file (if -c was given, or $CWL_CONFIG), applies the
  * -E overrides, validates, and sets the log level from logging.level
  * (and logging.selectors) unless -v, -q or -d was given. Returns 0 or -1
  * with e (EXIT_USAGE).
- * With --check-config it then exits 0; with --config-value KEY it prints
- * the key's value (a scalar as text, a list one item a line, a map as
- * JSON; nothing if unset) and exits 0. */
+ * With --config-value KEY it prints the key's value (a scalar as text, a
+ * list one item a line, a map as JSON; nothing if unset) and exits 0: a
+ * secret key's as "[REDACTED]", and secrets inside a value redacted,
+ * unless --show-secrets was given. With --config-ms KEY it prints the
+ * duration at KEY in milliseconds (nothing if unset) and exits 0. */
 int cli_load(struct cli *cli, struct err *e);
+/* With --check-config, exits 0. A program calls it once it has read and
+ * checked every setting it uses, with the code its run uses, and before
+ * it does anything: so --check-config refuses what the run refuses. */
+void cli_checked(struct cli *cli);
 /* Prints the error as "PROG: error: ..." and exits with its code. */
 void cli_die(const struct err *e) __attribute__((noreturn));
 /* Fills an aws_opts from the config: cloudwatchlogsbeat.aws_region (or

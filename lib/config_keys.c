@@ -20,6 +20,7 @@
 #define M CFG_MAP
 #define LIST CFG_LIST
 #define ANY CFG_ANY
+#define SECRET CFG_SECRET
 
 /* TLS settings, the same for every output (libbeat's ssl.*). */
 #define SSL_KEYS(p) \
@@ -28,7 +29,7 @@
 	{ p ".ssl.certificate_authorities", L, "CA certificate files (PEM) to trust instead of the system store" }, \
 	{ p ".ssl.certificate", S, "client certificate file (PEM)" }, \
 	{ p ".ssl.key", S, "client private key file (PEM)" }, \
-	{ p ".ssl.key_passphrase", S, "passphrase of the client key" }, \
+	{ p ".ssl.key_passphrase", SECRET, "passphrase of the client key" }, \
 	{ p ".ssl.supported_protocols", L, "TLS versions allowed: TLSv1.2, TLSv1.3" }, \
 	{ p ".ssl.cipher_suites", L, "cipher suites allowed (OpenSSL names)" }, \
 	{ p ".ssl.curve_types", L, "ECDHE curves allowed" }
@@ -51,8 +52,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.region", S, "the same as aws_region" },
 	{ "cloudwatchlogsbeat.regions", L, "several regions, one pipeline each" },
 	{ "cloudwatchlogsbeat.access_key_id", S, "AWS access key id (default: the SDKs' credential chain)" },
-	{ "cloudwatchlogsbeat.secret_access_key", S, "AWS secret access key" },
-	{ "cloudwatchlogsbeat.session_token", S, "AWS session token of temporary credentials" },
+	{ "cloudwatchlogsbeat.secret_access_key", SECRET, "AWS secret access key" },
+	{ "cloudwatchlogsbeat.session_token", SECRET, "AWS session token of temporary credentials" },
 	{ "cloudwatchlogsbeat.credential_profile_name", S, "profile of the shared credentials file (default: AWS_PROFILE, default)" },
 	{ "cloudwatchlogsbeat.shared_credential_file", S, "shared credentials file (default: ~/.aws/credentials)" },
 	{ "cloudwatchlogsbeat.role_arn", S, "IAM role to assume with the credentials found" },
@@ -89,6 +90,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.start", S, "where a stream with no checkpoint starts: a time expression (now, 1h ago, ISO 8601)" },
 	{ "cloudwatchlogsbeat.shard", S, "I/N: take only the streams whose hash falls in shard I of N" },
 	{ "cloudwatchlogsbeat.grace_period", D, "how long a stop waits for the pipeline to drain" },
+	{ "cloudwatchlogsbeat.shutdown_timeout", D, "on SIGTERM or SIGINT, how long cwl-ship goes on delivering the events it holds before it exits 1 without acking them" },
 	{ "cloudwatchlogsbeat.restart.backoff", D, "first delay before a failed pipeline is started again" },
 	{ "cloudwatchlogsbeat.restart.max_backoff", D, "longest delay between restarts of a failed pipeline" },
 	{ "cloudwatchlogsbeat.metrics.textfile", S, "file the wrapper replaces with its counters in the Prometheus text format every report_frequency, for node_exporter's textfile collector (a name ending in .prom; default: none, no metrics)" },
@@ -125,9 +127,9 @@ const struct cfg_key cfg_keys[] = {
 	{ "output.elasticsearch.protocol", S, "http or https, for hosts given without a scheme" },
 	{ "output.elasticsearch.path", S, "HTTP path prefix of the API" },
 	{ "output.elasticsearch.username", S, "basic authentication user" },
-	{ "output.elasticsearch.password", S, "basic authentication password" },
-	{ "output.elasticsearch.api_key", S, "API key as id:key" },
-	{ "output.elasticsearch.bearer_token", S, "bearer token for the Authorization header" },
+	{ "output.elasticsearch.password", SECRET, "basic authentication password" },
+	{ "output.elasticsearch.api_key", SECRET, "API key as id:key" },
+	{ "output.elasticsearch.bearer_token", SECRET, "bearer token for the Authorization header" },
 	{ "output.elasticsearch.headers", M, "HTTP headers added to every request" },
 	{ "output.elasticsearch.parameters", M, "URL parameters added to every bulk request" },
 	{ "output.elasticsearch.index", S, "index name, with %{+yyyy.MM.dd} date patterns" },
@@ -269,6 +271,8 @@ cfg_type_name(enum cfg_type t)
 		return "list of objects";
 	case CFG_ANY:
 		return "any";
+	case CFG_SECRET:
+		return "secret";
 	}
 	return "any";
 }

@@ -38,7 +38,8 @@ struct cursor {
 };
 
 /* Fills c from a parsed cursor object. Returns 0, or -1 with e saying
- * which field is missing or wrong (EXIT_REJECTED). */
+ * which field is missing or wrong (EXIT_REJECTED): skip, ts and n, when
+ * present, are whole numbers of 0 or more. */
 int cursor_from_json(json_object *o, struct cursor *c, struct err *e);
 /* Parses one line (a cursor, or an event line whose @metadata.cursor is
  * used). Returns 0 or -1 with e. */

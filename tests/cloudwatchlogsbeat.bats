@@ -108,6 +108,48 @@ wait_checkpoints() {
 	return 1
 }
 
+# start_beat_group [ARGS...]: the beat as a shell on a terminal starts
+# it: in a process group of its own (BEAT is its id), SIGINT not ignored
+# (a non-interactive shell ignores it in what it starts in the
+# background), so that kill -INT -- -$BEAT is a Ctrl-C.
+start_beat_group() {
+	"$PY" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgid(0, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' cloudwatchlogsbeat -c "$CFG" -v "$@" \
+		>"$BATS_TEST_TMPDIR/beat.out" 2>"$BATS_TEST_TMPDIR/beat.err" &
+	BEAT=$!
+}
+
+# wait_beat_end SECONDS: until the beat has ended; sets STOP_STATUS.
+wait_beat_end() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		kill -0 "$BEAT" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$BEAT" 2>/dev/null; then
+		echo "the beat still runs after $1 s" >&2
+		tail -n 20 "$BATS_TEST_TMPDIR/beat.err" >&2
+		return 1
+	fi
+	wait "$BEAT"
+	STOP_STATUS=$?
+	BEAT=
+}
+
+# wait_log PATTERN [SECONDS]: until beat.err has a line matching PATTERN.
+wait_log() {
+	local i
+	for i in $(seq $((${2:-60} * 10))); do
+		grep -q -- "$1" "$BATS_TEST_TMPDIR/beat.err" && return 0
+		sleep 0.1
+	done
+	echo "no line matching: $1" >&2
+	tail -n 20 "$BATS_TEST_TMPDIR/beat.err" >&2
+	return 1
+}
+
 # leftovers: programs of this test still running.
 leftovers() {
 	pgrep -f -- "-c $CFG" || true
@@ -307,6 +349,85 @@ PY
 	[ -z "$(leftovers)" ]
 }
 
+@test "Ctrl-C with the output down: the whole group stops within shutdown_timeout, whether SIGINT or SIGTERM" {
+	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 50 >/dev/null
+	write_config "cloudwatchlogsbeat.shutdown_timeout: 2s"
+	# an output nobody listens at; a grace period far longer than the
+	# deadlines below, so that only the shutdown timeout can end the run
+	sed -i "s|hosts: \[\"$ES_URL\"\]|hosts: [\"http://127.0.0.1:1\"]|; s/grace_period: 20s/grace_period: 600s/" "$CFG"
+	for sig in INT TERM; do
+		start_beat_group
+		wait_log "cwl-ship: warning: POST http://127.0.0.1:1/_bulk: .*events again in"
+		kill -"$sig" -- -"$BEAT"
+		group=$BEAT
+		wait_beat_end 120
+		echo "SIG$sig: exit $STOP_STATUS"
+		cat "$BATS_TEST_TMPDIR/beat.err" | grep -v "events again in"
+		[ "$STOP_STATUS" -eq 0 ]
+		# (how many were in hand depends on how far cwl-tail got)
+		grep -Eq "cwl-ship: error: stopped with [1-9][0-9]* events not delivered: the shutdown timeout \(2000 ms\) passed" "$BATS_TEST_TMPDIR/beat.err"
+		! grep -q "exit -1" "$BATS_TEST_TMPDIR/beat.err"
+		! grep -q "restarting in" "$BATS_TEST_TMPDIR/beat.err"
+		! grep -q "grace period over" "$BATS_TEST_TMPDIR/beat.err"
+		# no process of the group is left
+		! kill -0 -- -"$group" 2>/dev/null
+		# nothing was acked, so nothing is lost: the registry has no
+		# checkpoint past what was delivered (nothing)
+		[ -z "$(cwl-registry get "$REG")" ]
+	done
+}
+
+@test "a second Ctrl-C stops at once, however long the drain could take" {
+	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 50 >/dev/null
+	write_config "cloudwatchlogsbeat.shutdown_timeout: 600s"
+	sed -i "s|hosts: \[\"$ES_URL\"\]|hosts: [\"http://127.0.0.1:1\"]|; s/grace_period: 20s/grace_period: 600s/" "$CFG"
+	start_beat_group
+	wait_log "cwl-ship: warning: POST http://127.0.0.1:1/_bulk: .*events again in"
+	kill -INT -- -"$BEAT"
+	wait_log "cwl-ship: info: stopping: delivering the [1-9][0-9]* events in hand"
+	kill -INT -- -"$BEAT"
+	wait_beat_end 120
+	[ "$STOP_STATUS" -eq 0 ]
+	grep -q "cwl-ship: error: stopped by a second signal with [1-9][0-9]* events not delivered" "$BATS_TEST_TMPDIR/beat.err"
+	[ -z "$(leftovers)" ]
+}
+
+@test "test config refuses what a run refuses, with exit 2 and the reason; run refuses it before it starts anything" {
+	write_config
+	local bad
+	for bad in "output.logstash.hosts=[\"127.0.0.1:5044\"]" \
+		output.elasticsearch.compression_level=42 \
+		"output.elasticsearch.hosts=[\"ftp://127.0.0.1\"]" \
+		output.elasticsearch.worker=0 output.elasticsearch.worker=-3 \
+		cloudwatchlogsbeat.prospectors.0.multiline.pattern=x; do
+		run cloudwatchlogsbeat -c "$CFG" -E "$bad" -E 'cloudwatchlogsbeat.prospectors.0.filter_pattern=ERROR' test config
+		echo "$bad: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" != *"Config OK"* ]]
+		run timeout 60 cloudwatchlogsbeat -c "$CFG" -E "$bad" -E 'cloudwatchlogsbeat.prospectors.0.filter_pattern=ERROR' run
+		[ "$status" -eq 2 ]
+		[[ "$output" != *"supervising"* ]]
+	done
+	run cloudwatchlogsbeat -c "$CFG" -E 'output.logstash.hosts=["127.0.0.1:5044"]' test config
+	[ "${lines[0]}" = "cwl-ship: error: more than one output is enabled (output.elasticsearch, output.logstash): enable one, or set the others' enabled: false" ]
+	run cloudwatchlogsbeat -c "$CFG" -E output.elasticsearch.compression_level=42 test config
+	[ "${lines[0]}" = "cwl-ship: error: -E: output.elasticsearch.compression_level: 42: 0 (none) to 9" ]
+	run cloudwatchlogsbeat -c "$CFG" -E 'output.elasticsearch.hosts=["ftp://127.0.0.1"]' test config
+	[ "${lines[0]}" = "cwl-ship: error: output.elasticsearch.hosts: 'ftp://127.0.0.1': the scheme is http or https" ]
+	run cloudwatchlogsbeat -c "$CFG" -E output.elasticsearch.worker=-3 test config
+	[ "${lines[0]}" = "cwl-ship: error: -E: output.elasticsearch.worker: -3: 1 or more" ]
+	run cloudwatchlogsbeat -c "$CFG" -E cloudwatchlogsbeat.prospectors.0.multiline.pattern=x \
+		-E cloudwatchlogsbeat.prospectors.0.filter_pattern=ERROR test config
+	[[ "${lines[0]}" == "cwl-tail: error: "*"multiline needs mode streams and no filter_pattern" ]]
+	# a region that cannot be one
+	run env AWS_REGION='us east' cloudwatchlogsbeat -c "$CFG" test config
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-list: error: AWS region 'us east' (AWS_REGION): not a region name"* ]]
+	# a duration the programs read is one the wrapper reads
+	run cloudwatchlogsbeat -c "$CFG" -E cloudwatchlogsbeat.grace_period=1w test config
+	[ "$status" -eq 0 ]
+}
+
 @test "no output configured: events on stdout; test config, list and test output" {
 	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 20 --step 250 >/dev/null
 	cat >"$CFG" <<EOF
@@ -424,7 +545,7 @@ EOF2
 	lag=$(head -n 1 <<<"$output" | sed 's/.*lag=//; s/s$//')
 	awk -v l="$lag" 'BEGIN { exit !(l >= 0 && l < 120) }'
 	# the set-aside events are said, with their reason
-	grep -q "cwl-ship: warning: line [0-9]*: set aside: .*mapper_parsing_exception\|cwl-ship: warning: line [0-9]*: set aside: .*fields.n" "$BATS_TEST_TMPDIR/beat.err"
+	grep -q "cwl-ship: warning: line [0-9]*: dropped (no dead-letter file): .*mapper_parsing_exception\|cwl-ship: warning: line [0-9]*: dropped (no dead-letter file): .*fields.n" "$BATS_TEST_TMPDIR/beat.err"
 	stop_beat
 	[ "$STOP_STATUS" -eq 0 ]
 	# a last report as the pipeline ends

@@ -122,6 +122,36 @@ rounds() {
 	[[ "$output" == "cwl-list: error: no AWS region"* ]]
 }
 
+@test "cwl-list: a region that cannot be one is exit 2, naming where it came from" {
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	run env AWS_REGION='us east' cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region 'us east' (AWS_REGION): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	run env AWS_REGION=eu-west-1 cwl-list -E cloudwatchlogsbeat.aws_region=eu_west_1 --check-config
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region 'eu_west_1' (the config): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	mkdir -p "$HOME/.aws"
+	printf '[default]\nregion = -eu-west-1\n' >"$HOME/.aws/config"
+	run cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region '-eu-west-1' (profile default of $HOME/.aws/config): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	run env AWS_REGION=123 cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-list: error: AWS region '123' (AWS_REGION): not a region name"* ]]
+}
+
+@test "cwl-list: an endpoint that does not answer: a warning at the first failure says what is retried, then exit 1" {
+	printf 'cloudwatchlogsbeat:\n  retry.backoff: 5ms\n  retry.max_backoff: 20ms\n  retry.max_attempts: 3\n' >c.yml
+	export AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_REGION=us-east-1
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	run cwl-list -c c.yml streams /g
+	[ "$status" -eq 1 ]
+	# one warning, at the first failure, not one per attempt
+	[ "${lines[0]}" = "cwl-list: warning: DescribeLogStreams: POST http://127.0.0.1:1/: Connection refused; retrying, 3 attempts in all" ]
+	[ "${lines[1]}" = "cwl-list: error: log group /g: DescribeLogStreams: POST http://127.0.0.1:1/: Connection refused" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "cwl-list: groups pages past 50, with the API's fields" {
 	start
 	aws_seed --group_count 73 --group_prefix /cwl/many/g- --streams 1 >/dev/null
@@ -440,6 +470,33 @@ rounds() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "GROUP     STREAM       CREATED              LAST EVENT           LAST INGESTION" ]]
 	[[ "${lines[1]}" =~ ^/cwl/tab\ \ stream-0000\ \ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8} ]]
+}
+
+@test "cwl-list: terminal escapes in names and arguments reach no terminal: '?' for each control character" {
+	start
+	awsctl create-group --group /cwl/esc >/dev/null
+	awsctl create-stream --group /cwl/esc --stream "$(printf 's\033[2Jx')" >/dev/null
+	run cwl-list --table streams /cwl/esc
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^/cwl/esc\ \ s\?\[2Jx\ \  ]]
+	[[ "$output" != *$'\033'* ]]
+	# plain names: cleaned on a terminal, as they are for a pipe
+	script -qec "cwl-list --plain streams /cwl/esc" /dev/null >tty.out
+	grep -q '^/cwl/esc:s?\[2Jx' tty.out
+	! grep -q $'\033' tty.out
+	run cwl-list --plain streams /cwl/esc
+	[ "$output" = "$(printf '/cwl/esc:s\033[2Jx')" ]
+	# JSON escapes it
+	run cwl-list --json streams /cwl/esc
+	[[ "$output" == *'"logStreamName":"s\u001b[2Jx"'* ]]
+	# an argument echoed in an error
+	run cwl-list groups "$(printf 'a\033[31mb')"
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-list: error: 'a?[31mb': not a log group name"* ]]
+	run cwl-list "$(printf -- '--x\033]0;title\007')" groups
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-list: error: unknown option '--x?]0;title?'" ]
+	[[ "$output" != *$'\033'* ]]
 }
 
 @test "cwl-list: --credentials-source names where the keys came from" {

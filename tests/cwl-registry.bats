@@ -434,6 +434,37 @@ ddb() {
 	grep -Eq '^g:s  +[0-9]+  +[0-9T:.-]+Z  +9[0-9]s' tty.out
 }
 
+@test "list: the time of the cursor's event, '-' when the cursor holds the time its page was read from" {
+	now=$(date +%s)
+	aws_seed "/reg/$P" 1 5 --start $(((now - 1800) * 1000))
+	# one page read --since 1h: its cursors hold that hour, not the
+	# events' time, which a list must not show as their age
+	cwl-tail --since 1h "/reg/$P:stream-0000" | cwl-registry put one
+	run cwl-registry list one
+	[ "$status" -eq 0 ]
+	[ "$output" = "/reg/$P:stream-0000	5	-	-1" ]
+	# pages of two: the last cursor has a token and its event's time
+	cwl-tail --since 1h --limit 2 "/reg/$P:stream-0000" | cwl-registry put two
+	run cwl-registry list two
+	[ "$status" -eq 0 ]
+	IFS=$'\t' read -r src n ts age <<<"$output"
+	[ "$src" = "/reg/$P:stream-0000" ] && [ "$n" = 5 ]
+	[ "$ts" = "$(date -u -d @$((now - 1800 + 4)) +%Y-%m-%dT%H:%M:%S.000Z)" ]
+	[ "$age" -ge 1796 ] && [ "$age" -le 1830 ]
+}
+
+@test "list: a source name with a terminal escape is shown with '?' for its control characters" {
+	printf '{"group":"g","stream":"s\033[2Jx","token":"f/1","skip":1,"ts":1,"n":1}\n' | cwl-registry put reg
+	run cwl-registry list reg
+	[ "$status" -eq 0 ]
+	[[ "$output" == "g:s?[2Jx	1	"* ]]
+	script -qec "cwl-registry list reg" /dev/null >tty.out
+	! grep -q $'\033' tty.out
+	grep -q '^g:s?\[2Jx ' tty.out
+	# the checkpoint itself keeps the name
+	[ "$(cwl-registry get reg)" = "$(printf '{"group":"g","stream":"s\\u001b[2Jx","token":"f/1","skip":1,"ts":1,"n":1}')" ]
+}
+
 @test "delete: one source, one group, everything" {
 	{ cur a s 1; cur a t 1; cur b s 1; cur c s 1; } | cwl-registry put reg
 	# quiet when all is well; -v says what was done

@@ -171,6 +171,42 @@ summary() {
 	[[ "$output" == *"output.elasticsearch.bulk_max_bytes: 10 is less than 1024"* ]]
 }
 
+@test "cwl-ship: a password in a host URL is never printed: the refusal, --check-config, --config-value" {
+	url=http://elastic:S3cretPw@127.0.0.1:9200
+	run cwl-ship -E output.elasticsearch.hosts="$url" </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-ship: error: output.elasticsearch.hosts: 'http://elastic:[REDACTED]@127.0.0.1:9200': put credentials in username and password, not in the URL" ]
+	run cwl-ship -E output.elasticsearch.hosts="$url" --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" != *S3cretPw* ]]
+	# an '@' in the password, as people write it, is hidden too
+	run cwl-ship -E output.elasticsearch.hosts=http://elastic:S3c@ret@127.0.0.1:9200 </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'http://elastic:[REDACTED]@127.0.0.1:9200'"* ]]
+	[[ "$output" != *S3c* ]]
+	run cwl-ship -E output.elasticsearch.hosts="$url" --config-value output.elasticsearch.hosts
+	[ "$status" -eq 0 ]
+	[ "$output" = "http://elastic:[REDACTED]@127.0.0.1:9200" ]
+}
+
+@test "cwl-ship: --config-value of a secret key prints [REDACTED], the secret only with --show-secrets" {
+	printf 'output.elasticsearch:\n  username: elastic\n  password: S3cretPw\n  api_key: "id:K3yK3y"\n' >c.yml
+	run cwl-ship -c c.yml --config-value output.elasticsearch.password
+	[ "$status" -eq 0 ]
+	[ "$output" = "[REDACTED]" ]
+	run cwl-ship -c c.yml -E output.elasticsearch.bearer_token=abc --config-value output.elasticsearch.bearer_token
+	[ "$output" = "[REDACTED]" ]
+	# a map that holds secrets shows them redacted
+	run cwl-ship -c c.yml --config-value output.elasticsearch
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"username":"elastic","password":"[REDACTED]","api_key":"[REDACTED]"}' ]
+	run cwl-ship -c c.yml --config-value output.elasticsearch.password --show-secrets
+	[ "$status" -eq 0 ]
+	[ "$output" = S3cretPw ]
+	run cwl-ship -c c.yml --config-value output.elasticsearch.username
+	[ "$output" = elastic ]
+}
+
 @test "cwl-ship: an unwritable dead-letter or acks file is a usage error" {
 	run cwl-ship --dead-letter /nonexistent/dir/dl </dev/null
 	[ "$status" -eq 2 ]
@@ -262,12 +298,13 @@ summary() {
 	assert recs[2]["raw"] == "{\"nul\":\"a\u0000b\"}"
 	assert recs[3]["raw"] == "{\"bad\":\"\ufffd\ufffd\"}"
 	EOF
-	# without a dead-letter file, a warning says the same
+	# without a dead-letter file, a warning says the line is dropped, and why
 	run cwl-ship --acks /dev/null <in.ndjson
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"cwl-ship: warning: line 3: set aside: not a JSON object but an array"* ]]
-	[ "$(grep -c '^cwl-ship: warning: line [0-9]*: set aside: ' <<<"$output")" -eq 8 ]
-	# -q: errors only; the exit status says that lines were set aside
+	[[ "$output" == *"cwl-ship: warning: line 3: dropped (no dead-letter file): not a JSON object but an array"* ]]
+	[[ "$output" != *"set aside"* ]]
+	[ "$(grep -c '^cwl-ship: warning: line [0-9]*: dropped (no dead-letter file): ' <<<"$output")" -eq 8 ]
+	# -q: errors only; the exit status says that lines were dropped
 	run cwl-ship -q --acks /dev/null <in.ndjson
 	[ "$status" -eq 3 ]
 	[ "$(grep -c '^cwl-ship: ' <<<"$output")" -eq 0 ]
@@ -476,6 +513,68 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 	[ ! -s acks.out ]
 }
 
+# wait_grep PATTERN FILE [SECONDS]: until FILE has a line matching PATTERN.
+wait_grep() {
+	local i
+	for i in $(seq $((${3:-30} * 10))); do
+		grep -q -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no line matching '$1' in $2:" >&2
+	cat "$2" >&2
+	return 1
+}
+
+# wait_exit PID [SECONDS]: until PID has ended; sets RC to its status.
+wait_exit() {
+	local i
+	for i in $(seq $((${2:-60} * 10))); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null || { echo "pid $1 still runs" >&2; return 1; }
+	RC=0
+	wait "$1" || RC=$?
+}
+
+# stop_undeliverable FIFO [ARGS...]: cwl-ship of SMALL, through FIFO held
+# open, to an output nobody listens at; SIGTERM once it retries; RC is
+# its status.
+stop_undeliverable() {
+	local fifo=$1 pid
+	shift
+	mkfifo "$fifo"
+	# the writer keeps the pipe open: only the signal ends the run
+	{ cat "$SMALL"; exec sleep 600; } >"$fifo" 3>&- &
+	server_register $!
+	cwl-ship -v -E output.elasticsearch.hosts=http://127.0.0.1:1 \
+		-E output.elasticsearch.backoff.init=10ms -E output.elasticsearch.backoff.max=200ms \
+		"$@" <"$fifo" >acks.out 2>err.out 3>&- &
+	pid=$!
+	server_register "$pid"
+	wait_ready "$pid"
+	wait_grep "events again in" err.out
+	kill -TERM "$pid"
+	# the shutdown timeout ends it, far before this deadline
+	wait_exit "$pid" 120
+}
+
+@test "cwl-ship: SIGTERM with an unreachable output: delivers for shutdown_timeout, then exits 1 without acks" {
+	stop_undeliverable in.fifo -E cloudwatchlogsbeat.shutdown_timeout=1s
+	[ "$RC" -eq 1 ]
+	grep -q "cwl-ship: info: stopping: delivering the 1000 events in hand, for at most 1000 ms" err.out
+	grep -q "cwl-ship: error: stopped with 1000 events not delivered: the shutdown timeout (1000 ms) passed" err.out
+	[ ! -s acks.out ]
+	# --shutdown-timeout wins over the config; 0: no wait at all
+	stop_undeliverable in2.fifo -E cloudwatchlogsbeat.shutdown_timeout=600s --shutdown-timeout 0
+	[ "$RC" -eq 1 ]
+	grep -q "cwl-ship: error: stopped with 1000 events not delivered: the shutdown timeout (0 ms) passed" err.out
+	[ ! -s acks.out ]
+	run cwl-ship --shutdown-timeout soon </dev/null
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-ship: error: --shutdown-timeout: invalid duration 'soon'"* ]]
+}
+
 @test "cwl-ship: an unreachable output past max_retries exits 1" {
 	run cwl-ship -E output.elasticsearch.hosts=http://127.0.0.1:1 \
 		-E output.elasticsearch.max_retries=2 -E output.elasticsearch.backoff.init=5ms <"$SMALL"
@@ -547,19 +646,36 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 		-E output.elasticsearch.ssl.certificate="$TLS_CLIENT_CERT" \
 		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" -E output.elasticsearch.index=tls <"$SMALL"
 	[ "$(es_count tls)" = 1000 ]
-	# an unknown CA: the handshake fails until the retry budget is spent
+	# an unknown CA: the handshake fails, and no retry would cure it
 	run ship -E output.elasticsearch.ssl.certificate_authorities="$TLS_OTHER_CA" \
 		-E output.elasticsearch.ssl.certificate="$TLS_CLIENT_CERT" \
-		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" \
-		-E output.elasticsearch.max_retries=1 <"$SMALL"
-	[ "$status" -eq 1 ]
-	grep -q "cwl-ship: error: POST $ES_URL/_bulk: .*certificate.*(after 1 retries)" err.out
+		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" <"$SMALL"
+	[ "$status" -eq 2 ]
+	grep -q "cwl-ship: error: POST $ES_URL/_bulk: .*certificate" err.out
 	# verification off: it goes through, with a warning
 	ship -E output.elasticsearch.ssl.verification_mode=none \
 		-E output.elasticsearch.ssl.certificate="$TLS_CLIENT_CERT" \
 		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" -E output.elasticsearch.index=none <"$SMALL"
 	[ "$(es_count none)" = 1000 ]
 	grep -q "cwl-ship: warning: TLS verification is off" err.out
+}
+
+@test "cwl-ship: a certificate that does not verify is a configuration error: exit 2 at once, naming the problem" {
+	tls_make_ca
+	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+	# a CA the system does not know: not retried, whatever max_retries
+	run timeout -k 5 60 cwl-ship -E output.elasticsearch.hosts="https://localhost:$ES_PORT" <<<'{"message":"x"}'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: POST https://localhost:$ES_PORT/_bulk: SSL certificate problem: "*"certificate"* ]]
+	[[ "$output" != *"events again in"* ]]
+	[ "$(es_count)" = 0 ]
+	# the right CA, another name on the certificate
+	es_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
+	run timeout -k 5 60 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+		-E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" <<<'{"message":"x"}'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: "*"certificate"*"127.0.0.1"* ]]
+	[[ "$output" != *"events again in"* ]]
 }
 
 @test "cwl-ship: backpressure: reading stops at max_buffer_bytes, whatever the input's size" {

@@ -904,6 +904,60 @@ for l in open("out.ndjson"):
 	[[ "$output" == "cwl-tail: error: --resume bad2.ndjson:1: not JSON: "* ]]
 }
 
+@test "--resume: a position that is not one (skip -5, ts a string, n 1e999) is exit 2 naming the file and line" {
+	shared
+	local line
+	for line in '{"group":"/g","stream":"s","token":"f/1","skip":-5,"ts":1,"n":1}	cursor "skip" is negative' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1,"ts":"x","n":1}	cursor "ts" is not a whole number' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1,"ts":1,"n":1e999}	cursor "n" is not a whole number' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1.5,"ts":1,"n":1}	cursor "skip" is not a whole number' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1,"ts":-1,"n":1}	cursor "ts" is negative'; do
+		printf '{"group":"/g","stream":"t","ts":1,"n":1}\n%s\n' "${line%%	*}" >bad.ndjson
+		run cwl-tail --resume bad.ndjson /g
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-tail: error: --resume bad.ndjson:2: ${line#*	}" ]
+	done
+}
+
+@test "--since and --latency take no sign, by one rule: exit 2 naming the option" {
+	shared
+	why="no sign: a relative time counts back from now (5m, 5m ago) and a duration has none (5m)"
+	run cwl-tail --since=-5s /g
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-tail: error: --since: invalid time '-5s': $why" ]
+	run cwl-tail --latency -5s /g
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-tail: error: --latency: invalid duration '-5s': $why" ]
+	run cwl-tail --end +5m /g
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-tail: error: --end: invalid time '+5m': $why" ]
+	printf 'cloudwatchlogsbeat:\n  start: -1h\n' >s.yml
+	run cwl-tail -c s.yml /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-tail: error: s.yml:2: cloudwatchlogsbeat.start: invalid time '-1h': $why" ]
+	# without the sign, both are what they were
+	run cwl-tail --since 5s --latency 5s --end now /g
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"ResourceNotFoundException"* ]]
+}
+
+@test "--since in the future reads nothing, and a warning says why" {
+	shared
+	awsctl put --group /cwl/future --stream s --messages '["a"]' >/dev/null
+	run cwl-tail --since 2099-01-01 /cwl/future
+	[ "$status" -eq 0 ]
+	[ "$output" = "cwl-tail: warning: --since '2099-01-01': 2099-01-01T00:00:00.000Z is in the future: no event is read before then, and without --follow none at all" ]
+	printf 'cloudwatchlogsbeat:\n  start: 2099-01-01T10:00:00Z\n' >f.yml
+	run cwl-tail -c f.yml /cwl/future
+	[ "$status" -eq 0 ]
+	[ "$output" = "cwl-tail: warning: cloudwatchlogsbeat.start '2099-01-01T10:00:00Z': 2099-01-01T10:00:00.000Z is in the future: no event is read before then, and without --follow none at all" ]
+	# the past is as it was: the event, no warning
+	run cwl-tail --since 1d /cwl/future
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"@timestamp":'*'"message":"a"'* ]]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
 @test "configuration errors exit 2 naming the file and line" {
 	shared
 	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      multiline:\n        pattern: "(?P<x>a)"\n' >ml.yml

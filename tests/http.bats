@@ -338,14 +338,14 @@ EOF
 	[ "$status" -eq 0 ]
 }
 
-@test "TLS: without the CA the certificate is refused, exit 1" {
+@test "TLS: without the CA the certificate is refused: a configuration error (exit 2), not a network one" {
 	echo_start tls --tls "$CA/server.pem" "$CA/server.key"
 	run "$HTTPGET" GET "https://127.0.0.1:$(echo_port tls)/conn"
-	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "neterr 1" ]
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "neterr 0" ]
 	[ "${lines[1]}" = "httpget: error: GET https://127.0.0.1:$(echo_port tls)/conn: SSL certificate problem: unable to get local issuer certificate" ]
 	run "$HTTPGET" --ca "$CA/other-ca.pem" GET "https://127.0.0.1:$(echo_port tls)/conn"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "${lines[1]}" == *": SSL certificate problem: unable to get local issuer certificate" ]]
 }
 
@@ -361,14 +361,14 @@ EOF
 @test "TLS: a certificate for another name fails full verification, passes certificate-only" {
 	echo_start tls --tls "$CA/wronghost.pem" "$CA/wronghost.key"
 	run "$HTTPGET" --ca "$CA/ca.pem" GET "https://127.0.0.1:$(echo_port tls)/conn"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[ "${lines[1]}" = "httpget: error: GET https://127.0.0.1:$(echo_port tls)/conn: SSL: no alternative certificate subject name matches target host name '127.0.0.1'" ]
 	run "$HTTPGET" --ca "$CA/ca.pem" --verify-cert GET "https://127.0.0.1:$(echo_port tls)/conn"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "status 200" ]
 	# certificate-only still checks the chain
 	run "$HTTPGET" --verify-cert GET "https://127.0.0.1:$(echo_port tls)/conn"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "${lines[1]}" == *"SSL certificate problem: unable to get local issuer certificate" ]]
 }
 

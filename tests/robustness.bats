@@ -271,11 +271,14 @@ rss_below() {
 	hostile truncated DescribeLogStreams
 	run cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-list: error: log group /rb/many: DescribeLogStreams: POST $AWS_ENDPOINT_URL/: transfer closed with "*" bytes remaining to read" ]]
+	# the first failure is said as it happens, the last as the error
+	[[ "${lines[0]}" == "cwl-list: warning: DescribeLogStreams: POST $AWS_ENDPOINT_URL/: transfer closed with "*" bytes remaining to read; retrying, "*" attempts in all" ]]
+	[[ "${lines[1]}" == "cwl-list: error: log group /rb/many: DescribeLogStreams: POST $AWS_ENDPOINT_URL/: transfer closed with "*" bytes remaining to read" ]]
+	[ "${#lines[@]}" -eq 2 ]
 	hostile cut-json DescribeLogStreams
 	run cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-list: error: log group /rb/many: DescribeLogStreams: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
+	[[ "${lines[-1]}" == "cwl-list: error: log group /rb/many: DescribeLogStreams: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
 	hostile stall DescribeLogStreams
 	measure cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
@@ -289,7 +292,8 @@ rss_below() {
 	hostile truncated GetObject
 	run cwl-registry get s3://rbkt/p
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-registry: error: registry s3://rbkt/p: GET p/rb/g.json: GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: transfer closed with "*" bytes remaining to read" ]]
+	[[ "${lines[0]}" == "cwl-registry: warning: S3 GET rbkt/p/rb/g.json: GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: transfer closed with "*"; retrying, "*" attempts in all" ]]
+	[[ "${lines[-1]}" == "cwl-registry: error: registry s3://rbkt/p: GET p/rb/g.json: GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: transfer closed with "*" bytes remaining to read" ]]
 	hostile cut-json GetObject
 	run cwl-registry get s3://rbkt/p
 	[ "$status" -eq 1 ]
@@ -340,7 +344,7 @@ rss_below() {
 	hostile cut-json Scan
 	run cwl-registry get dynamodb://rbt
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-registry: error: registry dynamodb://rbt: Scan: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
+	[[ "${lines[-1]}" == "cwl-registry: error: registry dynamodb://rbt: Scan: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
 	hostile huge Scan
 	measure cwl-registry get dynamodb://rbt
 	[ "$status" -eq 1 ]
@@ -350,7 +354,7 @@ rss_below() {
 
 # --- TLS -------------------------------------------------------------------------------
 
-@test "AWS over TLS: AWS_CA_BUNDLE is trusted; no CA, an unknown CA, another host name: exit 1; a missing bundle: exit 2" {
+@test "AWS over TLS: AWS_CA_BUNDLE is trusted; no CA, an unknown CA, another host name: a configuration error, not retried; a missing bundle: exit 2" {
 	tls_make_ca
 	aws_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" --bucket tlsb \
 		--seed '{"group": "/tls/g", "streams": 1, "events": 5}'
@@ -364,13 +368,14 @@ rss_below() {
 	AWS_CA_BUNDLE=$TLS_CA run cwl-registry get s3://tlsb/p/
 	[ "$status" -eq 0 ]
 	run cwl-list groups
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"DescribeLogGroups: POST $AWS_ENDPOINT_URL/: SSL certificate problem: unable to get local issuer certificate" ]]
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: log groups *: DescribeLogGroups: POST $AWS_ENDPOINT_URL/: SSL certificate problem: unable to get local issuer certificate" ]
 	AWS_CA_BUNDLE=$TLS_OTHER_CA run cwl-tail /tls/g
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"SSL certificate problem: unable to get local issuer certificate, after 2 attempts" ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: DescribeLogStreams /tls/g: "*"SSL certificate problem: unable to get local issuer certificate" ]]
+	[[ "$output" != *"attempts"* ]]
 	AWS_CA_BUNDLE=$TLS_OTHER_CA run cwl-registry get s3://tlsb/p/
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"SSL certificate problem: unable to get local issuer certificate" ]]
 	AWS_CA_BUNDLE=$BATS_TEST_TMPDIR/none.pem run cwl-list groups
 	[ "$status" -eq 2 ]
@@ -378,17 +383,18 @@ rss_below() {
 	aws_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
 	export AWS_ENDPOINT_URL=https://127.0.0.1:$AWS_SERVER_PORT
 	AWS_CA_BUNDLE=$TLS_CA run cwl-list groups
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"SSL: no alternative certificate subject name matches target host name '127.0.0.1'" ]]
 }
 
-@test "cwl-ship: Elasticsearch with a certificate for another host name: exit 1 past max_retries" {
+@test "cwl-ship: Elasticsearch with a certificate for another host name: exit 2 at once, nothing acked" {
 	tls_make_ca
 	es_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
 	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" --acks acks.out <"$EVENTS"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: SSL: no alternative certificate subject name matches target host name '127.0.0.1' (after 1 retries)"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: SSL: no alternative certificate subject name matches target host name '127.0.0.1'"* ]]
+	[[ "$output" != *"(after "* ]] && [[ "$output" != *"again in"* ]]
 	[ ! -s acks.out ]
 }
 
@@ -586,7 +592,23 @@ beat_until() {
 	beat_until 'grep -qF "[glob-bait-*] pipeline started" beat.err' -c "$CFG" run
 	ls
 	[ ! -e pwned1 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
-	[ -z "$(ls | grep -e '-glob-bait-[12]')" ]
+	# a run checks the config as its programs will, before it starts:
+	# a region and a group that cannot be are refused, named as written
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'/x"*"\$(touch pwned4)': not a log group name"* ]]
+	[[ "$output" != *"pipeline started"* ]]
+	sed -i '/groupnames:/s|"/x\\n$(touch pwned4)", ||' "$CFG"
+	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"AWS region 'glob-bait-*' (the config): not a region name"* ]]
+	# the other values are taken as words: the pipelines run, for the
+	# regions and groups as written, nothing globbed
+	sed -i 's|regions: \["us-east-1", "glob-bait-\*"\]|regions: ["us-east-1", "eu-west-1"]|' "$CFG"
+	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v run
+	echo "$output"
+	[[ "$output" == *"[eu-west-1] pipeline started"* ]]
+	[ ! -e pwned1 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
+	[ -z "$(ls | grep -e 'glob-bait-[12].')" ]
 	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
 }
 
@@ -609,6 +631,26 @@ beat_until() {
 		-E $'output.file.path=o\n$(touch pwned3)' \
 		-E 'cloudwatchlogsbeat.regions=["*", "$HOME"]' \
 		run
+	echo "$output"
+	# refused, as written, before anything runs
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'\`touch pwned2\`': not a log group name"* ]]
+	[[ "$output" != *"pipeline started"* ]]
+	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v \
+		-E 'cloudwatchlogsbeat.prospectors=[{id: x, groupnames: ["*"]}]' \
+		-E 'cloudwatchlogsbeat.regions=["*", "$HOME"]' run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"AWS region '*' (the config): not a region name"* ]]
+	# the others are taken as words, and run
+	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v \
+		-E 'cloudwatchlogsbeat.registry.url=file:r$(touch pwned1)' \
+		-E "cloudwatchlogsbeat.prospectors=[{id: '\`touch pwned2\`', groupnames: ['*']}]" \
+		-E $'output.file.path=o\n$(touch pwned3)' \
+		-E 'cloudwatchlogsbeat.regions=["us-east-1", "eu-west-1"]' \
+		run
+	echo "$output"
+	[[ "$output" == *"[us-east-1] pipeline started"* ]]
+	[[ "$output" == *'[eu-west-1] pipeline started'* ]]
 	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ]
 	run timeout 120 cloudwatchlogsbeat -c "$CFG" \
 		-E 'cloudwatchlogsbeat.grace_period=a[$(touch pwned4)]' run

@@ -67,8 +67,10 @@ static const char help[] =
     "  -q, --quiet            errors only (default: warnings and errors)\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
-    "      --check-config     validate the configuration and exit\n"
-    "      --config-value KEY print a configuration value and exit\n";
+    "      --check-config     check the configuration as a run would, and exit\n"
+    "      --config-value KEY print a configuration value and exit (secrets as\n"
+    "                         [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY    print a duration of the configuration in ms\n";
 
 enum {
 	OPT_JSON = 0x2000, OPT_PLAIN, OPT_TABLE, OPT_PREFIX, OPT_PATTERN,
@@ -485,8 +487,8 @@ parse_options(int argc, char **argv, struct opts *o)
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:w::", longopts,
-	    NULL)) != -1) {
+	while ((opt = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "o:w::",
+	    longopts)) != -1) {
 		if (cli_option(&cli, opt, optarg))
 			continue;
 		switch (opt) {
@@ -759,8 +761,16 @@ main(int argc, char **argv)
 		cli_free(&cli);
 		return r;
 	}
-	parse_command(argc, argv, &o);
+	if (cli.check_config && optind >= argc) {
+		/* the config alone, as the wrapper's cwl-list reads it */
+		L.mode = MODE_STREAMS;
+		if (config_specs(&e) == -1)
+			cli_die(&e);
+	} else {
+		parse_command(argc, argv, &o);
+	}
 	settings(&o);
+	cli_checked(&cli);
 	/* a file that cannot be written is said at once */
 	if (L.stats && stats_write(&e) == -1) {
 		e.code = EXIT_USAGE;

@@ -71,8 +71,10 @@ static const char help[] =
     "  -q, --quiet            errors only (default: warnings and errors)\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
-    "      --check-config     validate the configuration and exit\n"
-    "      --config-value KEY print a configuration value and exit\n";
+    "      --check-config     check the configuration as a run would, and exit\n"
+    "      --config-value KEY print a configuration value and exit (secrets as\n"
+    "                         [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY    print a duration of the configuration in ms\n";
 
 enum { OPT_TO = 0x2000, OPT_STATS };
 
@@ -167,6 +169,49 @@ open_store(const char *url, int writer, struct aws_opts *ao)
 	return k;
 }
 
+/* put's flush interval: --flush-interval, else the config's. */
+static int64_t
+flush_interval(const char *arg)
+{
+	struct err e = ERR_INIT;
+	int64_t ms;
+
+	if (arg) {
+		if (timex_duration(arg, &ms, &e) == -1) {
+			err_prefix(&e, "--flush-interval");
+			cli_die(&e);
+		}
+	} else if (cfg_duration(cli.cfg,
+	    "cloudwatchlogsbeat.registry.flush_interval", 5000, &ms, &e) == -1) {
+		cli_die(&e);
+	}
+	if (ms <= 0)
+		cli_usage(&cli, "put: the flush interval must be more than 0");
+	return ms;
+}
+
+/* --check-config with no command: the settings of the registry the
+ * wrapper runs, get and put, read as they read them; nothing is opened
+ * for writing and nothing is sent. */
+static void __attribute__((noreturn))
+check_config(void)
+{
+	struct aws_opts ao;
+	struct err e = ERR_INIT;
+	char *url;
+	int dflt;
+
+	if (cli_aws_opts(&cli, &ao, &e) == -1)
+		cli_die(&e);
+	flush_interval(NULL);
+	if ((url = resolve_url(NULL, &dflt)) == NULL)
+		oom();
+	ckpt_close(open_store(url, 0, &ao));
+	free(url);
+	cli_checked(&cli);
+	exit(0);
+}
+
 static void
 filter_of(const struct opts *op, struct ckpt_filter *f)
 {
@@ -217,15 +262,28 @@ age(char *out, size_t n, int64_t ms)
 		out[0] = '\0';
 }
 
+/* The timestamp of the cursor's event, or -1 when the cursor does not
+ * hold it. A cursor with a token holds its event's timestamp, and so
+ * does a group-wide one; a cursor of the first page read from a stream
+ * (no token) holds the time that page was read from, where a resume
+ * reads it again, which says nothing of its event's age. */
+static int64_t
+event_time(const struct cursor *c)
+{
+	if ((c->token && *c->token) || strcmp(c->stream, "*") == 0)
+		return c->ts;
+	return -1;
+}
+
 static int
 cmd_list(struct ckpt *k, const struct opts *op)
 {
 	struct ckpt_filter f;
 	struct ckpt_set *s;
 	struct err e = ERR_INIT;
-	struct buf out = BUF_INIT, key = BUF_INIT;
+	struct buf out = BUF_INIT, key = BUF_INIT, raw = BUF_INIT;
 	const struct cursor **v;
-	int64_t now = timex_now_ms();
+	int64_t now = timex_now_ms(), ts;
 	size_t i, n, w = strlen("SOURCE");
 	int tty = isatty(STDOUT_FILENO);
 	char iso[25], ago[32];
@@ -248,10 +306,14 @@ cmd_list(struct ckpt *k, const struct opts *op)
 		    "LAST EVENT", "AGE");
 	for (i = 0; i < n; i++) {
 		buf_reset(&key);
-		cursor_key(v[i], &key);
-		if (v[i]->ts > 0) {
-			timex_iso(v[i]->ts, iso);
-			age(ago, sizeof(ago), now - v[i]->ts);
+		buf_reset(&raw);
+		if (cursor_key(v[i], &raw) == -1 ||
+		    log_printable(&key, raw.p, raw.len, 0) == -1)
+			oom();
+		ts = event_time(v[i]);
+		if (ts > 0) {
+			timex_iso(ts, iso);
+			age(ago, sizeof(ago), now - ts);
 		} else {
 			strcpy(iso, "-");
 			strcpy(ago, "-");
@@ -261,8 +323,8 @@ cmd_list(struct ckpt *k, const struct opts *op)
 			    buf_str(&key), (long long)v[i]->n, iso, ago);
 		else
 			buf_printf(&out, "%s\t%lld\t%s\t%lld\n", buf_str(&key),
-			    (long long)v[i]->n, iso, v[i]->ts > 0 ?
-			    (long long)((now - v[i]->ts) / 1000) : -1LL);
+			    (long long)v[i]->n, iso, ts > 0 ?
+			    (long long)((now - ts) / 1000) : -1LL);
 		if (out.len > 65536)
 			cli_flush_stdout(&out);
 	}
@@ -270,6 +332,7 @@ cmd_list(struct ckpt *k, const struct opts *op)
 	free(v);
 	buf_free(&out);
 	buf_free(&key);
+	buf_free(&raw);
 	ckpt_set_free(s);
 	return 0;
 }
@@ -600,8 +663,8 @@ main(int argc, char **argv)
 
 	memset(&op, 0, sizeof(op));
 	cli_init(&cli, "cwl-registry", synopsis, help);
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "g:s:i:", longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "g:s:i:",
+	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {
@@ -635,6 +698,8 @@ main(int argc, char **argv)
 	}
 	if (cli_load(&cli, &e) == -1)
 		cli_die(&e);
+	if (cli.check_config && optind >= argc)
+		check_config();
 	if (optind >= argc)
 		cli_usage(&cli, "no command (get, put, list, delete, init, "
 		    "import-legacy)");
@@ -668,26 +733,13 @@ main(int argc, char **argv)
 		rc = cmd_import(arg, &op, &ao);
 		goto out;
 	}
-	interval = 5000;
-	if (strcmp(cmd, "put") == 0) {
-		if (op.interval) {
-			if (timex_duration(op.interval, &interval, &e) == -1) {
-				err_prefix(&e, "--flush-interval");
-				cli_die(&e);
-			}
-		} else if (cfg_duration(cli.cfg,
-		    "cloudwatchlogsbeat.registry.flush_interval", 5000,
-		    &interval, &e) == -1)
-			cli_die(&e);
-		if (interval <= 0)
-			cli_usage(&cli, "put: the flush interval must be more "
-			    "than 0");
-	}
+	interval = strcmp(cmd, "put") == 0 ? flush_interval(op.interval) : 5000;
 	if ((url = resolve_url(arg, &dflt)) == NULL)
 		oom();
 	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
 	    strcmp(cmd, "init") == 0;
 	k = open_store(url, writer, &ao);
+	cli_checked(&cli);
 	if (op.stats) {
 		/* a file that cannot be written is said at once */
 		stats.path = op.stats;

@@ -83,8 +83,10 @@ static const char help[] =
     "  -d, --debug SELECTORS    debug output (tail, aws, http, ... or *)\n"
     "  -v, --verbose            info lines as well: what is being done\n"
     "  -q, --quiet              errors only (default: warnings and errors)\n"
-    "      --check-config       validate the configuration and exit\n"
-    "      --config-value KEY   print a configuration value and exit\n"
+    "      --check-config       check the configuration as a run would, and exit\n"
+    "      --config-value KEY   print a configuration value and exit (secrets\n"
+    "                           as [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY      print a duration of the configuration in ms\n"
     "  -h, --help               this help\n"
     "  -V, --version            the version\n"
     "\n"
@@ -181,6 +183,18 @@ need(int rc, struct err *e)
 		die(e);
 }
 
+/* A start in the future reads nothing, or nothing yet: say so rather
+ * than be silent (--since 2099-01-01, or a typo in the year). */
+static void
+warn_future(const char *what, const char *text, int64_t start)
+{
+	char iso[25];
+
+	log_warn("%s '%s': %s is in the future: no event is read before then%s",
+	    what, text, timex_iso(start, iso),
+	    T.follow ? "" : ", and without --follow none at all");
+}
+
 /* Reads the config's settings; flags win over them. */
 static void
 settings(void)
@@ -243,7 +257,8 @@ settings(void)
 		bucket_init(&T.budget[v], rate[v], timex_mono_ms());
 
 	if (opt.latency) {
-		need(timex_duration(opt.latency, &T.latency, &e), &e);
+		if (timex_duration(opt.latency, &T.latency, &e) == -1)
+			cli_usage(&cli, "--latency: %s", err_msg(&e));
 	} else if (cfg_duration(c, "cloudwatchlogsbeat.latency", -1, &T.latency,
 	    &e) == -1) {
 		die(&e);
@@ -275,6 +290,9 @@ settings(void)
 	}
 	if (T.start >= 0 && T.end >= 0 && T.end < T.start)
 		cli_usage(&cli, "--end is before --since");
+	if (T.start > now)
+		warn_future(opt.start ? "--since" : "cloudwatchlogsbeat.start",
+		    opt.start ? opt.start : s, T.start);
 }
 
 static void
@@ -282,8 +300,8 @@ parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "fs:o:", longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "fs:o:",
+	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {
@@ -492,6 +510,7 @@ main(int argc, char **argv)
 	T.region = aws_region(T.aws);
 	if ((T.multi = http_multi_new(aws_http(T.aws), &e)) == NULL)
 		die(&e);
+	cli_checked(&cli);
 
 	for (i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {

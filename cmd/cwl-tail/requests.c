@@ -322,8 +322,14 @@ ae_text(const struct aws_error *ae, struct buf *b)
 	return buf_str(b);
 }
 
+/* Set once a failure was said, until a request succeeds: a network that
+ * is down is said once, not at every request that meets it. */
+static int retry_said;
+
 /* A failure worth a retry: again after a backoff, until the attempts
- * run out (throttling never runs them out under --follow). */
+ * run out (throttling never runs them out under --follow). The first
+ * failure that is not throttling is said at once (as lib/aws.c says
+ * its own): retries may last minutes. */
 static void
 retry_later(struct job *j, const struct aws_error *ae, const char *name,
     const char *why, int64_t now)
@@ -350,9 +356,15 @@ retry_later(struct job *j, const struct aws_error *ae, const char *name,
 	delay = retry_delay_ms(&T.retry, j->attempt - 1);
 	log_debug("tail", "%s %s: %s; retry %d in %ldms", what, name, why,
 	    j->attempt, delay);
-	if (j->attempt >= 5 && !throttle)
-		log_warn("%s %s: %s; retry %d in %ldms", what, name, why,
-		    j->attempt, delay);
+	if (!throttle && !retry_said) {
+		retry_said = 1;
+		if (T.max_attempts > 0)
+			log_warn("%s %s: %s; retrying, %d attempts in all", what,
+			    name, why, T.max_attempts);
+		else
+			log_warn("%s %s: %s; retrying until it answers", what,
+			    name, why);
+	}
 	requeue(j, now + delay);
 }
 
@@ -367,9 +379,10 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 
 	job_name(j, &name);
 	if (d->err.code && !d->resp.neterr) {
-		/* not worth a retry: too large an answer, a bad URL */
-		fail(EXIT_RUNTIME, "%s %s: %s", what, buf_str(&name),
-		    err_msg(&d->err));
+		/* not worth a retry: too large an answer, a bad URL, a
+		 * certificate that does not verify (a usage error) */
+		fail(d->err.code == EXIT_USAGE ? EXIT_USAGE : EXIT_RUNTIME,
+		    "%s %s: %s", what, buf_str(&name), err_msg(&d->err));
 		goto out;
 	}
 	if (d->resp.neterr || d->resp.status == 0) {
@@ -454,6 +467,7 @@ handle_done(struct http_done *d)
 		http_resp_free(&d->resp);
 		j->attempt = 0;
 		j->auth_retried = 0;
+		retry_said = 0;
 		bucket_ok(&T.budget[j->api]);
 		if (j->api == API_GET)
 			on_get((struct src *)j);
