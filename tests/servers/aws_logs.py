@@ -862,13 +862,12 @@ class LogsStore:
             self.empty_pages_served += 1
             self._note_events(0)
             nt = next_token(key, 0, empties + 1)
-            return {"events": [], "searchedLogStreams": [
-                {"logStreamName": s.name, "searchedCompletely": False} for s in streams], "nextToken": nt}
+            # "As of May 15, 2020, this parameter is no longer
+            # supported. This parameter returns an empty list."
+            return {"events": [], "searchedLogStreams": [], "nextToken": nt}
         parts = ['{"logStreamName":%s,"timestamp":%d,"message":%s,"ingestionTime":%d,"eventId":"%s"}'
                  % (jstr(st.name), ts_, jstr(st.msg[q]), it_, st.event_id(q)) for ts_, it_, _, q, st in out]
-        searched = ",".join('{"logStreamName":%s,"searchedCompletely":%s}'
-                            % (jstr(s.name), "false" if stopped else "true") for s in streams)
-        body = '{"events":[%s],"searchedLogStreams":[%s]' % (",".join(parts), searched)
+        body = '{"events":[%s],"searchedLogStreams":[]' % ",".join(parts)
         self._note_events(len(out))
         if stopped:
             body += ',"nextToken":"%s"' % next_token(last_key, scanned, 0)
