@@ -199,7 +199,7 @@ EOF
 	beat_pid=$!
 	mkfifo "$d/base.fifo"
 	AWS_ACCESS_KEY_ID=$base_akid AWS_SECRET_ACCESS_KEY=$base_secret \
-		"$bin/cwl-tail" -c "$d/base.yml" --follow --mode filter --latency "$base_latency" \
+		"$bin/cwl-tail" -c "$d/base.yml" --follow --mode filter --latency "$base_latency" --max-delay 0 \
 		--budget-filter 5 --since "$since" "$group" >"$d/base.fifo" 2>"$d/base-tail.err" &
 	btail_pid=$!
 	"$bin/cwl-ship" -c "$d/base.yml" <"$d/base.fifo" >/dev/null 2>"$d/base-ship.err" &

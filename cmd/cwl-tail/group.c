@@ -69,8 +69,10 @@
  * millisecond, a resume repeats some (with their own ids, so the
  * shipper's writes stay idempotent). */
 #define MAX_IDS 256
-/* Ingestion delays kept for lag_pick. */
+/* Ingestion delays kept for lag_pick, and what an event read by the
+ * sweep rather than fresh weighs there. */
 #define NDELAY 256
+#define MISS_WEIGHT 4
 /* Streams not read nor listed for this long leave the lateness check. */
 #define STREAM_KEEP_MS (15 * 60 * 1000LL)
 
@@ -194,8 +196,11 @@ cmp_i32(const void *a, const void *b)
  * read fresh, lag - d after its ingestion, if d <= lag; if not, the
  * sweep reads it, max_delay + MARGIN_MS + SWEEP_MS / 2 - d after. The
  * lag is the one of 0 and the recent delays, at most --latency, that
- * makes the sum over the recent events least. Events later than the
- * bound cost the same whatever the lag, so they do not pull it up.
+ * makes the sum over the recent events least, an event left to the
+ * sweep counting MISS_WEIGHT times: a lag a second longer for every
+ * event is worth it to spare a few of them two minutes. Events later
+ * than the bound cost the same whatever the lag, so they do not pull it
+ * up. With --max-delay 0 there is no sweep: the lag is --latency.
  */
 static int64_t
 lag_pick(const struct gread *r)
@@ -204,6 +209,8 @@ lag_pick(const struct gread *r)
 	int64_t best = 0, best_cost = -1, cost, sweep_at;
 	size_t n = r->ndelay, i, k;
 
+	if (T.max_delay == 0)
+		return T.latency;
 	/* before any event: a second, what most producers take */
 	if (n == 0)
 		return T.latency < 1000 ? T.latency : 1000;
@@ -222,7 +229,7 @@ lag_pick(const struct gread *r)
 			if (d[k] <= lag)
 				cost += lag - d[k];
 			else if (d[k] < sweep_at)
-				cost += sweep_at - d[k];
+				cost += MISS_WEIGHT * (sweep_at - d[k]);
 		}
 		if (best_cost < 0 || cost < best_cost) {
 			best_cost = cost;
@@ -500,7 +507,8 @@ group_next_pass(struct src *s, int64_t now)
 	}
 	/* a sweep first: it moves the checkpoints, and comes once a
 	 * SWEEP_MS */
-	if (settled >= r->swept && (settled - r->swept + 1 >= SWEEP_MS ||
+	if (T.max_delay > 0 && settled >= r->swept &&
+	    (settled - r->swept + 1 >= SWEEP_MS ||
 	    (T.end >= 0 && settled == T.end - 1))) {
 		pass_set(s, 1, r->swept, settled, now);
 		return 1;
@@ -519,6 +527,8 @@ group_next_pass(struct src *s, int64_t now)
 	sweep_due = now + (r->swept + SWEEP_MS - 1 - settled);
 	if (T.end >= 0 && T.end - 1 - settled < SWEEP_MS)
 		sweep_due = now + (T.end - 1 - settled);
+	if (T.max_delay == 0)
+		sweep_due = INT64_MAX;
 	/* a fresh pass waits for its interval, and for now - lag to pass
 	 * what it read */
 	due = r->next_fresh;
@@ -723,6 +733,12 @@ pass_done(struct src *s)
 		mark(s);
 	} else {
 		r->fresh = r->to;
+		if (T.max_delay == 0) {
+			/* no sweep: what is read fresh is all there is */
+			r->swept = r->to + 1;
+			idset_expire(r->seen, r->swept);
+			mark(s);
+		}
 		hot = r->newest > 0 &&
 		    timex_now_ms() - r->newest < T.hot_horizon;
 		r->next_fresh = r->started + (hot ? T.hot_refresh : T.refresh);
