@@ -71,7 +71,8 @@
 #define MAX_IDS 256
 /* Ingestion delays kept for lag_pick, and what an event read by the
  * sweep rather than fresh weighs there. */
-#define NDELAY 256
+#define NDELAY 1024
+#define DELAY_SPAN_MS 60000
 #define MISS_WEIGHT 4
 /* Streams not read nor listed for this long leave the lateness check. */
 #define STREAM_KEEP_MS (15 * 60 * 1000LL)
@@ -101,6 +102,8 @@ struct gread {
 	struct idset *seen;	/* ids written, stamped at or after swept */
 	int32_t delay[NDELAY];	/* ingestion - timestamp, of events written */
 	size_t ndelay, dnext;
+	int64_t every, nwritten;	/* a delay kept every so many events */
+	int64_t ring_at;	/* monotonic ms the ring last wrapped */
 	int64_t lag;		/* of fresh passes, lag_pick */
 	int64_t marked;		/* the ts of the last cursor written */
 	int64_t check_from;	/* ingestion times the lateness check takes */
@@ -198,7 +201,9 @@ cmp_i32(const void *a, const void *b)
  * lag is the one of 0 and the recent delays, at most --latency, that
  * makes the sum over the recent events least, an event left to the
  * sweep counting MISS_WEIGHT times: a lag a second longer for every
- * event is worth it to spare a few of them two minutes. Events later
+ * event is worth it to spare a few of them two minutes. The delays kept
+ * span the last DELAY_SPAN_MS, one every so many events, so that the
+ * bursts of a minute weigh in as well as the last second. Events later
  * than the bound cost the same whatever the lag, so they do not pull it
  * up. With --max-delay 0 there is no sweep: the lag is --latency.
  */
@@ -206,8 +211,8 @@ static int64_t
 lag_pick(const struct gread *r)
 {
 	int32_t d[NDELAY];
-	int64_t best = 0, best_cost = -1, cost, sweep_at;
-	size_t n = r->ndelay, i, k;
+	int64_t best = 0, best_cost = -1, cost, sweep_at, below = 0, above = 0;
+	size_t n = r->ndelay, i;
 
 	if (T.max_delay == 0)
 		return T.latency;
@@ -217,20 +222,25 @@ lag_pick(const struct gread *r)
 	memcpy(d, r->delay, n * sizeof(*d));
 	qsort(d, n, sizeof(*d), cmp_i32);
 	sweep_at = T.max_delay + MARGIN_MS + SWEEP_MS / 2;
+	for (i = 0; i < n; i++)
+		if (d[i] < sweep_at)
+			above += sweep_at - d[i];
+	/* candidate lags: 0, then each delay; below: the sum of the delays
+	 * at or under the candidate, above: sweep_at - d over those over it
+	 * (and under sweep_at) */
 	for (i = 0; i <= n; i++) {
 		int64_t lag = i == 0 ? 0 : d[i - 1];
 
+		if (i > 0) {
+			below += d[i - 1];
+			if (d[i - 1] < sweep_at)
+				above -= sweep_at - d[i - 1];
+		}
 		if (lag > T.latency)
 			break;
-		if (i > 0 && lag == d[i - 1] && i < n && d[i] == lag)
+		if (i < n && i > 0 && d[i] == lag)
 			continue;	/* the last of equal delays */
-		cost = 0;
-		for (k = 0; k < n; k++) {
-			if (d[k] <= lag)
-				cost += lag - d[k];
-			else if (d[k] < sweep_at)
-				cost += MISS_WEIGHT * (sweep_at - d[k]);
-		}
+		cost = (int64_t)i * lag - below + MISS_WEIGHT * above;
 		if (best_cost < 0 || cost < best_cost) {
 			best_cost = cost;
 			best = lag;
@@ -239,11 +249,15 @@ lag_pick(const struct gread *r)
 	return best;
 }
 
+/* Keeps one delay every r->every events written, the stride set from the
+ * rate so that the NDELAY kept span about DELAY_SPAN_MS. */
 static void
 note_delay(struct gread *r, int64_t ts, int64_t ingest)
 {
-	int64_t d = ingest - ts;
+	int64_t d = ingest - ts, now;
 
+	if (++r->nwritten % r->every != 0)
+		return;
 	if (d < 0)
 		d = 0;
 	if (d > INT32_MAX)
@@ -252,6 +266,17 @@ note_delay(struct gread *r, int64_t ts, int64_t ingest)
 	r->dnext = (r->dnext + 1) % NDELAY;
 	if (r->ndelay < NDELAY)
 		r->ndelay++;
+	/* once a ring: the stride for the rate of the last ring */
+	if (r->dnext == 0) {
+		now = timex_mono_ms();
+		if (r->ring_at > 0 && now > r->ring_at) {
+			int64_t span = now - r->ring_at;
+			int64_t want = (int64_t)r->every * DELAY_SPAN_MS / span;
+
+			r->every = want < 1 ? 1 : want > 1000 ? 1000 : want;
+		}
+		r->ring_at = now;
+	}
 }
 
 /* --- following: events later than the bound ----------------------------- */
@@ -386,6 +411,7 @@ src_group(struct group *g)
 	if ((r = s->gr = calloc(1, sizeof(*r))) == NULL)
 		oom();
 	r->ids_ts = -1;
+	r->every = 1;
 	if (T.follow && ((r->seen = idset_new()) == NULL ||
 	    (r->streams = strmap_new()) == NULL))
 		oom();
