@@ -199,6 +199,9 @@ leftovers() {
 			arrived=1
 		fi
 		p=${progs[RANDOM % 4]}
+		# not before the first run says it started: a program killed
+		# before that line would be counted in a run 0 that is none
+		grep -q "pipeline started" "$BATS_TEST_TMPDIR/beat.err" || continue
 		victim=$(pgrep -n -f -- "^$CWL_BIN/$p .*-c $CFG") || continue
 		# the run it belongs to: a run's programs are all gone before
 		# the next run starts and says so (or later)
