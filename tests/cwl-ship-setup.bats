@@ -149,7 +149,7 @@ line() {
 	assert reqs[2][2].strip() == ""
 	EOF
 	# the wrapper's form
-	cloudwatchlogsbeat -c c.yml setup --dry-run >out2 2>err2
+	cloudwatchlogsbeat -v -c c.yml setup --dry-run >out2 2>err2
 	[ "$(head -n 1 out2)" = "PUT /_index_template/cloudwatchlogsbeat" ]
 	grep -q "cwl-ship: info: ilm policy: not enabled" err2
 	[ "$(requests)" -eq "$before" ]

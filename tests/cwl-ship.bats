@@ -552,7 +552,7 @@ stop_undeliverable() {
 		"$@" <"$fifo" >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
+	wait_signals "$pid"
 	wait_grep "events again in" err.out
 	kill -TERM "$pid"
 	# the shutdown timeout ends it, far before this deadline

@@ -603,7 +603,11 @@ late_beyond() {
 	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=2 \
 		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: DescribeLogStreams /cwl/x: "*"(HTTP 500), after 2 attempts" ]]
+	# the first failure is said at once, then the error when the retries
+	# are spent
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-tail: warning: DescribeLogStreams /cwl/x: "*"(HTTP 500); retrying, 2 attempts in all" ]]
+	[[ "${lines[1]}" == "cwl-tail: error: DescribeLogStreams /cwl/x: "*"(HTTP 500), after 2 attempts" ]]
 }
 
 @test "a server that does not answer: exit 1 after the retries" {
@@ -612,7 +616,9 @@ late_beyond() {
 	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=2 \
 		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x:s
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/x:s: network error: "*", after 2 attempts" ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-tail: warning: GetLogEvents /cwl/x:s: network error: "*"; retrying, 2 attempts in all" ]]
+	[[ "${lines[1]}" == "cwl-tail: error: GetLogEvents /cwl/x:s: network error: "*", after 2 attempts" ]]
 }
 
 @test "refused credentials: exit 4" {
@@ -1151,7 +1157,8 @@ follow_run() {
 	put /fol/r a "$(now_ms)" one
 	run cwl-tail -c f.yml -f /fol/r
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: FilterLogEvents /fol/r: InternalFailure"*"(HTTP 500), after 3 attempts" ]]
+	[[ "${lines[0]}" == "cwl-tail: warning: FilterLogEvents /fol/r: InternalFailure"*"(HTTP 500); retrying, 3 attempts in all" ]]
+	[[ "${lines[-1]}" == "cwl-tail: error: FilterLogEvents /fol/r: InternalFailure"*"(HTTP 500), after 3 attempts" ]]
 }
 
 @test "following with --shard: only the events of the shard's streams, as cwl-list --shard lists them" {
