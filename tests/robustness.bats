@@ -117,7 +117,7 @@ rss_below() {
 	hostile truncated GetLogEvents
 	run cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: transfer closed with "*" bytes remaining to read, after 2 attempts" ]]
+	[[ "${lines[-1]}" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: transfer closed with "*" bytes remaining to read, after 2 attempts" ]]
 }
 
 @test "cwl-tail: JSON cut in half, an HTML page, not an object, wrong types: exit 1, InvalidResponse, no event written" {
@@ -126,7 +126,9 @@ rss_below() {
 		run cwl-tail /rb/g:stream-0000
 		echo "$kind: $output"
 		[ "$status" -eq 1 ]
-		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: InvalidResponse: "*" (HTTP 200), after 2 attempts" ]]
+		# the first failure said as it is retried, then the error
+		[[ "${lines[0]}" == "cwl-tail: warning: GetLogEvents /rb/g:stream-0000: InvalidResponse: "*"; retrying, 2 attempts in all" ]]
+		[[ "${lines[-1]}" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: InvalidResponse: "*" (HTTP 200), after 2 attempts" ]]
 		[[ "$output" != *'"@timestamp"'* ]]
 	done
 }
@@ -158,7 +160,8 @@ rss_below() {
 		measure cwl-tail /rb/g:stream-0000
 		echo "$kind: $output ($secs s)"
 		[ "$status" -eq 1 ]
-		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
+		[[ "${lines[0]}" == "cwl-tail: warning: GetLogEvents /rb/g:stream-0000: network error: Operation timed out after "*"; retrying, 2 attempts in all" ]]
+		[[ "${lines[-1]}" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
 		[ "$secs" -lt 60 ]
 	done
 }
@@ -588,28 +591,24 @@ beat_until() {
 		'  path: "out\n; touch pwned5"' >"$CFG"
 	run cloudwatchlogsbeat -c "$CFG" test config
 	run cloudwatchlogsbeat -c "$CFG" list
-	# the pipelines run, for the regions as written: nothing globbed
-	beat_until 'grep -qF "[glob-bait-*] pipeline started" beat.err' -c "$CFG" run
-	ls
-	[ ! -e pwned1 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
 	# a run checks the config as its programs will, before it starts:
 	# a region and a group that cannot be are refused, named as written
+	run cloudwatchlogsbeat -c "$CFG" -v run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"'/x"*"\$(touch pwned4)': not a log group name"* ]]
 	[[ "$output" != *"pipeline started"* ]]
 	sed -i '/groupnames:/s|"/x\\n$(touch pwned4)", ||' "$CFG"
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v run
+	run cloudwatchlogsbeat -c "$CFG" -v run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"AWS region 'glob-bait-*' (the config): not a region name"* ]]
 	# the other values are taken as words: the pipelines run, for the
 	# regions and groups as written, nothing globbed
 	sed -i 's|regions: \["us-east-1", "glob-bait-\*"\]|regions: ["us-east-1", "eu-west-1"]|' "$CFG"
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v run
-	echo "$output"
-	[[ "$output" == *"[eu-west-1] pipeline started"* ]]
+	beat_until 'grep -qF "[eu-west-1] pipeline started" beat.err' -c "$CFG" run
+	ls
 	[ ! -e pwned1 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
 	[ -z "$(ls | grep -e 'glob-bait-[12].')" ]
-	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
+	wait_for '[ -z "$(pgrep -f -- "-c $CFG" || true)" ]'
 }
 
 @test "wrapper: a region with a newline is refused, not split in two" {
@@ -624,8 +623,7 @@ beat_until() {
 
 @test "wrapper: hostile -E values run nothing" {
 	printf 'cloudwatchlogsbeat:\n  grace_period: 1s\n' >"$CFG"
-	beat_until 'grep -qF "[*] pipeline started" beat.err && grep -qF "[\$HOME] pipeline started" beat.err' \
-		-c "$CFG" \
+	run cloudwatchlogsbeat -c "$CFG" -v \
 		-E 'cloudwatchlogsbeat.registry.url=file:r$(touch pwned1)' \
 		-E "cloudwatchlogsbeat.prospectors=[{id: x, groupnames: ['\`touch pwned2\`', '*']}]" \
 		-E $'output.file.path=o\n$(touch pwned3)' \
@@ -636,21 +634,19 @@ beat_until() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"'\`touch pwned2\`': not a log group name"* ]]
 	[[ "$output" != *"pipeline started"* ]]
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v \
+	run cloudwatchlogsbeat -c "$CFG" -v \
 		-E 'cloudwatchlogsbeat.prospectors=[{id: x, groupnames: ["*"]}]' \
 		-E 'cloudwatchlogsbeat.regions=["*", "$HOME"]' run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"AWS region '*' (the config): not a region name"* ]]
 	# the others are taken as words, and run
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v \
+	beat_until 'grep -qF "[us-east-1] pipeline started" beat.err && grep -qF "[eu-west-1] pipeline started" beat.err' \
+		-c "$CFG" -v \
 		-E 'cloudwatchlogsbeat.registry.url=file:r$(touch pwned1)' \
 		-E "cloudwatchlogsbeat.prospectors=[{id: '\`touch pwned2\`', groupnames: ['*']}]" \
 		-E $'output.file.path=o\n$(touch pwned3)' \
 		-E 'cloudwatchlogsbeat.regions=["us-east-1", "eu-west-1"]' \
 		run
-	echo "$output"
-	[[ "$output" == *"[us-east-1] pipeline started"* ]]
-	[[ "$output" == *'[eu-west-1] pipeline started'* ]]
 	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ]
 	run timeout 120 cloudwatchlogsbeat -c "$CFG" \
 		-E 'cloudwatchlogsbeat.grace_period=a[$(touch pwned4)]' run
@@ -662,7 +658,7 @@ beat_until() {
 	[[ "$output" == *"cloudwatchlogsbeat.report_frequency: not a duration: '\$((1/0))'"* ]]
 	run timeout 120 cloudwatchlogsbeat -c "$CFG" -E $'cloudwatchlogsbeat.registry.url=file:r\n$(touch pwned5)' list
 	[ ! -e pwned4 ] && [ ! -e pwned5 ]
-	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
+	wait_for '[ -z "$(pgrep -f -- "-c $CFG" || true)" ]'
 }
 
 # --- the whole pipeline under valgrind -------------------------------------------------
