@@ -337,6 +337,10 @@ PY
 }
 
 @test "SIGHUP drains and starts again with the config read anew" {
+	# a shell started with SIGHUP ignored (under nohup) cannot trap it
+	if [ $((0x$(sed -n 's/^SigIgn:\t*//p' /proc/self/status) & 1)) = 1 ]; then
+		skip "SIGHUP is ignored here (nohup): the wrapper cannot trap it"
+	fi
 	awsctl seed --groups '["/e2e/a"]' --streams 2 --events 100 >/dev/null
 	awsctl seed --groups '["/other/x"]' --streams 2 --events 100 >/dev/null
 	write_config
