@@ -84,7 +84,7 @@ san:
 
 check: all unit-bin san fuzz-bin
 	CWL_UNIT="$(UNIT_BIN) tests/fuzz/run" CWL_UNIT_SAN="$(UNIT_BIN:$(O)/%=build/san/%)" \
-	    FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) sh tests/run
+	    FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_SEED=1 sh tests/run
 
 # Every bats file against the sanitizer build too.
 check-san: san
