@@ -439,6 +439,34 @@ late_beyond() {
 	late_beyond ingestion
 }
 
+# windows_cut END: following with windows that end among events stamped
+# one a millisecond, under the server's --filter-end END: each is written
+# once, whether endTime takes its millisecond or not.
+windows_cut() {
+	CWL_FILTER_END=$1 aws_server_start
+	fast
+	start=$(($(now_ms) + 300))
+	# 3,000 events from 0.3 s ahead: the passes, 200 ms apart, each end
+	# on a millisecond that holds one
+	awsctl put --group /ms/g --stream s --timestamp "$start" --step 1 \
+		--messages "$(seq -f 'e%.0f' 1 3000 | jq -R . | jq -sc .)" >/dev/null
+	run cwl-tail -f --max-delay 0 --latency 0 --end $((start + 3000)) \
+		--stats st /ms/g
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .message | sort -u | wc -l)" -eq 3000 ]
+	[ "$(echo "$output" | wc -l)" -eq 3000 ]
+	# several windows ended among them
+	[ "$(awsctl stats --get requests.FilterLogEvents)" -ge 4 ]
+}
+
+@test "following: windows that end among events of every millisecond write each once (FilterLogEvents' endTime exclusive)" {
+	windows_cut exclusive
+}
+
+@test "following: windows that end among events of every millisecond write each once (FilterLogEvents' endTime inclusive)" {
+	windows_cut inclusive
+}
+
 @test "--mode stream follows forward tokens: late events come where GetLogEvents keeps ingestion order" {
 	CWL_LOGS_ORDER=ingestion aws_server_start
 	fast

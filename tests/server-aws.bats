@@ -11,7 +11,7 @@ load helpers
 # the order switches themselves: those of the environment (aws.bash) are
 # cleared.
 setup() {
-	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW
+	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW CWL_FILTER_END
 	_PIDFILE="$BATS_TEST_TMPDIR/.server-pids"
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
@@ -26,7 +26,7 @@ setup() {
 
 # One server for the tests that need no command-line switch.
 setup_file() {
-	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW
+	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW CWL_FILTER_END
 	aws_server_start
 	export SHARED_AWS_PORT=$AWS_SERVER_PORT
 }
@@ -719,6 +719,11 @@ under() {
 	[ "$output" = "awsctl: error: settings: 400 BadRequest: filter_token: 'index' is not one of key position" ]
 	run awsctl settings --token-window strict
 	[ "$output" = "awsctl: error: settings: 400 BadRequest: token_window: 'strict' is not one of free check" ]
+	run awsctl settings --filter-end open
+	[ "$status" -eq 1 ]
+	[ "$output" = "awsctl: error: settings: 400 BadRequest: filter_end: 'open' is not one of exclusive inclusive" ]
+	CWL_FILTER_END=inclusive aws_server_start
+	[ "$(awsctl settings --get filter_end)" = inclusive ]
 	[ "$(awsctl settings --get logs_order)" = timestamp ]
 	run "$PY" "$AWS_SERVER_PY" --logs-order sideways
 	[ "$status" -eq 2 ]
@@ -852,6 +857,24 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq '[.events[].eventId] | unique | length')" = 60 ]
 	[ "$(awsctl stats --get requests.FilterLogEvents)" -ge 9 ]
+}
+
+@test "FilterLogEvents --filter-end: endTime leaves out the events stamped at it (exclusive, the default) or takes them (inclusive)" {
+	shared
+	[ "$(awsctl settings --get filter_end)" = exclusive ]
+	awsctl put --group /fe --stream s --timestamp 1000 --step 1000 --messages '["a","b","c"]' >/dev/null
+	run aws_cli logs filter-log-events --log-group-name /fe --start-time 1000 --end-time 2000
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.events[].message]')" = '["a"]' ]
+	awsctl settings --filter-end inclusive >/dev/null
+	run aws_cli logs filter-log-events --log-group-name /fe --start-time 1000 --end-time 2000
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.events[].message]')" = '["a","b"]' ]
+	# startTime takes its millisecond either way
+	run aws_cli logs filter-log-events --log-group-name /fe --start-time 2000
+	[ "$(echo "$output" | jq -c '[.events[].message]')" = '["b","c"]' ]
+	awsctl reset >/dev/null
+	[ "$(awsctl settings --get filter_end)" = exclusive ]
 }
 
 @test "--token-window check: a nextToken is valid only with the parameters it came from; free takes any" {

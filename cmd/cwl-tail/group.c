@@ -494,8 +494,9 @@ one_shot_pass(struct src *s, int64_t now)
 		return 0;
 	}
 	r->passed = 1;
+	/* --end is exclusive, as GetLogEvents' endTime is */
 	if (T.end >= 0)
-		to = T.end;
+		to = T.end - 1;
 	if (to < r->from) {
 		source_finished(s);
 		return 0;
@@ -578,8 +579,12 @@ build_filter(struct src *s, struct err *e)
 
 	bad |= buf_adds(&b, "{\"logGroupName\":");
 	bad |= jsonx_strz(&b, s->g->name);
+	/* the window is [from, to]; AWS documents endTime as taking the
+	 * events stamped at it, and users measure it leaving them out: asked
+	 * to + 1, either way gives the window, and what comes past it is
+	 * dropped (page_events) and read by the next window */
 	bad |= buf_printf(&b, ",\"startTime\":%lld,\"endTime\":%lld",
-	    (long long)r->from, (long long)r->to);
+	    (long long)r->from, (long long)r->to + 1);
 	if (p->filter_pattern && *p->filter_pattern)
 		bad |= add_member_str(&b, "filterPattern", p->filter_pattern);
 	if (!s->g->all_streams && s->g->nfstreams > 0) {
@@ -679,9 +684,9 @@ page_events(struct src *s)
 		ev_of(&ev, pg, pe);
 		ev.id = page_str(pg, pe->id);
 		ev.stream = page_str(pg, pe->stream);
-		/* --end is exclusive, as GetLogEvents' endTime is; AWS
-		 * documents FilterLogEvents' as inclusive */
-		if (T.end >= 0 && ev.ts >= T.end)
+		/* the window's only: past it (endTime taken as inclusive)
+		 * is the next window's */
+		if (ev.ts < r->from || ev.ts > r->to)
 			continue;
 		if (!hash_in_shard(s->g->name, ev.stream, T.shard_i, T.shard_n))
 			continue;

@@ -317,6 +317,10 @@ on_get(struct src *s)
 			s->drop--;
 			continue;
 		}
+		/* --end is exclusive, as GetLogEvents' endTime is said to be:
+		 * a server that takes the events stamped at it gets no say */
+		if (T.end >= 0 && ev.ts >= T.end)
+			continue;
 		ev.stream = s->stream;
 		if (ev.ts > s->last_ts)
 			s->last_ts = ev.ts;

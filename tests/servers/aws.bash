@@ -18,8 +18,9 @@
 # `servers_stop "$BATS_FILE_TMPDIR/.server-pids"`. AWS_SERVER_DIR chooses
 # the directory outright.
 #
-# CWL_LOGS_ORDER (timestamp | ingestion), CWL_FILTER_TOKEN (key | position)
-# and CWL_TOKEN_WINDOW (free | check), when set, give every server started
+# CWL_LOGS_ORDER (timestamp | ingestion), CWL_FILTER_TOKEN (key | position),
+# CWL_TOKEN_WINDOW (free | check) and CWL_FILTER_END (exclusive |
+# inclusive), when set, give every server started
 # the switch of that name (--logs-order ...), so that a bats file can run
 # its tests under each; the arguments of aws_server_start come after, and
 # win.
@@ -51,7 +52,8 @@ aws_server_start() {
 		--pid-file "$dir/aws-server.$n.pid" \
 		${CWL_LOGS_ORDER:+--logs-order "$CWL_LOGS_ORDER"} \
 		${CWL_FILTER_TOKEN:+--filter-token "$CWL_FILTER_TOKEN"} \
-		${CWL_TOKEN_WINDOW:+--token-window "$CWL_TOKEN_WINDOW"} "$@" \
+		${CWL_TOKEN_WINDOW:+--token-window "$CWL_TOKEN_WINDOW"} \
+		${CWL_FILTER_END:+--filter-end "$CWL_FILTER_END"} "$@" \
 		>>"$dir/aws-server.$n.log" 2>&1 </dev/null &
 	pid=$!
 	server_register "$pid" "$pidlist"

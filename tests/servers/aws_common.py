@@ -167,6 +167,7 @@ class Settings:
         "filter_scan_limit": 0,        # events FilterLogEvents scans per call (0: all)
         "logs_order": "timestamp",     # GetLogEvents serves a stream by timestamp | ingestion
         "filter_token": "key",         # FilterLogEvents nextToken: key of the last event | position
+        "filter_end": "exclusive",     # FilterLogEvents endTime: excludes | includes its millisecond
         "token_window": "free",        # nextTokens valid with any parameters (free) | the same (check)
         "s3_auto_create": False,       # PUT into a missing bucket creates it
         "credential_ttl": None,        # seconds issued credentials live (None: as asked)
@@ -183,6 +184,7 @@ class Settings:
     CHOICES = {
         "logs_order": ("timestamp", "ingestion"),
         "filter_token": ("key", "position"),
+        "filter_end": ("exclusive", "inclusive"),
         "token_window": ("free", "check"),
     }
 

@@ -39,7 +39,10 @@ passed (key, the default: an event inserted before it later is skipped,
 none is served twice), or its position (position): how many events of
 the window were passed, counted again at each request, so that an event
 inserted before that place moves the page boundary: the next page
-repeats the event before it and never serves the inserted one.
+repeats the event before it and never serves the inserted one. Its
+endTime (--filter-end) leaves out the events stamped at it (exclusive,
+the default, as users measure AWS doing), or takes them (inclusive, as
+AWS's reference says).
 
 With --token-window check, every nextToken (GetLogEvents, FilterLogEvents,
 DescribeLogStreams, DescribeLogGroups) is valid only with the parameters
@@ -814,7 +817,9 @@ class LogsStore:
             streams = [g.streams[n] for n in sorted(g.streams) if not prefix or n.startswith(prefix)]
         key = tuple(tok["k"]) if tok and tok.get("k") else None
         empties = tok.get("e", 0) if tok else 0
-        hi_t = t1 if t1 is not None else 1 << 62
+        # AWS documents endTime as taking the events stamped at it; a
+        # user measured otherwise (aws-cli issue 4262): --filter-end
+        hi_t = 1 << 62 if t1 is None else t1 + 1 if self.settings.filter_end == "inclusive" else t1
 
         def walk(st):
             ts, it, serial = st.ts, st.it, st.serial

@@ -22,6 +22,8 @@ offer each plausible behaviour (aws_logs.py says what each means):
                    holds (key)
     --token-window free|check          whether a nextToken is valid only
                    with the parameters of the request it came from (free)
+    --filter-end exclusive|inclusive   whether FilterLogEvents returns the
+                   events stamped at its endTime (exclusive: no)
 
 Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
 
@@ -649,6 +651,8 @@ def parse_args(argv):
                    help="what a FilterLogEvents nextToken holds: the last event's key, or a position (key)")
     g.add_argument("--token-window", choices=Settings.CHOICES["token_window"],
                    help="check: a nextToken is valid only with the parameters it came from (free)")
+    g.add_argument("--filter-end", choices=Settings.CHOICES["filter_end"],
+                   help="whether FilterLogEvents returns the events stamped at endTime (exclusive)")
     g.add_argument("--s3-auto-create", action="store_true", help="PUT into a missing bucket creates it")
     g.add_argument("--credential-ttl", type=float, help="seconds every issued credential lives")
     g.add_argument("--imds-v1", action="store_true", help="IMDS answers GETs without a session token")
@@ -678,7 +682,7 @@ def parse_args(argv):
 def configure(app, a):
     s = {}
     for name in ("region", "account", "max_skew", "last_event_lag", "token_ttl", "empty_pages",
-                 "filter_scan_limit", "logs_order", "filter_token", "token_window", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
+                 "filter_scan_limit", "logs_order", "filter_token", "token_window", "filter_end", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
                  "ecs_auth_token_uses", "ecs_role_arn", "web_identity_token"):
         v = getattr(a, name)
         if v is not None:
