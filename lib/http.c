@@ -44,6 +44,11 @@ struct http_client {
 	long timeout_ms;
 	int verify;
 	char *ca_file;
+	struct buf ca_pem;
+	long sslversion;
+	char *ciphers;
+	char *tls13_ciphers;
+	char *curves;
 	char *cert_file;
 	char *key_file;
 	char *key_passphrase;
@@ -117,6 +122,21 @@ check_file(const char *what, const char *path, struct err *e)
 	return 0;
 }
 
+/* CURLOPT_SSLVERSION for the versions min..max (HTTP_TLS_*, 0: any). */
+static long
+tls_version(int min, int max)
+{
+	long v = min == HTTP_TLS_1_3 ? CURL_SSLVERSION_TLSv1_3 :
+	    min == HTTP_TLS_1_2 ? CURL_SSLVERSION_TLSv1_2 :
+	    CURL_SSLVERSION_DEFAULT;
+
+	if (max == HTTP_TLS_1_2)
+		v |= CURL_SSLVERSION_MAX_TLSv1_2;
+	else if (max == HTTP_TLS_1_3)
+		v |= CURL_SSLVERSION_MAX_TLSv1_3;
+	return v;
+}
+
 struct http_client *
 http_client_new(const struct http_opts *o, struct err *e)
 {
@@ -160,7 +180,12 @@ http_client_new(const struct http_opts *o, struct err *e)
 	c->verify = o->verify;
 	c->max_bytes = o->max_response_bytes ? o->max_response_bytes :
 	    DEF_MAX_RESPONSE;
+	c->sslversion = tls_version(o->tls_min, o->tls_max);
 	if (dupopt(&c->ca_file, o->ca_file) == -1 ||
+	    (o->ca_pem && buf_add(&c->ca_pem, o->ca_pem, o->ca_pem_len) == -1) ||
+	    dupopt(&c->ciphers, o->ciphers) == -1 ||
+	    dupopt(&c->tls13_ciphers, o->tls13_ciphers) == -1 ||
+	    dupopt(&c->curves, o->curves) == -1 ||
 	    dupopt(&c->cert_file, o->cert_file) == -1 ||
 	    dupopt(&c->key_file, o->key_file) == -1 ||
 	    dupopt(&c->key_passphrase, o->key_passphrase) == -1 ||
@@ -202,6 +227,10 @@ http_client_free(struct http_client *c)
 	if (c->share != NULL)
 		curl_share_cleanup(c->share);
 	free(c->ca_file);
+	buf_free(&c->ca_pem);
+	free(c->ciphers);
+	free(c->tls13_ciphers);
+	free(c->curves);
 	free(c->cert_file);
 	free(c->key_file);
 	free(c->key_passphrase);
@@ -497,6 +526,52 @@ xfer_release(struct xfer *x)
 	} \
 } while (0)
 
+/* Sets the client's TLS options on h. Returns CURLE_OK, or the error
+ * with *optname. */
+static CURLcode
+set_tls(CURL *h, const struct http_client *c, const char **optp)
+{
+	const char *optname = NULL;
+	long verify_peer, verify_host;
+	CURLcode rc;
+
+	verify_peer = c->verify != HTTP_VERIFY_NONE;
+	verify_host = c->verify == HTTP_VERIFY_FULL ? 2L : 0L;
+	SET(CURLOPT_SSL_VERIFYPEER, verify_peer);
+	SET(CURLOPT_SSL_VERIFYHOST, verify_host);
+	SET(CURLOPT_PROXY_SSL_VERIFYPEER, verify_peer);
+	SET(CURLOPT_PROXY_SSL_VERIFYHOST, verify_host);
+	if (c->ca_file != NULL) {
+		SET(CURLOPT_CAINFO, c->ca_file);
+		SET(CURLOPT_PROXY_CAINFO, c->ca_file);
+	}
+	if (c->ca_pem.len > 0) {
+		struct curl_blob blob = { c->ca_pem.p, c->ca_pem.len,
+		    CURL_BLOB_NOCOPY };
+
+		SET(CURLOPT_CAINFO_BLOB, &blob);
+		SET(CURLOPT_PROXY_CAINFO_BLOB, &blob);
+	}
+	if (c->sslversion != CURL_SSLVERSION_DEFAULT)
+		SET(CURLOPT_SSLVERSION, c->sslversion);
+	if (c->ciphers != NULL)
+		SET(CURLOPT_SSL_CIPHER_LIST, c->ciphers);
+	if (c->tls13_ciphers != NULL)
+		SET(CURLOPT_TLS13_CIPHERS, c->tls13_ciphers);
+	if (c->curves != NULL)
+		SET(CURLOPT_SSL_EC_CURVES, c->curves);
+	if (c->cert_file != NULL)
+		SET(CURLOPT_SSLCERT, c->cert_file);
+	if (c->key_file != NULL)
+		SET(CURLOPT_SSLKEY, c->key_file);
+	if (c->key_passphrase != NULL)
+		SET(CURLOPT_KEYPASSWD, c->key_passphrase);
+	return CURLE_OK;
+fail:
+	*optp = optname;
+	return rc;
+}
+
 /* Makes the easy handle of a transfer. Returns 0, or -1 with e set (and
  * nothing left to release). */
 static int
@@ -505,7 +580,7 @@ xfer_setup(struct xfer *x, struct err *e)
 	const struct http_req *req = x->req;
 	struct http_client *c = x->c;
 	const char *optname = NULL, *m = req->method;
-	long stall, verify_peer, verify_host;
+	long stall;
 	int has_body;
 	CURLcode rc = CURLE_OK;
 	CURL *h;
@@ -561,22 +636,8 @@ xfer_setup(struct xfer *x, struct err *e)
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(x->max_bytes > INT64_MAX ?
 	    INT64_MAX : x->max_bytes));
 	SET(CURLOPT_USERAGENT, c->user_agent);
-	verify_peer = c->verify != HTTP_VERIFY_NONE;
-	verify_host = c->verify == HTTP_VERIFY_FULL ? 2L : 0L;
-	SET(CURLOPT_SSL_VERIFYPEER, verify_peer);
-	SET(CURLOPT_SSL_VERIFYHOST, verify_host);
-	SET(CURLOPT_PROXY_SSL_VERIFYPEER, verify_peer);
-	SET(CURLOPT_PROXY_SSL_VERIFYHOST, verify_host);
-	if (c->ca_file != NULL) {
-		SET(CURLOPT_CAINFO, c->ca_file);
-		SET(CURLOPT_PROXY_CAINFO, c->ca_file);
-	}
-	if (c->cert_file != NULL)
-		SET(CURLOPT_SSLCERT, c->cert_file);
-	if (c->key_file != NULL)
-		SET(CURLOPT_SSLKEY, c->key_file);
-	if (c->key_passphrase != NULL)
-		SET(CURLOPT_KEYPASSWD, c->key_passphrase);
+	if ((rc = set_tls(h, c, &optname)) != CURLE_OK)
+		goto fail;
 	if (c->proxy_url != NULL)
 		SET(CURLOPT_PROXY, c->proxy_url);
 	if (log_enabled("http")) {

@@ -18,15 +18,24 @@
 #include "err.h"
 
 enum { HTTP_VERIFY_FULL, HTTP_VERIFY_CERTIFICATE, HTTP_VERIFY_NONE };
+/* TLS versions for tls_min and tls_max; 0: libcurl's default. */
+enum { HTTP_TLS_1_2 = 1, HTTP_TLS_1_3 };
 
 struct http_opts {
 	long connect_timeout_ms;	/* 0: 10 s */
 	long timeout_ms;		/* whole transfer; 0: 90 s */
 	const char *ca_file;		/* NULL: the system store */
+	const char *ca_pem;		/* or CA certificates (PEM) in memory,
+					   ca_pem_len bytes; NULL: none */
+	size_t ca_pem_len;
 	const char *cert_file;		/* client certificate, or NULL */
 	const char *key_file;
 	const char *key_passphrase;
 	int verify;			/* HTTP_VERIFY_* */
+	int tls_min, tls_max;		/* HTTP_TLS_*, or 0 */
+	const char *ciphers;		/* TLS 1.2 ciphers (OpenSSL list), or NULL */
+	const char *tls13_ciphers;	/* TLS 1.3 suites, or NULL */
+	const char *curves;		/* ECDHE groups, or NULL */
 	const char *proxy_url;		/* NULL: from the environment */
 	const char *user_agent;		/* NULL: "cloudwatchlogsbeat/VERSION" */
 	size_t max_response_bytes;	/* 0: 256 MiB; larger is an error */

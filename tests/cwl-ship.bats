@@ -678,6 +678,117 @@ stop_undeliverable() {
 	[[ "$output" != *"events again in"* ]]
 }
 
+@test "cwl-ship: several CA files: the one that signed the server's certificate may come second" {
+	tls_make_ca
+	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+	ship -E 'output.elasticsearch.ssl.certificate_authorities=["'"$TLS_OTHER_CA"'", "'"$TLS_CA"'"]' \
+		-E output.elasticsearch.index=cas <"$SMALL"
+	[ "$(es_count cas)" = 1000 ]
+	# the other CA alone does not verify it
+	run ship -E "output.elasticsearch.ssl.certificate_authorities=[$TLS_OTHER_CA]" <"$SMALL"
+	[ "$status" -eq 2 ]
+	grep -q "cwl-ship: error: POST $ES_URL/_bulk: .*certificate" err.out
+}
+
+@test "cwl-ship: supported_protocols: TLS 1.3 only against a TLS 1.2 server fails, exit 1, naming TLS" {
+	tls_make_ca
+	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" --tls-max-version TLSv1.2
+	run ship -E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" \
+		-E 'output.elasticsearch.ssl.supported_protocols=[TLSv1.3]' \
+		-E output.elasticsearch.max_retries=0 <<<'{"message":"x"}'
+	[ "$status" -eq 1 ]
+	grep -q "cwl-ship: error: POST $ES_URL/_bulk: .*SSL" err.out
+	[ "$(es_count)" = 0 ]
+	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+		-E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" \
+		-E 'output.elasticsearch.ssl.supported_protocols=[TLSv1.3]' --test-output
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"TLS... ERROR"* ]]
+	# TLS 1.2 allowed: it goes through
+	ship -E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" \
+		-E 'output.elasticsearch.ssl.supported_protocols=[TLSv1.2, TLSv1.3]' \
+		-E output.elasticsearch.index=v12 <"$SMALL"
+	[ "$(es_count v12)" = 1000 ]
+}
+
+@test "cwl-ship: cipher_suites: a cipher the server does not take fails; one it takes goes through" {
+	tls_make_ca
+	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" --tls-max-version TLSv1.2 \
+		--tls-ciphers ECDHE-ECDSA-AES256-GCM-SHA384
+	run ship -E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" \
+		-E 'output.elasticsearch.ssl.cipher_suites=[ECDHE-ECDSA-AES128-GCM-SHA256]' \
+		-E output.elasticsearch.max_retries=0 <<<'{"message":"x"}'
+	[ "$status" -eq 1 ]
+	grep -q "cwl-ship: error: POST $ES_URL/_bulk: " err.out
+	[ "$(es_count)" = 0 ]
+	ship -E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" \
+		-E 'output.elasticsearch.ssl.cipher_suites=[ECDHE-ECDSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256]' \
+		-E output.elasticsearch.index=aes256 <"$SMALL"
+	[ "$(es_count aes256)" = 1000 ]
+}
+
+@test "cwl-ship: bad hosts: the same refusal, exit 2, for both outputs" {
+	for out in elasticsearch logstash; do
+		run cwl-ship -E output.$out.hosts=h:99999 </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.hosts: 'h:99999': bad port" ]
+		run cwl-ship -E output.$out.hosts=h:abc </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.hosts: 'h:abc': bad port" ]
+		run cwl-ship -E output.$out.hosts=::1:9200 </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.hosts: '::1:9200': write an IPv6 address as [addr]:port" ]
+		run cwl-ship -E "output.$out.hosts=['[::1']" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.hosts: '[::1': no ']'" ]
+		run cwl-ship -E "output.$out.hosts=['[::1]x']" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.hosts: '[::1]x': bad host" ]
+		run cwl-ship -E output.$out.hosts=:9200 </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.hosts: ':9200': no host" ]
+	done
+	# a URL where Logstash takes host:port
+	run cwl-ship -E output.logstash.hosts=http://h:5044 </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-ship: error: output.logstash.hosts: 'http://h:5044': host:port, without a scheme" ]
+	# an IPv6 literal with the default port, in setup's dry run
+	run cwl-ship -E 'output.elasticsearch.hosts=["http://[::1]/es/"]' --check-config
+	[ "$status" -eq 0 ]
+}
+
+@test "cwl-ship: bad TLS settings: the same refusal, exit 2, for both outputs" {
+	echo "not a certificate" >notpem
+	for out in elasticsearch logstash; do
+		run cwl-ship -E output.$out.hosts=h -E output.$out.ssl.certificate_authorities="$PWD/nope.pem" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.ssl.certificate_authorities: $PWD/nope.pem: No such file or directory" ]
+		run cwl-ship -E output.$out.hosts=h -E output.$out.ssl.certificate_authorities="$PWD/notpem" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.ssl.certificate_authorities: $PWD/notpem: no PEM certificate in the file" ]
+		run cwl-ship -E output.$out.hosts=h -E "output.$out.ssl.supported_protocols=[SSLv3]" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: -E: output.$out.ssl.supported_protocols: 'SSLv3': TLSv1.2 or TLSv1.3" ]
+		run cwl-ship -E output.$out.hosts=h -E "output.$out.ssl.cipher_suites=[NO-SUCH-CIPHER]" </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$output" == "cwl-ship: error: -E: output.$out.ssl.cipher_suites: 'NO-SUCH-CIPHER': "*"no cipher match" ]]
+		run cwl-ship -E output.$out.hosts=h -E "output.$out.ssl.curve_types=[P-999]" </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$output" == "cwl-ship: error: -E: output.$out.ssl.curve_types: 'P-999': "* ]]
+		run cwl-ship -E output.$out.hosts=h -E output.$out.ssl.verification_mode=sometimes </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: -E: output.$out.ssl.verification_mode: 'sometimes': one of full, strict, certificate, none" ]
+		run cwl-ship -E output.$out.hosts=h -E output.$out.ssl.key="$PWD/notpem" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-ship: error: output.$out.ssl.key without output.$out.ssl.certificate" ]
+		# the passphrase is never said
+		run cwl-ship -v -E output.$out.hosts=h -E output.$out.ssl.key_passphrase=Pa55phrase \
+			-E output.$out.ssl.verification_mode=sometimes </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$output" != *Pa55phrase* ]]
+	done
+}
+
 @test "cwl-ship: backpressure: reading stops at max_buffer_bytes, whatever the input's size" {
 	es_server_start --latency-ms 200
 	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" \

@@ -115,6 +115,12 @@ con_close(struct ship *s, struct err *e)
 	return 0;
 }
 
+/* stdout keeps the order of the input */
+static const struct output con_output = {
+	"output.console", NULL, 1, con_room, con_send, con_wait,
+	con_busy, con_close
+};
+
 int
 console_open(struct ship *s, struct err *e)
 {
@@ -122,14 +128,8 @@ console_open(struct ship *s, struct err *e)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
-	s->out.name = "output.console";
+	s->out = con_output;
 	s->out.st = c;
-	s->out.room = con_room;
-	s->out.send = con_send;
-	s->out.wait = con_wait;
-	s->out.busy = con_busy;
-	s->out.close = con_close;
-	s->out.ordered = 1;	/* stdout keeps the order of the input */
 	if (ship_common_opts(s, "output.console", 2048, e) == -1 ||
 	    cfg_bool(s->cfg, "output.console.pretty", 0, &c->pretty, e) == -1)
 		return -1;

@@ -26,6 +26,7 @@
 #include "timex.h"
 
 struct host {
+	struct hostspec spec;	/* as the setting said */
 	char *url;		/* scheme://host:port/path, no trailing slash */
 	int fails;
 	int64_t down_until;
@@ -402,8 +403,10 @@ es_close(struct ship *s, struct err *e)
 		buf_free(&er->body);
 		free(er);
 	}
-	for (i = 0; i < es->nhosts; i++)
+	for (i = 0; i < es->nhosts; i++) {
+		host_free(&es->hosts[i].spec);
 		free(es->hosts[i].url);
+	}
 	free(es->hosts);
 	for (i = 0; i < es->nhdrs; i++) {
 		free(es->hdrs[i].name);
@@ -442,6 +445,14 @@ es_host_url(const struct ship *s, size_t h)
 	const struct es *es = s->out.st;
 
 	return es->hosts[h].url;
+}
+
+const struct hostspec *
+es_host(const struct ship *s, size_t h)
+{
+	const struct es *es = s->out.st;
+
+	return &es->hosts[h].spec;
 }
 
 int
@@ -518,87 +529,71 @@ base64(const char *p, size_t n)
 	return out;
 }
 
-/* "host", "host:port", "scheme://host:port/path" -> a base URL. */
+/* Host h's base URL: its scheme (proto when none), host, port, and its
+ * path or else the path setting. */
 static int
-host_url(const char *h, const char *proto, const char *path, struct buf *out,
-    struct err *e)
+base_url(struct host *h, const char *proto, const char *path)
 {
-	const char *rest = h, *slash;
-	size_t hostlen;
+	struct buf b = BUF_INIT;
+	const struct hostspec *hs = &h->spec;
+	int r;
 
-	buf_reset(out);
-	if (strstr(h, "://")) {
-		if (strncasecmp(h, "http://", 7) != 0 &&
-		    strncasecmp(h, "https://", 8) != 0)
-			return err_set(e, EXIT_USAGE, K "hosts: '%s': the scheme "
-			    "is http or https", h);
-		rest = strstr(h, "://") + 3;
-		buf_add(out, h, (size_t)(rest - h));
-	} else {
-		buf_printf(out, "%s://", proto);
-	}
-	if ((slash = strchr(rest, '/')) == NULL)
-		slash = rest + strlen(rest);
-	hostlen = (size_t)(slash - rest);
-	if (hostlen == 0)
-		return err_set(e, EXIT_USAGE, K "hosts: '%s': no host", h);
-	if (memchr(rest, '@', hostlen))
-		return err_set(e, EXIT_USAGE, K "hosts: '%s': put credentials "
-		    "in username and password, not in the URL", h);
-	buf_add(out, rest, hostlen);
-	/* no port: Elasticsearch's 9200 */
-	if (rest[hostlen - 1] != ']' &&
-	    memchr(rest, ':', hostlen) == NULL)
-		buf_adds(out, ":9200");
-	if (*slash && slash[1])
-		buf_adds(out, slash);
+	r = buf_printf(&b, "%s://%s", hs->scheme ? hs->scheme : proto,
+	    hs->label);
+	if (*hs->path)
+		r |= buf_adds(&b, hs->path);
 	else if (path && *path)
-		buf_printf(out, "%s%s", *path == '/' ? "" : "/", path);
-	while (out->len > 0 && out->p[out->len - 1] == '/')
-		out->p[--out->len] = '\0';
-	return 0;
+		r |= buf_printf(&b, "%s%s", *path == '/' ? "" : "/", path);
+	while (b.len > 0 && b.p[b.len - 1] == '/')
+		b.p[--b.len] = '\0';
+	h->url = r ? NULL : buf_detach(&b);
+	buf_free(&b);
+	return h->url ? 0 : -1;
 }
 
 static int
-tls_opts(struct ship *s, struct http_opts *ho, struct err *e)
+hosts_opts(struct ship *s, struct es *es, const char *proto, struct err *e)
 {
-	const char *const *cas;
-	const char *mode;
-	size_t n;
+	static const char *const dflt[] = { "localhost:9200", NULL };
+	const char *const *hosts;
+	const char *path;
+	size_t i, n;
 
-	if (cfg_strlist(s->cfg, K "ssl.certificate_authorities", &cas, &n,
-	    e) == -1)
+	if (cfg_strlist(s->cfg, K "hosts", &hosts, &n, e) == -1 ||
+	    cfg_str(s->cfg, K "path", NULL, &path, e) == -1)
 		return -1;
-	if (n > 1)
-		return err_set(e, EXIT_USAGE, "%s: " K "ssl.certificate_"
-		    "authorities: one file only (concatenate the CAs into "
-		    "one PEM file)", cfg_where(s->cfg,
-		    K "ssl.certificate_authorities"));
-	ho->ca_file = n ? cas[0] : NULL;
-	if (cfg_str(s->cfg, K "ssl.certificate", NULL, &ho->cert_file, e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.key", NULL, &ho->key_file, e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.key_passphrase", NULL, &ho->key_passphrase,
-	    e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.verification_mode", "full", &mode, e) == -1)
-		return -1;
-	log_secret(ho->key_passphrase);
-	if (cfg_node(s->cfg, K "ssl.supported_protocols") ||
-	    cfg_node(s->cfg, K "ssl.cipher_suites") ||
-	    cfg_node(s->cfg, K "ssl.curve_types"))
-		log_warn(K "ssl.supported_protocols, cipher_suites and "
-		    "curve_types are not used: libcurl's defaults (TLS 1.2 "
-		    "and later) apply");
-	if (strcmp(mode, "full") == 0 || strcmp(mode, "strict") == 0)
-		ho->verify = HTTP_VERIFY_FULL;
-	else if (strcmp(mode, "certificate") == 0)
-		ho->verify = HTTP_VERIFY_CERTIFICATE;
-	else if (strcmp(mode, "none") == 0)
-		ho->verify = HTTP_VERIFY_NONE;
-	else
-		return err_set(e, EXIT_USAGE, "%s: " K "ssl.verification_mode: "
-		    "'%s': one of full, strict, certificate, none",
-		    cfg_where(s->cfg, K "ssl.verification_mode"), mode);
+	if (n == 0) {
+		hosts = dflt;
+		n = 1;
+	}
+	if ((es->hosts = calloc(n, sizeof(*es->hosts))) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < n; i++) {
+		es->nhosts++;
+		/* no port: Elasticsearch's 9200 */
+		if (host_parse(K "hosts", hosts[i], 1, 9200,
+		    &es->hosts[i].spec, e) == -1)
+			return -1;
+		if (base_url(&es->hosts[i], proto, path) == -1)
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+	}
 	return 0;
+}
+
+static void
+tls_opts(const struct tls_conf *t, struct http_opts *ho)
+{
+	ho->ca_pem = t->ca_pem.len ? t->ca_pem.p : NULL;
+	ho->ca_pem_len = t->ca_pem.len;
+	ho->cert_file = t->cert;
+	ho->key_file = t->key;
+	ho->key_passphrase = t->passphrase;
+	ho->verify = t->verify;
+	ho->tls_min = t->min;
+	ho->tls_max = t->max;
+	ho->ciphers = t->ciphers;
+	ho->tls13_ciphers = t->tls13;
+	ho->curves = t->curves;
 }
 
 static int
@@ -689,43 +684,56 @@ auth_opts(struct ship *s, struct es *es, struct err *e)
 	return 0;
 }
 
-int
-es_open(struct ship *s, struct err *e)
+/* The _bulk query: filter_path, pipeline and parameters. */
+static int
+query_opts(struct ship *s, struct es *es, struct err *e)
 {
-	struct es *es;
-	struct http_opts ho;
-	const char *const *hosts;
-	const char *proto, *path, *index, *pipeline, *op, *proxy;
 	struct buf b = BUF_INIT;
+	const char *pipeline;
 	json_object *params;
-	int64_t v, level;
-	size_t i, n;
-	int ssl_on;
 
-	if ((es = calloc(1, sizeof(*es))) == NULL)
-		return err_set(e, EXIT_RUNTIME, "out of memory");
-	s->out.name = "output.elasticsearch";
-	s->out.st = es;
-	s->out.room = es_room;
-	s->out.send = es_send;
-	s->out.wait = es_wait;
-	s->out.busy = es_busy;
-	s->out.close = es_close;
-	if (ship_common_opts(s, "output.elasticsearch", 1600, e) == -1)
+	if (cfg_str(s->cfg, K "pipeline", NULL, &pipeline, e) == -1)
 		return -1;
-	memset(&ho, 0, sizeof(ho));
-	if (cfg_strlist(s->cfg, K "hosts", &hosts, &n, e) == -1 ||
-	    cfg_str(s->cfg, K "protocol", NULL, &proto, e) == -1 ||
-	    cfg_str(s->cfg, K "path", NULL, &path, e) == -1 ||
-	    cfg_str(s->cfg, K "index", "cloudwatchlogsbeat-%{+yyyy.MM.dd}",
+	/* filter_path keeps the answer small: statuses and errors only */
+	buf_adds(&b, "?filter_path=errors%2Citems.%2A.status%2Citems.%2A.error");
+	if (pipeline && *pipeline) {
+		buf_adds(&b, "&pipeline=");
+		http_uri_encode(&b, pipeline, strlen(pipeline), 0);
+	}
+	if ((params = cfg_node(s->cfg, K "parameters")) != NULL) {
+		if (!json_object_is_type(params, json_type_object)) {
+			buf_free(&b);
+			return err_set(e, EXIT_USAGE, "%s: " K "parameters: a map "
+			    "of URL parameters to values", cfg_where(s->cfg,
+			    K "parameters"));
+		}
+		json_object_object_foreach(params, pk, pv) {
+			const char *val = json_object_get_string(pv);
+
+			buf_addc(&b, '&');
+			http_uri_encode(&b, pk, strlen(pk), 0);
+			buf_addc(&b, '=');
+			http_uri_encode(&b, val ? val : "", val ? strlen(val) : 0, 0);
+		}
+	}
+	es->query = buf_detach(&b);
+	buf_free(&b);
+	return es->query ? 0 : err_set(e, EXIT_RUNTIME, "out of memory");
+}
+
+/* index, op_type, compression_level, worker. */
+static int
+doc_opts(struct ship *s, struct es *es, struct err *e)
+{
+	const char *index, *op;
+	int64_t v, level;
+	size_t i;
+
+	if (cfg_str(s->cfg, K "index", "cloudwatchlogsbeat-%{+yyyy.MM.dd}",
 	    &index, e) == -1 ||
-	    cfg_str(s->cfg, K "pipeline", NULL, &pipeline, e) == -1 ||
 	    cfg_str(s->cfg, K "op_type", "index", &op, e) == -1 ||
-	    cfg_str(s->cfg, K "proxy_url", NULL, &proxy, e) == -1 ||
-	    cfg_bool(s->cfg, K "ssl.enabled", 0, &ssl_on, e) == -1 ||
-	    cfg_int(s->cfg, K "compression_level", 1, &level, e) == -1)
-		return -1;
-	if (ship_worker(s, "output.elasticsearch", &v, e) == -1)
+	    cfg_int(s->cfg, K "compression_level", 1, &level, e) == -1 ||
+	    ship_worker(s, "output.elasticsearch", &v, e) == -1)
 		return -1;
 	es->worker = (size_t)v;		/* per host */
 	if (level < 0 || level > 9)
@@ -740,66 +748,33 @@ es_open(struct ship *s, struct err *e)
 	else
 		return err_set(e, EXIT_USAGE, "%s: " K "op_type: '%s': index or "
 		    "create", cfg_where(s->cfg, K "op_type"), op);
-	if (proto && strcmp(proto, "http") != 0 && strcmp(proto, "https") != 0)
-		return err_set(e, EXIT_USAGE, "%s: " K "protocol: '%s': http or "
-		    "https", cfg_where(s->cfg, K "protocol"), proto);
-	if (proto == NULL)
-		proto = ssl_on ? "https" : "http";
-	if (n == 0) {
-		static const char *const dflt[] = { "localhost:9200", NULL };
-
-		hosts = dflt;
-		n = 1;
-	}
-	if ((es->hosts = calloc(n, sizeof(*es->hosts))) == NULL)
-		return err_set(e, EXIT_RUNTIME, "out of memory");
-	for (i = 0; i < n; i++) {
-		if (host_url(hosts[i], proto, path, &b, e) == -1) {
-			buf_free(&b);
-			return -1;
-		}
-		es->hosts[i].url = buf_detach(&b);
-		es->nhosts++;
-	}
-	es->worker *= es->nhosts;
 	if ((s->idx = index_compile(index, e)) == NULL)
 		return err_prefix(e, "%s: " K "index", cfg_where(s->cfg,
 		    K "index"));
-	if (!index_dynamic(s->idx)) {
-		if ((s->index_name = strdup(index)) == NULL)
-			return err_set(e, EXIT_RUNTIME, "out of memory");
-		for (i = 0; s->index_name[i]; i++)
-			s->index_name[i] = (char)tolower(
-			    (unsigned char)s->index_name[i]);
-		jsonx_strz(&es->index, s->index_name);
-	}
-	/* filter_path keeps the answer small: statuses and errors only */
-	buf_adds(&b, "?filter_path=errors%2Citems.%2A.status%2Citems.%2A.error");
-	if (pipeline && *pipeline) {
-		buf_adds(&b, "&pipeline=");
-		http_uri_encode(&b, pipeline, strlen(pipeline), 0);
-	}
-	if ((params = cfg_node(s->cfg, K "parameters")) != NULL) {
-		if (!json_object_is_type(params, json_type_object))
-			return err_set(e, EXIT_USAGE, "%s: " K "parameters: a map "
-			    "of URL parameters to values", cfg_where(s->cfg,
-			    K "parameters"));
-		json_object_object_foreach(params, pk, pv) {
-			const char *val = json_object_get_string(pv);
+	if (index_dynamic(s->idx))
+		return 0;
+	if ((s->index_name = strdup(index)) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	for (i = 0; s->index_name[i]; i++)
+		s->index_name[i] = (char)tolower((unsigned char)s->index_name[i]);
+	jsonx_strz(&es->index, s->index_name);
+	return 0;
+}
 
-			buf_addc(&b, '&');
-			http_uri_encode(&b, pk, strlen(pk), 0);
-			buf_addc(&b, '=');
-			http_uri_encode(&b, val ? val : "", val ? strlen(val) : 0, 0);
-		}
-	}
-	es->query = buf_detach(&b);
-	if (auth_opts(s, es, e) == -1)
+/* The HTTP client: TLS, proxy, timeout. */
+static int
+client_opts(struct ship *s, struct es *es, const struct tls_conf *t,
+    struct err *e)
+{
+	struct http_opts ho;
+	const char *proxy;
+	int64_t v;
+
+	if (cfg_str(s->cfg, K "proxy_url", NULL, &proxy, e) == -1 ||
+	    cfg_duration(s->cfg, K "timeout", 90000, &v, e) == -1)
 		return -1;
-	if (tls_opts(s, &ho, e) == -1)
-		return -1;
-	if (cfg_duration(s->cfg, K "timeout", 90000, &v, e) == -1)
-		return -1;
+	memset(&ho, 0, sizeof(ho));
+	tls_opts(t, &ho);
 	ho.timeout_ms = (long)v;
 	ho.proxy_url = proxy;
 	/* Answers are small: filter_path keeps statuses and errors only,
@@ -810,4 +785,41 @@ es_open(struct ship *s, struct err *e)
 	    (es->m = http_multi_new(es->hc, e)) == NULL)
 		return -1;
 	return 0;
+}
+
+static const struct output es_output = {
+	"output.elasticsearch", NULL, 0, es_room, es_send, es_wait,
+	es_busy, es_close
+};
+
+int
+es_open(struct ship *s, struct err *e)
+{
+	struct es *es;
+	struct tls_conf t;
+	const char *proto;
+	int r;
+
+	if ((es = calloc(1, sizeof(*es))) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	s->out = es_output;
+	s->out.st = es;
+	if (ship_common_opts(s, "output.elasticsearch", 1600, e) == -1 ||
+	    doc_opts(s, es, e) == -1 ||
+	    cfg_str(s->cfg, K "protocol", NULL, &proto, e) == -1)
+		return -1;
+	if (proto && strcmp(proto, "http") != 0 && strcmp(proto, "https") != 0)
+		return err_set(e, EXIT_USAGE, "%s: " K "protocol: '%s': http or "
+		    "https", cfg_where(s->cfg, K "protocol"), proto);
+	if (tls_conf_read(s->cfg, "output.elasticsearch", 0, &t, e) == -1) {
+		tls_conf_free(&t);
+		return -1;
+	}
+	if (proto == NULL)
+		proto = t.enabled ? "https" : "http";
+	r = hosts_opts(s, es, proto, e) == -1 || query_opts(s, es, e) == -1 ||
+	    auth_opts(s, es, e) == -1 || client_opts(s, es, &t, e) == -1;
+	tls_conf_free(&t);
+	es->worker *= es->nhosts;
+	return r ? -1 : 0;
 }

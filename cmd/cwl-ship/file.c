@@ -211,6 +211,12 @@ file_close(struct ship *s, struct err *e)
 
 #define K "output.file."
 
+/* the file keeps the order of the input */
+static const struct output file_output = {
+	"output.file", NULL, 1, file_room, file_send, file_wait,
+	file_busy, file_close
+};
+
 int
 file_open(struct ship *s, struct err *e)
 {
@@ -226,14 +232,8 @@ file_open(struct ship *s, struct err *e)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
 	f->fd = -1;
-	s->out.name = "output.file";
+	s->out = file_output;
 	s->out.st = f;
-	s->out.room = file_room;
-	s->out.send = file_send;
-	s->out.wait = file_wait;
-	s->out.busy = file_busy;
-	s->out.close = file_close;
-	s->out.ordered = 1;	/* the file keeps the order of the input */
 	if (ship_common_opts(s, "output.file", 2048, e) == -1 ||
 	    cfg_str(s->cfg, K "path", "/tmp/cloudwatchlogsbeat", &dir, e) == -1 ||
 	    cfg_str(s->cfg, K "filename", "cloudwatchlogsbeat", &name, e) == -1 ||

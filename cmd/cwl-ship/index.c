@@ -258,9 +258,8 @@ format_date(const char *pat, const struct tm *tm, struct buf *b)
 
 int
 index_expand(const struct index_fmt *f, const char *p, size_t n,
-    struct buf *out, const char **why, int64_t now_ms)
+    struct buf *out, struct err *e, int64_t now_ms)
 {
-	static char msg[320];
 	size_t i, k, start = out->len, off, len;
 	struct buf ts = BUF_INIT;
 	struct tm tm;
@@ -295,24 +294,19 @@ index_expand(const struct index_fmt *f, const char *p, size_t n,
 				r = buf_adds(out, pt->dflt);
 				break;
 			}
-			snprintf(msg, sizeof(msg), "index: the event has no "
+			err_set(e, EXIT_REJECTED, "index: the event has no "
 			    "field [%.256s] to name its index", pt->text);
-			*why = msg;
 			buf_free(&ts);
 			out->len = start;
 			return -1;
 		}
 	}
 	buf_free(&ts);
-	if (r) {
-		*why = "index: out of memory";
-		return -1;
-	}
+	if (r)
+		return err_set(e, EXIT_RUNTIME, "index: out of memory");
 	for (k = start; k < out->len; k++)
 		out->p[k] = (char)tolower((unsigned char)out->p[k]);
-	if (out->len == start) {
-		*why = "index: the name is empty";
-		return -1;
-	}
+	if (out->len == start)
+		return err_set(e, EXIT_REJECTED, "index: the name is empty");
 	return 0;
 }

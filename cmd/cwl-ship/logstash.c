@@ -63,14 +63,8 @@ struct conn {
 	size_t rlen;
 };
 
-struct lhost {
-	char *name;
-	char *port;
-	char *label;		/* name:port */
-};
-
 struct ls {
-	struct lhost *hosts;
+	struct hostspec *hosts;
 	size_t nhosts;
 	struct conn *conns;
 	size_t nconns;
@@ -179,19 +173,6 @@ encode(struct ls *ls, const struct batch *b, struct buf *out)
 
 /* --- connections ------------------------------------------------------- */
 
-static const char *
-ssl_why(void)
-{
-	static char msg[256];
-	unsigned long code = ERR_get_error();
-
-	if (code == 0)
-		return errno ? strerror(errno) : "the connection was closed";
-	ERR_error_string_n(code, msg, sizeof(msg));
-	ERR_clear_error();
-	return msg;
-}
-
 static void
 conn_close(struct conn *c)
 {
@@ -279,17 +260,15 @@ is_ip(const char *name)
 }
 
 static int
-tls_start(struct ls *ls, struct conn *c, const char **why)
+tls_start(struct ls *ls, struct conn *c, struct err *e)
 {
 	const char *name = ls->server_name ? ls->server_name :
 	    ls->hosts[c->host].name;
 	X509_VERIFY_PARAM *vp;
 
 	if ((c->ssl = SSL_new(ls->ctx)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1) {
-		*why = ssl_why();
-		return -1;
-	}
+	    SSL_set_fd(c->ssl, c->fd) != 1)
+		return tls_err(e, EXIT_RUNTIME, "TLS");
 	if (!is_ip(name))
 		SSL_set_tlsext_host_name(c->ssl, name);
 	if (ls->verify == HTTP_VERIFY_FULL) {
@@ -297,21 +276,19 @@ tls_start(struct ls *ls, struct conn *c, const char **why)
 		X509_VERIFY_PARAM_set_hostflags(vp,
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if ((is_ip(name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, name) :
-		    X509_VERIFY_PARAM_set1_host(vp, name, 0)) != 1) {
-			*why = ssl_why();
-			return -1;
-		}
+		    X509_VERIFY_PARAM_set1_host(vp, name, 0)) != 1)
+			return tls_err(e, EXIT_RUNTIME, "TLS");
 	}
 	c->state = C_TLS;
 	return 0;
 }
 
-/* Drives the TLS handshake. Returns 1 when done, 0 to wait, -1, or -2
- * when the server's certificate does not verify (no retry cures it). */
+/* Drives the TLS handshake. Returns 1 when done, 0 to wait, -1 with e,
+ * or -2 with e when the server's certificate does not verify (no retry
+ * cures it). */
 static int
-tls_step(struct conn *c, const char **why)
+tls_step(struct conn *c, struct err *e)
 {
-	static char msg[320];
 	long vr;
 	int r, err;
 
@@ -331,15 +308,11 @@ tls_step(struct conn *c, const char **why)
 		return 0;
 	}
 	if ((vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
-		snprintf(msg, sizeof(msg), "TLS handshake: certificate "
+		err_set(e, EXIT_USAGE, "TLS handshake: certificate "
 		    "verification failed: %s", X509_verify_cert_error_string(vr));
-		*why = msg;
 		return -2;
-	} else {
-		snprintf(msg, sizeof(msg), "TLS handshake: %s", ssl_why());
-		*why = msg;
 	}
-	return -1;
+	return tls_err(e, EXIT_RUNTIME, "TLS handshake");
 }
 
 static void
@@ -352,13 +325,13 @@ conn_up(struct ship *s, struct ls *ls, struct conn *c)
 	    c->id, c->ssl ? " (TLS)" : "");
 }
 
-/* Starts connecting to the next address. Returns 0, or -1 with why. */
+/* Starts connecting to the next address. Returns 0, or -1 with e. */
 static int
-conn_try(struct conn *c, const char **why)
+conn_try(struct conn *c, struct err *e)
 {
-	static char msg[256];
 	int fd;
 
+	err_set(e, EXIT_RUNTIME, "connect: no address");
 	for (; c->aip; c->aip = c->aip->ai_next) {
 		fd = socket(c->aip->ai_family, c->aip->ai_socktype |
 		    SOCK_NONBLOCK | SOCK_CLOEXEC, c->aip->ai_protocol);
@@ -370,55 +343,54 @@ conn_try(struct conn *c, const char **why)
 			c->state = C_CONNECTING;
 			return 0;
 		}
-		snprintf(msg, sizeof(msg), "connect: %s", strerror(errno));
+		err_set(e, EXIT_RUNTIME, "connect: %s", strerror(errno));
 		close(fd);
 	}
-	*why = msg[0] ? msg : "connect: no address";
 	return -1;
 }
 
 static void
 conn_start(struct ship *s, struct ls *ls, struct conn *c)
 {
-	static char msg[320];
-	struct lhost *h = &ls->hosts[c->host];
+	struct hostspec *h = &ls->hosts[c->host];
 	struct addrinfo hints;
-	const char *why = NULL;
+	struct err e = ERR_INIT;
 	int r;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((r = getaddrinfo(h->name, h->port, &hints, &c->ai)) != 0) {
-		snprintf(msg, sizeof(msg), "resolve: %s", gai_strerror(r));
+		err_set(&e, EXIT_RUNTIME, "resolve: %s", gai_strerror(r));
 		c->ai = NULL;
-		conn_fail(s, ls, c, msg);
-		return;
+		conn_fail(s, ls, c, err_msg(&e));
+	} else {
+		c->aip = c->ai;
+		c->since = s->now;
+		if (conn_try(c, &e) == -1)
+			conn_fail(s, ls, c, err_msg(&e));
 	}
-	c->aip = c->ai;
-	c->since = s->now;
-	if (conn_try(c, &why) == -1)
-		conn_fail(s, ls, c, why);
+	err_clear(&e);
 }
 
 static void
 connected(struct ship *s, struct ls *ls, struct conn *c)
 {
-	const char *why = NULL;
+	struct err e = ERR_INIT, te = ERR_INIT;
 	socklen_t len = sizeof(int);
 	int err = 0, one = 1;
-	static char msg[256];
 
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
-		snprintf(msg, sizeof(msg), "connect: %s", strerror(err));
+		err_set(&e, EXIT_RUNTIME, "connect: %s", strerror(err));
 		close(c->fd);
 		c->fd = -1;
 		c->aip = c->aip->ai_next;
-		if (c->aip && conn_try(c, &why) == 0)
-			return;
-		conn_fail(s, ls, c, c->aip ? why : msg);
+		if (!c->aip || conn_try(c, &te) == -1)
+			conn_fail(s, ls, c, err_msg(c->aip ? &te : &e));
+		err_clear(&e);
+		err_clear(&te);
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -428,17 +400,16 @@ connected(struct ship *s, struct ls *ls, struct conn *c)
 		conn_up(s, ls, c);
 		return;
 	}
-	if (tls_start(ls, c, &why) == -1) {
-		conn_fail(s, ls, c, why);
-		return;
+	if (tls_start(ls, c, &e) == -1) {
+		conn_fail(s, ls, c, err_msg(&e));
+		err_clear(&e);
 	}
 }
 
-/* Writes what it can. Returns 0, or -1 with why. */
+/* Writes what it can. Returns 0, or -1 with e. */
 static int
-conn_write(struct conn *c, const char **why)
+conn_write(struct conn *c, struct err *e)
 {
-	static char msg[256];
 	ssize_t n;
 	int r, err;
 
@@ -458,9 +429,7 @@ conn_write(struct conn *c, const char **why)
 				    POLLOUT;
 				return 0;
 			}
-			snprintf(msg, sizeof(msg), "write: %s", ssl_why());
-			*why = msg;
-			return -1;
+			return tls_err(e, EXIT_RUNTIME, "write");
 		}
 		n = send(c->fd, c->w.p + c->woff, c->w.len - c->woff,
 		    MSG_NOSIGNAL);
@@ -472,9 +441,7 @@ conn_write(struct conn *c, const char **why)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
-		snprintf(msg, sizeof(msg), "write: %s", strerror(errno));
-		*why = msg;
-		return -1;
+		return err_set(e, EXIT_RUNTIME, "write: %s", strerror(errno));
 	}
 	c->tls_want = 0;
 	buf_reset(&c->w);
@@ -488,9 +455,9 @@ struct acking {
 	struct conn *c;
 };
 
-/* One ACK, for the oldest window. Returns 0, or -1 with why. */
+/* One ACK, for the oldest window. Returns 0, or -1 with e. */
 static int
-on_ack(void *arg, uint32_t seq, const char **why)
+on_ack(void *arg, uint32_t seq, struct err *e)
 {
 	struct acking *a = arg;
 	struct ship *s = a->s;
@@ -500,7 +467,7 @@ on_ack(void *arg, uint32_t seq, const char **why)
 	int r;
 
 	c->last_io = s->now;
-	if (w == NULL || (r = lj_ack(s, w, seq, why)) == 0)
+	if (w == NULL || (r = lj_ack(s, w, seq, e)) == 0)
 		return 0;
 	if (r == -1)
 		return -1;
@@ -518,59 +485,54 @@ on_ack(void *arg, uint32_t seq, const char **why)
 	return 0;
 }
 
-/* Reads the ACKs that came. Returns 0, or -1 with why. */
-static int
-conn_read(struct ship *s, struct ls *ls, struct conn *c, const char **why)
+/* Reads what came into buf[0..len). Returns the number of bytes, 0 when
+ * nothing is there yet, or -1 with e. */
+static ssize_t
+conn_recv(struct conn *c, unsigned char *buf, size_t len, struct err *e)
 {
-	static char msg[256];
-	unsigned char buf[4096];
-	struct acking a = { s, ls, c };
 	ssize_t n;
 	int err;
 
-	for (;;) {
-		if (c->ssl) {
-			ERR_clear_error();
-			n = SSL_read(c->ssl, buf, sizeof(buf));
-			if (n <= 0) {
-				err = SSL_get_error(c->ssl, (int)n);
-				if (err == SSL_ERROR_WANT_READ)
-					return 0;
-				if (err == SSL_ERROR_WANT_WRITE) {
-					c->tls_want = POLLOUT;
-					return 0;
-				}
-				if (err == SSL_ERROR_ZERO_RETURN ||
-				    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
-					*why = "the server closed the connection";
-				else {
-					snprintf(msg, sizeof(msg), "read: %s",
-					    ssl_why());
-					*why = msg;
-				}
-				return -1;
-			}
-		} else {
-			n = recv(c->fd, buf, sizeof(buf), 0);
-			if (n == 0) {
-				*why = "the server closed the connection";
-				return -1;
-			}
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					return 0;
-				snprintf(msg, sizeof(msg), "read: %s",
-				    strerror(errno));
-				*why = msg;
-				return -1;
-			}
-		}
-		if (lj_read(c->r, &c->rlen, buf, (size_t)n, on_ack, &a,
-		    why) == -1)
-			return -1;
+	if (c->ssl) {
+		ERR_clear_error();
+		if ((n = SSL_read(c->ssl, buf, (int)len)) > 0)
+			return n;
+		err = SSL_get_error(c->ssl, (int)n);
+		if (err == SSL_ERROR_WANT_WRITE)
+			c->tls_want = POLLOUT;
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+			return 0;
+		if (err != SSL_ERROR_ZERO_RETURN &&
+		    (err != SSL_ERROR_SYSCALL || ERR_peek_error() != 0))
+			return tls_err(e, EXIT_RUNTIME, "read");
+		return err_set(e, EXIT_RUNTIME, "the server closed the "
+		    "connection");
 	}
+	while ((n = recv(c->fd, buf, len, 0)) < 0 && errno == EINTR)
+		;
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return err_set(e, EXIT_RUNTIME, "the server closed the "
+		    "connection");
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	return err_set(e, EXIT_RUNTIME, "read: %s", strerror(errno));
+}
+
+/* Reads the ACKs that came. Returns 0, or -1 with e. */
+static int
+conn_read(struct ship *s, struct ls *ls, struct conn *c, struct err *e)
+{
+	unsigned char buf[4096];
+	struct acking a = { s, ls, c };
+	ssize_t n;
+
+	while ((n = conn_recv(c, buf, sizeof(buf), e)) > 0)
+		if (lj_read(c->r, &c->rlen, buf, (size_t)n, on_ack, &a,
+		    e) == -1)
+			return -1;
+	return n < 0 ? -1 : 0;
 }
 
 /* --- the output -------------------------------------------------------- */
@@ -615,7 +577,7 @@ ls_send(struct ship *s, struct batch *b, struct err *e)
 	struct conn *c = NULL;
 	struct lj_win *w;
 	size_t i, k, before;
-	const char *why = NULL;
+	struct err we = ERR_INIT;
 
 	/* the usable connection with the fewest windows, in turn */
 	for (i = 0; i < ls->nconns; i++) {
@@ -653,25 +615,21 @@ ls_send(struct ship *s, struct batch *b, struct err *e)
 	ls->busy++;
 	log_debug("ship", "%s: window of %zu events, %zu bytes",
 	    ls->hosts[c->host].label, b->n, w->bytes);
-	if (c->tls_want == 0 && conn_write(c, &why) == -1)
-		conn_fail(s, ls, c, why);
+	if (c->tls_want == 0 && conn_write(c, &we) == -1) {
+		conn_fail(s, ls, c, err_msg(&we));
+		err_clear(&we);
+	}
 	return 0;
 }
 
-static int
-ls_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
+/* Connections are kept up, as a beat keeps them: those past their ttl
+ * close, those down whose backoff is over connect again. */
+static void
+keep_up(struct ship *s, struct ls *ls)
 {
-	struct ls *ls = s->out.st;
-	struct pollfd pfd[1 + 256];
 	struct conn *c;
-	size_t i, np = 0, map[256];
-	const char *why;
-	int64_t t;
-	int n, ev;
-	char msg[128];
+	size_t i;
 
-	*ready = 0;
-	/* connections are kept up, as a beat keeps them */
 	for (i = 0; i < ls->nconns; i++) {
 		c = &ls->conns[i];
 		if (c->state == C_UP && c->nwins == 0 && ls->ttl_ms > 0 &&
@@ -685,6 +643,114 @@ ls_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
 		if (c->state == C_DOWN && c->retry_at <= s->now)
 			conn_start(s, ls, c);
 	}
+}
+
+/* What to poll c for; lowers *timeout_ms to its next deadline. */
+static short
+conn_events(struct ship *s, struct ls *ls, struct conn *c, long *timeout_ms)
+{
+	int64_t t = INT64_MAX;
+	int ev = 0;
+
+	if (c->state == C_DOWN)
+		t = c->retry_at - s->now;
+	else if (c->state == C_CONNECTING)
+		ev = POLLOUT;
+	else if (c->state == C_TLS)
+		ev = c->tls_want ? c->tls_want : POLLIN | POLLOUT;
+	else {
+		ev = POLLIN;
+		if (c->woff < c->w.len)
+			ev |= c->tls_want ? c->tls_want : POLLOUT;
+		if (c->wins)
+			t = c->last_io + ls->timeout_ms - s->now;
+	}
+	if (t < *timeout_ms)
+		*timeout_ms = t < 0 ? 0 : (long)t;
+	return (short)ev;
+}
+
+/* Drives the handshake of c. Returns 1 when c is up. */
+static int
+conn_handshake(struct ship *s, struct ls *ls, struct conn *c)
+{
+	struct err e = ERR_INIT, fe = ERR_INIT;
+	int r = tls_step(c, &e);
+
+	if (r == -2) {
+		/* the TLS settings are at fault: a configuration error, not
+		 * one more network failure */
+		err_set(&fe, EXIT_USAGE, "output.logstash: %s: %s",
+		    ls->hosts[c->host].label, err_msg(&e));
+		ship_fail(s, &fe);
+		err_clear(&fe);
+	}
+	if (r < 0)
+		conn_fail(s, ls, c, err_msg(&e));
+	else if (r == 1)
+		conn_up(s, ls, c);
+	err_clear(&e);
+	return r == 1;
+}
+
+/* c's socket is ready (or its TLS layer holds bytes). */
+static void
+conn_ready(struct ship *s, struct ls *ls, struct conn *c)
+{
+	struct err e = ERR_INIT;
+
+	if (c->state == C_CONNECTING) {
+		connected(s, ls, c);
+		if (c->state != C_TLS)
+			return;
+	}
+	if (c->state == C_TLS && !conn_handshake(s, ls, c))
+		return;
+	if (c->state != C_UP)
+		return;
+	if ((c->woff < c->w.len && conn_write(c, &e) == -1) ||
+	    conn_read(s, ls, c, &e) == -1)
+		conn_fail(s, ls, c, err_msg(&e));
+	err_clear(&e);
+}
+
+/* Connections that waited too long for an ACK, to connect, or for the
+ * handshake fail. */
+static void
+conn_timeouts(struct ship *s, struct ls *ls)
+{
+	struct conn *c;
+	struct buf msg = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ls->nconns; i++) {
+		c = &ls->conns[i];
+		if (c->state == C_UP && c->wins &&
+		    s->now - c->last_io >= ls->timeout_ms) {
+			buf_reset(&msg);
+			buf_printf(&msg, "no ACK for %" PRId64 " ms (timeout)",
+			    s->now - c->last_io);
+			conn_fail(s, ls, c, buf_str(&msg));
+		} else if ((c->state == C_CONNECTING || c->state == C_TLS) &&
+		    s->now - c->since >= ls->timeout_ms) {
+			conn_fail(s, ls, c, c->state == C_TLS ?
+			    "TLS handshake: timeout" : "connect: timeout");
+		}
+	}
+	buf_free(&msg);
+}
+
+static int
+ls_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
+{
+	struct ls *ls = s->out.st;
+	struct pollfd pfd[1 + 256];
+	struct conn *c;
+	size_t i, np = 0, map[256];
+	int n;
+
+	*ready = 0;
+	keep_up(s, ls);
 	if (fd >= 0) {
 		pfd[np].fd = fd;
 		pfd[np].events = POLLIN;
@@ -693,30 +759,11 @@ ls_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
 	}
 	for (i = 0; i < ls->nconns && np < 256; i++) {
 		c = &ls->conns[i];
-		if (c->state == C_DOWN) {
-			t = c->retry_at - s->now;
-			if (t < timeout_ms)
-				timeout_ms = t < 0 ? 0 : (long)t;
+		pfd[np].events = conn_events(s, ls, c, &timeout_ms);
+		if (c->state == C_DOWN)
 			continue;
-		}
-		ev = 0;
-		if (c->state == C_CONNECTING)
-			ev = POLLOUT;
-		else if (c->state == C_TLS)
-			ev = c->tls_want ? c->tls_want : POLLIN | POLLOUT;
-		else {
-			ev = POLLIN;
-			if (c->woff < c->w.len)
-				ev |= c->tls_want ? c->tls_want : POLLOUT;
-			if (c->wins) {
-				t = c->last_io + ls->timeout_ms - s->now;
-				if (t < timeout_ms)
-					timeout_ms = t < 0 ? 0 : (long)t;
-			}
-		}
 		map[np] = i;
 		pfd[np].fd = c->fd;
-		pfd[np].events = (short)ev;
 		pfd[np].revents = 0;
 		np++;
 	}
@@ -731,59 +778,10 @@ ls_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
 			continue;
 		}
 		c = &ls->conns[map[i]];
-		if (pfd[i].revents == 0 && !(c->ssl && SSL_pending(c->ssl)))
-			continue;
-		why = NULL;
-		if (c->state == C_CONNECTING) {
-			connected(s, ls, c);
-			if (c->state != C_TLS)
-				continue;
-		}
-		if (c->state == C_TLS) {
-			int r = tls_step(c, &why);
-
-			if (r == -2) {
-				/* the TLS settings are at fault: a configuration
-				 * error, not one more network failure */
-				struct err fe = ERR_INIT;
-
-				err_set(&fe, EXIT_USAGE, "output.logstash: %s: %s",
-				    ls->hosts[c->host].label, why);
-				ship_fail(s, &fe);
-				err_clear(&fe);
-			}
-			if (r < 0) {
-				conn_fail(s, ls, c, why);
-				continue;
-			}
-			if (r == 0)
-				continue;
-			conn_up(s, ls, c);
-		}
-		if (c->state != C_UP)
-			continue;
-		if (c->woff < c->w.len && conn_write(c, &why) == -1) {
-			conn_fail(s, ls, c, why);
-			continue;
-		}
-		if (conn_read(s, ls, c, &why) == -1) {
-			conn_fail(s, ls, c, why);
-			continue;
-		}
+		if (pfd[i].revents || (c->ssl && SSL_pending(c->ssl)))
+			conn_ready(s, ls, c);
 	}
-	for (i = 0; i < ls->nconns; i++) {
-		c = &ls->conns[i];
-		if (c->state == C_UP && c->wins &&
-		    s->now - c->last_io >= ls->timeout_ms) {
-			snprintf(msg, sizeof(msg), "no ACK for %" PRId64 " ms "
-			    "(timeout)", s->now - c->last_io);
-			conn_fail(s, ls, c, msg);
-		} else if ((c->state == C_CONNECTING || c->state == C_TLS) &&
-		    s->now - c->since >= ls->timeout_ms) {
-			conn_fail(s, ls, c, c->state == C_TLS ?
-			    "TLS handshake: timeout" : "connect: timeout");
-		}
-	}
+	conn_timeouts(s, ls);
 	return 0;
 }
 
@@ -807,11 +805,8 @@ ls_close(struct ship *s, struct err *e)
 		buf_free(&c->w);
 		freeaddrinfo(c->ai);
 	}
-	for (i = 0; i < ls->nhosts; i++) {
-		free(ls->hosts[i].name);
-		free(ls->hosts[i].port);
-		free(ls->hosts[i].label);
-	}
+	for (i = 0; i < ls->nhosts; i++)
+		host_free(&ls->hosts[i]);
 	free(ls->hosts);
 	free(ls->conns);
 	if (ls->ctx)
@@ -831,51 +826,6 @@ ls_close(struct ship *s, struct err *e)
 #define K "output.logstash."
 
 static int
-parse_host(const char *h, struct lhost *out, struct err *e)
-{
-	const char *colon, *name = h, *end;
-	struct buf b = BUF_INIT;
-	char *p;
-	long port;
-
-	if (strstr(h, "://"))
-		return err_set(e, EXIT_USAGE, K "hosts: '%s': host:port, without "
-		    "a scheme", h);
-	if (*h == '[') {	/* [v6]:port */
-		if ((end = strchr(h, ']')) == NULL)
-			return err_set(e, EXIT_USAGE, K "hosts: '%s': no ']'", h);
-		name = h + 1;
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] && !colon)
-			return err_set(e, EXIT_USAGE, K "hosts: '%s': bad host", h);
-	} else {
-		colon = strrchr(h, ':');
-		if (colon && strchr(h, ':') != colon)
-			return err_set(e, EXIT_USAGE, K "hosts: '%s': write an IPv6 "
-			    "address as [addr]:port", h);
-		end = colon ? colon : h + strlen(h);
-	}
-	if (end == name)
-		return err_set(e, EXIT_USAGE, K "hosts: '%s': no host", h);
-	port = 5044;
-	if (colon) {
-		errno = 0;
-		port = strtol(colon + 1, &p, 10);
-		if (errno || *p || port < 1 || port > 65535)
-			return err_set(e, EXIT_USAGE, K "hosts: '%s': bad port", h);
-	}
-	out->name = strndup(name, (size_t)(end - name));
-	buf_printf(&b, "%ld", port);
-	out->port = buf_detach(&b);
-	buf_printf(&b, "%s%s%s:%ld", *h == '[' ? "[" : "",
-	    out->name ? out->name : "", *h == '[' ? "]" : "", port);
-	out->label = buf_detach(&b);
-	if (out->name == NULL || out->port == NULL || out->label == NULL)
-		return err_set(e, EXIT_RUNTIME, "out of memory");
-	return 0;
-}
-
-static int
 passwd_cb(char *buf, int size, int rw, void *u)
 {
 	const char *p = u;
@@ -887,97 +837,48 @@ passwd_cb(char *buf, int size, int rw, void *u)
 	return (int)n;
 }
 
-/* ssl.supported_protocols, ssl.cipher_suites, ssl.curve_types. */
+/* The client certificate and its key. */
 static int
-tls_limits(struct ship *s, struct ls *ls, struct err *e)
+tls_client(struct ls *ls, const struct tls_conf *t, struct err *e)
 {
-	const char *const *v;
-	struct buf b = BUF_INIT;
-	int lo = 0, hi = 0, ver;
-	size_t n, i;
+	struct buf what = BUF_INIT;
+	const char *key = t->key ? t->key : t->cert;
+	int r = 0;
 
-	if ((ls->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		return err_set(e, EXIT_RUNTIME, "TLS: %s", ssl_why());
-	if (cfg_strlist(s->cfg, K "ssl.supported_protocols", &v, &n, e) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(v[i], "TLSv1.2") == 0)
-			ver = TLS1_2_VERSION;
-		else if (strcmp(v[i], "TLSv1.3") == 0)
-			ver = TLS1_3_VERSION;
-		else
-			return err_set(e, EXIT_USAGE, "%s: " K "ssl.supported_"
-			    "protocols: '%s': TLSv1.2 or TLSv1.3", cfg_where(s->cfg,
-			    K "ssl.supported_protocols"), v[i]);
-		lo = lo == 0 || ver < lo ? ver : lo;
-		hi = ver > hi ? ver : hi;
+	if (t->passphrase) {
+		SSL_CTX_set_default_passwd_cb(ls->ctx, passwd_cb);
+		SSL_CTX_set_default_passwd_cb_userdata(ls->ctx,
+		    (void *)(uintptr_t)t->passphrase);
 	}
-	SSL_CTX_set_min_proto_version(ls->ctx, lo ? lo : TLS1_2_VERSION);
-	if (hi)
-		SSL_CTX_set_max_proto_version(ls->ctx, hi);
-	if (cfg_strlist(s->cfg, K "ssl.cipher_suites", &v, &n, e) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ":" : "", v[i]);
-	/* TLS 1.3 suites and older ciphers are set apart in OpenSSL */
-	if (n && SSL_CTX_set_cipher_list(ls->ctx, b.p) != 1 &&
-	    SSL_CTX_set_ciphersuites(ls->ctx, b.p) != 1) {
-		err_set(e, EXIT_USAGE, "%s: " K "ssl.cipher_suites: '%s': %s",
-		    cfg_where(s->cfg, K "ssl.cipher_suites"), b.p, ssl_why());
-		buf_free(&b);
-		return -1;
+	if (SSL_CTX_use_certificate_chain_file(ls->ctx, t->cert) != 1) {
+		buf_printf(&what, K "ssl.certificate: %s", t->cert);
+		r = tls_err(e, EXIT_USAGE, buf_str(&what));
+	} else if (SSL_CTX_use_PrivateKey_file(ls->ctx, key,
+	    SSL_FILETYPE_PEM) != 1) {
+		buf_printf(&what, K "ssl.key: %s", key);
+		r = tls_err(e, EXIT_USAGE, buf_str(&what));
+	} else if (SSL_CTX_check_private_key(ls->ctx) != 1) {
+		r = err_set(e, EXIT_USAGE, K "ssl.key: %s: does not match the "
+		    "certificate", key);
 	}
-	buf_reset(&b);
-	if (cfg_strlist(s->cfg, K "ssl.curve_types", &v, &n, e) == -1) {
-		buf_free(&b);
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ":" : "", v[i]);
-	if (n && SSL_CTX_set1_groups_list(ls->ctx, b.p) != 1) {
-		err_set(e, EXIT_USAGE, "%s: " K "ssl.curve_types: '%s': %s",
-		    cfg_where(s->cfg, K "ssl.curve_types"), b.p, ssl_why());
-		buf_free(&b);
-		return -1;
-	}
-	buf_free(&b);
-	return 0;
+	buf_free(&what);
+	return r;
 }
 
 static int
-tls_setup(struct ship *s, struct ls *ls, struct err *e)
+tls_setup(struct ship *s, struct ls *ls, const struct tls_conf *t,
+    struct err *e)
 {
-	const char *const *cas;
-	const char *mode, *cert, *key, *pass;
-	size_t n, i;
-	int on;
-
-	if (cfg_strlist(s->cfg, K "ssl.certificate_authorities", &cas, &n,
-	    e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.certificate", NULL, &cert, e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.key", NULL, &key, e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.key_passphrase", NULL, &pass, e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.verification_mode", "full", &mode, e) == -1 ||
-	    cfg_str(s->cfg, K "ssl.server_name", NULL, &ls->server_name,
-	    e) == -1 ||
-	    cfg_bool(s->cfg, K "ssl.enabled", n > 0 || cert != NULL, &on,
+	if (cfg_str(s->cfg, K "ssl.server_name", NULL, &ls->server_name,
 	    e) == -1)
 		return -1;
-	log_secret(pass);
-	if (!on)
+	if (!t->enabled)
 		return 0;
-	if (tls_limits(s, ls, e) == -1)
+	if ((ls->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return tls_err(e, EXIT_RUNTIME, "TLS");
+	if (tls_limits(ls->ctx, s->cfg, "output.logstash", t, e) == -1)
 		return -1;
-	if (strcmp(mode, "full") == 0 || strcmp(mode, "strict") == 0)
-		ls->verify = HTTP_VERIFY_FULL;
-	else if (strcmp(mode, "certificate") == 0)
-		ls->verify = HTTP_VERIFY_CERTIFICATE;
-	else if (strcmp(mode, "none") == 0)
-		ls->verify = HTTP_VERIFY_NONE;
-	else
-		return err_set(e, EXIT_USAGE, "%s: " K "ssl.verification_mode: "
-		    "'%s': one of full, strict, certificate, none",
-		    cfg_where(s->cfg, K "ssl.verification_mode"), mode);
+	ls->verify = t->verify;
 	SSL_CTX_set_mode(ls->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (ls->verify == HTTP_VERIFY_NONE) {
@@ -987,94 +888,43 @@ tls_setup(struct ship *s, struct ls *ls, struct err *e)
 	} else {
 		SSL_CTX_set_verify(ls->ctx, SSL_VERIFY_PEER, NULL);
 	}
-	if (n == 0) {
-		SSL_CTX_set_default_verify_paths(ls->ctx);
-	}
-	for (i = 0; i < n; i++)
-		if (SSL_CTX_load_verify_locations(ls->ctx, cas[i], NULL) != 1)
-			return err_set(e, EXIT_USAGE, K "ssl.certificate_"
-			    "authorities: %s: %s", cas[i], ssl_why());
-	if (cert) {
-		if (pass) {
-			SSL_CTX_set_default_passwd_cb(ls->ctx, passwd_cb);
-			SSL_CTX_set_default_passwd_cb_userdata(ls->ctx,
-			    (void *)(uintptr_t)pass);
-		}
-		if (SSL_CTX_use_certificate_chain_file(ls->ctx, cert) != 1)
-			return err_set(e, EXIT_USAGE, K "ssl.certificate: %s: %s",
-			    cert, ssl_why());
-		if (SSL_CTX_use_PrivateKey_file(ls->ctx, key ? key : cert,
-		    SSL_FILETYPE_PEM) != 1)
-			return err_set(e, EXIT_USAGE, K "ssl.key: %s: %s",
-			    key ? key : cert, ssl_why());
-		if (SSL_CTX_check_private_key(ls->ctx) != 1)
-			return err_set(e, EXIT_USAGE, K "ssl.key: %s: does not "
-			    "match the certificate", key ? key : cert);
-	} else if (key) {
-		return err_set(e, EXIT_USAGE, K "ssl.key without "
-		    K "ssl.certificate");
-	}
+	if (tls_cas(ls->ctx, t) == -1)
+		return tls_err(e, EXIT_USAGE, K "ssl.certificate_authorities");
+	if (t->cert)
+		return tls_client(ls, t, e);
 	return 0;
 }
 
-int
-ls_open(struct ship *s, struct err *e)
+/* hosts, in the order given; 5044 where no port is. */
+static int
+ls_hosts(struct ship *s, struct ls *ls, struct err *e)
 {
-	struct ls *ls;
 	const char *const *hosts;
-	const char *beat;
-	int64_t worker, level, pipe;
-	size_t n, i, k;
+	size_t n, i;
 
-	if ((ls = calloc(1, sizeof(*ls))) == NULL)
-		return err_set(e, EXIT_RUNTIME, "out of memory");
-	s->out.name = "output.logstash";
-	s->out.st = ls;
-	s->out.room = ls_room;
-	s->out.send = ls_send;
-	s->out.wait = ls_wait;
-	s->out.busy = ls_busy;
-	s->out.close = ls_close;
-	if (ship_common_opts(s, "output.logstash", 2048, e) == -1)
-		return -1;
-	if (cfg_strlist(s->cfg, K "hosts", &hosts, &n, e) == -1 ||
-	    cfg_bool(s->cfg, K "loadbalance", 0, &ls->loadbalance, e) == -1 ||
-	    cfg_int(s->cfg, K "compression_level", 3, &level, e) == -1 ||
-	    cfg_int(s->cfg, K "pipelining", 2, &pipe, e) == -1 ||
-	    cfg_duration(s->cfg, K "timeout", 30000, &ls->timeout_ms, e) == -1 ||
-	    cfg_duration(s->cfg, K "ttl", 0, &ls->ttl_ms, e) == -1 ||
-	    cfg_str(s->cfg, K "index", "cloudwatchlogsbeat", &beat, e) == -1)
-		return -1;
-	if (ship_worker(s, "output.logstash", &worker, e) == -1)
+	if (cfg_strlist(s->cfg, K "hosts", &hosts, &n, e) == -1)
 		return -1;
 	if (n == 0)
 		return err_set(e, EXIT_USAGE, K "hosts: no host (host:port, "
 		    "5044 by default)");
-	if (cfg_node(s->cfg, K "proxy_url") != NULL)
-		return err_set(e, EXIT_USAGE, "%s: " K "proxy_url: a SOCKS5 proxy "
-		    "is not supported: connect to Logstash directly",
-		    cfg_where(s->cfg, K "proxy_url"));
-	if (level < 0 || level > 9)
-		return err_set(e, EXIT_USAGE, "%s: " K "compression_level: "
-		    "%" PRId64 ": 0 (none) to 9", cfg_where(s->cfg,
-		    K "compression_level"), level);
-	if (pipe < 0)
-		pipe = 0;
-	if (ls->timeout_ms <= 0)
-		ls->timeout_ms = 30000;
-	ls->level = (int)level;
-	ls->pipelining = (size_t)pipe;
-	/* one connection keeps the order in which events were read, also
-	 * across a reconnection: the events to send again go first */
-	s->out.ordered = !ls->loadbalance && worker == 1;
 	if ((ls->hosts = calloc(n, sizeof(*ls->hosts))) == NULL)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
 	for (i = 0; i < n; i++) {
-		if (parse_host(hosts[i], &ls->hosts[i], e) == -1)
-			return -1;
 		ls->nhosts++;
+		if (host_parse(K "hosts", hosts[i], 0, 5044, &ls->hosts[i],
+		    e) == -1)
+			return -1;
 	}
-	ls->nconns = (size_t)worker * (ls->loadbalance ? n : 1);
+	return 0;
+}
+
+/* The connections: worker per host with loadbalance, else worker. */
+static int
+ls_conns(struct ls *ls, int64_t worker, struct err *e)
+{
+	size_t k;
+
+	ls->nconns = (size_t)worker * (ls->loadbalance ? ls->nhosts : 1);
 	if (ls->nconns > 255)
 		return err_set(e, EXIT_USAGE, K "worker: %" PRId64 " connections "
 		    "per host are too many", worker);
@@ -1087,12 +937,71 @@ ls_open(struct ship *s, struct err *e)
 		 * every connection starts on the first host */
 		ls->conns[k].host = ls->loadbalance ? k / (size_t)worker : 0;
 	}
+	return 0;
+}
+
+/* compression_level, pipelining, timeout, ttl, index, worker. */
+static int
+ls_opts(struct ship *s, struct ls *ls, int64_t *worker, struct err *e)
+{
+	const char *beat;
+	int64_t level, pipe;
+
+	if (cfg_bool(s->cfg, K "loadbalance", 0, &ls->loadbalance, e) == -1 ||
+	    cfg_int(s->cfg, K "compression_level", 3, &level, e) == -1 ||
+	    cfg_int(s->cfg, K "pipelining", 2, &pipe, e) == -1 ||
+	    cfg_duration(s->cfg, K "timeout", 30000, &ls->timeout_ms, e) == -1 ||
+	    cfg_duration(s->cfg, K "ttl", 0, &ls->ttl_ms, e) == -1 ||
+	    cfg_str(s->cfg, K "index", "cloudwatchlogsbeat", &beat, e) == -1 ||
+	    ship_worker(s, "output.logstash", worker, e) == -1)
+		return -1;
+	if (cfg_node(s->cfg, K "proxy_url") != NULL)
+		return err_set(e, EXIT_USAGE, "%s: " K "proxy_url: a SOCKS5 proxy "
+		    "is not supported: connect to Logstash directly",
+		    cfg_where(s->cfg, K "proxy_url"));
+	if (level < 0 || level > 9)
+		return err_set(e, EXIT_USAGE, "%s: " K "compression_level: "
+		    "%" PRId64 ": 0 (none) to 9", cfg_where(s->cfg,
+		    K "compression_level"), level);
+	ls->level = (int)level;
+	ls->pipelining = pipe < 0 ? 0 : (size_t)pipe;
+	if (ls->timeout_ms <= 0)
+		ls->timeout_ms = 30000;
 	buf_adds(&ls->meta, "{\"@metadata\":{\"beat\":");
 	jsonx_strz(&ls->meta, beat);
 	buf_adds(&ls->meta, ",\"type\":\"_doc\",\"version\":\"" CWL_VERSION "\"");
-	if (tls_setup(s, ls, e) == -1)
-		return -1;
 	return 0;
+}
+
+static const struct output ls_output = {
+	"output.logstash", NULL, 0, ls_room, ls_send, ls_wait,
+	ls_busy, ls_close
+};
+
+int
+ls_open(struct ship *s, struct err *e)
+{
+	struct ls *ls;
+	struct tls_conf t;
+	int64_t worker;
+	int r;
+
+	if ((ls = calloc(1, sizeof(*ls))) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	s->out = ls_output;
+	s->out.st = ls;
+	if (ship_common_opts(s, "output.logstash", 2048, e) == -1 ||
+	    ls_opts(s, ls, &worker, e) == -1 || ls_hosts(s, ls, e) == -1)
+		return -1;
+	/* one connection keeps the order in which events were read, also
+	 * across a reconnection: the events to send again go first */
+	s->out.ordered = !ls->loadbalance && worker == 1;
+	if (ls_conns(ls, worker, e) == -1)
+		return -1;
+	r = tls_conf_read(s->cfg, "output.logstash", 1, &t, e) == -1 ||
+	    tls_setup(s, ls, &t, e) == -1;
+	tls_conf_free(&t);
+	return r ? -1 : 0;
 }
 
 /* --- --test-output ----------------------------------------------------- */
@@ -1121,9 +1030,10 @@ ls_tls(const struct ship *s)
 	return ls->ctx != NULL;
 }
 
-/* Waits for ev on c->fd until deadline (monotonic ms). Returns 0 or -1. */
+/* Waits for ev on c->fd until deadline (monotonic ms). Returns 0, or -1
+ * with e. */
 static int
-probe_wait(struct conn *c, short ev, int64_t deadline, const char **why)
+probe_wait(struct conn *c, short ev, int64_t deadline, struct err *e)
 {
 	struct pollfd p = { c->fd, ev, 0 };
 	int64_t left;
@@ -1131,31 +1041,67 @@ probe_wait(struct conn *c, short ev, int64_t deadline, const char **why)
 
 	for (;;) {
 		left = deadline - timex_mono_ms();
-		if (left <= 0) {
-			*why = "timed out";
-			return -1;
-		}
+		if (left <= 0)
+			return err_set(e, EXIT_RUNTIME, "timed out");
 		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
 		if (r > 0)
 			return 0;
-		if (r == -1 && errno != EINTR) {
-			*why = strerror(errno);
-			return -1;
-		}
+		if (r == -1 && errno != EINTR)
+			return err_set(e, EXIT_RUNTIME, "%s", strerror(errno));
 	}
 }
 
-int
-ls_probe(struct ship *s, size_t h, const char **step, const char **why)
+/* Connects c to one of its addresses before deadline. Returns 0, or -1
+ * with e. */
+static int
+probe_dial(struct conn *c, int64_t deadline, struct err *e)
 {
-	static char msg[320];
+	socklen_t len = sizeof(int);
+	int err;
+
+	for (c->aip = c->ai; c->aip; c->aip = c->aip->ai_next) {
+		if (conn_try(c, e) == -1)
+			break;
+		if (probe_wait(c, POLLOUT, deadline, e) == -1) {
+			conn_close(c);
+			break;
+		}
+		err = 0;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			err = errno;
+		if (err == 0)
+			break;
+		err_set(e, EXIT_RUNTIME, "connect: %s", strerror(err));
+		conn_close(c);
+	}
+	freeaddrinfo(c->ai);
+	c->ai = c->aip = NULL;
+	return c->fd < 0 ? -1 : 0;
+}
+
+/* Does the handshake on c before deadline. Returns 0, or -1 with e. */
+static int
+probe_tls(struct ls *ls, struct conn *c, int64_t deadline, struct err *e)
+{
+	int r;
+
+	if (tls_start(ls, c, e) == -1)
+		return -1;
+	while ((r = tls_step(c, e)) == 0)
+		if (probe_wait(c, (short)c->tls_want, deadline, e) == -1)
+			break;
+	return r == 1 ? 0 : -1;
+}
+
+int
+ls_probe(struct ship *s, size_t h, const char **step, struct err *e)
+{
 	struct ls *ls = s->out.st;
-	struct lhost *lh = &ls->hosts[h];
+	struct hostspec *lh = &ls->hosts[h];
 	struct addrinfo hints;
 	struct conn c;
-	socklen_t len = sizeof(int);
 	int64_t deadline = timex_mono_ms() + ls->timeout_ms;
-	int r, err;
+	int r;
 
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
@@ -1164,47 +1110,17 @@ ls_probe(struct ship *s, size_t h, const char **step, const char **why)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	*step = "dns lookup";
-	if ((r = getaddrinfo(lh->name, lh->port, &hints, &c.ai)) != 0) {
-		snprintf(msg, sizeof(msg), "%s", gai_strerror(r));
-		*why = msg;
-		return -1;
-	}
+	if ((r = getaddrinfo(lh->name, lh->port, &hints, &c.ai)) != 0)
+		return err_set(e, EXIT_RUNTIME, "%s", gai_strerror(r));
 	*step = "dial up";
-	for (c.aip = c.ai; c.aip; c.aip = c.aip->ai_next) {
-		if (conn_try(&c, why) == -1)
-			break;
-		if (probe_wait(&c, POLLOUT, deadline, why) == -1) {
-			conn_close(&c);
-			break;
-		}
-		err = 0;
-		if (getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-			err = errno;
-		if (err == 0)
-			break;
-		snprintf(msg, sizeof(msg), "connect: %s", strerror(err));
-		*why = msg;
-		conn_close(&c);
-	}
-	freeaddrinfo(c.ai);
-	c.ai = c.aip = NULL;
-	if (c.fd < 0)
+	if (probe_dial(&c, deadline, e) == -1)
 		return -1;
+	r = 0;
 	if (ls->ctx) {
 		*step = "TLS";
-		if (tls_start(ls, &c, why) == -1) {
-			conn_close(&c);
-			return -1;
-		}
-		while ((r = tls_step(&c, why)) == 0)
-			if (probe_wait(&c, (short)c.tls_want, deadline, why) == -1)
-				break;
-		if (r != 1) {
-			conn_close(&c);
-			return -1;
-		}
+		r = probe_tls(ls, &c, deadline, e);
 	}
 	conn_close(&c);
 	buf_free(&c.w);
-	return 0;
+	return r;
 }

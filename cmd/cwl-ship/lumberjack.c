@@ -7,16 +7,13 @@
  * any other frame: nothing the server sends settles an event twice or
  * one that was not sent.
  */
-#include <stdio.h>
-
 #include "parse.h"
 
 int
 lj_read(unsigned char f[6], size_t *flen, const void *p, size_t n,
-    int (*ack)(void *arg, uint32_t seq, const char **why), void *arg,
-    const char **why)
+    int (*ack)(void *arg, uint32_t seq, struct err *e), void *arg,
+    struct err *e)
 {
-	static char msg[128];
 	const unsigned char *q = p;
 	uint32_t seq;
 	size_t i;
@@ -26,34 +23,27 @@ lj_read(unsigned char f[6], size_t *flen, const void *p, size_t n,
 		if (*flen < 6)
 			continue;
 		*flen = 0;
-		if (f[0] != '2' || f[1] != 'A') {
-			snprintf(msg, sizeof(msg), "protocol error: expected an "
-			    "ACK, got bytes 0x%02x 0x%02x", f[0], f[1]);
-			*why = msg;
-			return -1;
-		}
+		if (f[0] != '2' || f[1] != 'A')
+			return err_set(e, EXIT_RUNTIME, "protocol error: expected "
+			    "an ACK, got bytes 0x%02x 0x%02x", f[0], f[1]);
 		seq = (uint32_t)f[2] << 24 | (uint32_t)f[3] << 16 |
 		    (uint32_t)f[4] << 8 | f[5];
-		if (ack(arg, seq, why) == -1)
+		if (ack(arg, seq, e) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-lj_ack(struct ship *s, struct lj_win *w, uint32_t seq, const char **why)
+lj_ack(struct ship *s, struct lj_win *w, uint32_t seq, struct err *e)
 {
-	static char msg[128];
 	uint32_t i;
 
 	if (seq == 0 || seq <= w->acked)
 		return 0;	/* keep-alive */
-	if (seq > w->b->n) {
-		snprintf(msg, sizeof(msg), "protocol error: ACK %u for a window "
-		    "of %zu", seq, w->b->n);
-		*why = msg;
-		return -1;
-	}
+	if (seq > w->b->n)
+		return err_set(e, EXIT_RUNTIME, "protocol error: ACK %u for a "
+		    "window of %zu", seq, w->b->n);
 	for (i = w->acked; i < seq; i++)
 		ship_accept(s, w->b, i, 0);
 	w->acked = seq;

@@ -43,17 +43,17 @@ struct lj_win {
 };
 /* Reads the bytes p[0..n) from the server as 6-byte frames; the start of
  * a frame cut by the end of p waits in f[0..*flen) for the next call.
- * Calls ack(arg, seq, why) for each ACK frame ("2A" and a 32-bit
- * sequence number). Returns 0, or -1 with why (static storage, or ack's)
- * for a frame that is not an ACK or when ack returns -1. */
+ * Calls ack(arg, seq, e) for each ACK frame ("2A" and a 32-bit
+ * sequence number). Returns 0, or -1 with e (set here, or by ack) for a
+ * frame that is not an ACK or when ack returns -1. */
 int lj_read(unsigned char f[6], size_t *flen, const void *p, size_t n,
-    int (*ack)(void *arg, uint32_t seq, const char **why), void *arg,
-    const char **why);
+    int (*ack)(void *arg, uint32_t seq, struct err *e), void *arg,
+    struct err *e);
 /* Takes the ACK seq for the window w: accepts (ship_accept) its events
  * acked + 1 .. seq. A seq of 0, or not past acked, is a keep-alive.
  * Returns 1 when the whole window is acknowledged (the caller unlinks it
- * and frees its batch), 0 when not yet, or -1 with why (static storage)
- * for a seq past the end of the window. */
-int lj_ack(struct ship *s, struct lj_win *w, uint32_t seq, const char **why);
+ * and frees its batch), 0 when not yet, or -1 with e for a seq past the
+ * end of the window. */
+int lj_ack(struct ship *s, struct lj_win *w, uint32_t seq, struct err *e);
 
 #endif

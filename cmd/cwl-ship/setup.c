@@ -752,21 +752,23 @@ out:
 }
 
 int
-setup_run(struct ship *s, int out, int dry_run)
+setup_run(struct ship *s, const struct output_def *out, int dry_run)
 {
 	struct setup st;
 	struct err e = ERR_INIT, ce = ERR_INIT;
+	struct buf key = BUF_INIT;
 	int r;
 
-	if (out != 0) {
+	if (!out->setup) {
+		/* none enabled: the output is the default, not configured */
+		buf_printf(&key, "output.%s", out->name);
 		err_set(&e, EXIT_USAGE, "setup: the index template and the "
 		    "lifecycle policy are Elasticsearch's, and output."
-		    "elasticsearch is %s", out == 3 && cfg_node(s->cfg,
-		    "output.console") == NULL ? "not configured" :
-		    "not the output enabled");
+		    "elasticsearch is %s", cfg_node(s->cfg, buf_str(&key)) ==
+		    NULL ? "not configured" : "not the output enabled");
 		cli_die(&e);
 	}
-	if (es_open(s, &e) == -1)
+	if (out->open(s, &e) == -1)
 		cli_die(&e);
 	memset(&st, 0, sizeof(st));
 	st.s = s;
@@ -820,32 +822,6 @@ check_fail(struct check *c, int code, const char *target, const char *what,
 		c->rc = code;
 }
 
-/* Splits scheme://host:port/path into host and port. Returns 0 or -1. */
-static int
-url_host(const char *url, struct buf *host, struct buf *port)
-{
-	const char *p = strstr(url, "://"), *end, *colon;
-
-	if (p == NULL)
-		return -1;
-	p += 3;
-	end = p + strcspn(p, "/");
-	if (*p == '[') {
-		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL)
-			return -1;
-		buf_add(host, p + 1, (size_t)(colon - p - 1));
-		colon = colon[1] == ':' ? colon + 1 : NULL;
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		buf_add(host, p, (size_t)((colon ? colon : end) - p));
-	}
-	if (colon)
-		buf_add(port, colon + 1, (size_t)(end - colon - 1));
-	else
-		buf_adds(port, "9200");
-	return host->len && port->len ? 0 : -1;
-}
-
 /* Connects to one of the addresses within timeout_ms. Returns 0 or -1
  * with why. */
 static int
@@ -892,7 +868,8 @@ static void
 test_es_host(struct ship *s, size_t h, struct check *c)
 {
 	const char *url = es_host_url(s, h), *ver, *dist;
-	struct buf host = BUF_INIT, port = BUF_INIT, w = BUF_INIT;
+	const struct hostspec *hs = es_host(s, h);
+	struct buf w = BUF_INIT;
 	struct addrinfo hints, *ai = NULL, *a;
 	struct http_resp r;
 	struct err e = ERR_INIT;
@@ -903,15 +880,11 @@ test_es_host(struct ship *s, size_t h, struct check *c)
 
 	c->failed = 0;
 	buf_printf(&c->out, "elasticsearch: %s...\n", url);
-	if (url_host(url, &host, &port) == -1) {
-		check_fail(c, EXIT_USAGE, url, "parse url", "no host");
-		goto out;
-	}
 	check_line(c, "parse url", "OK");
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if ((gai = getaddrinfo(host.p, port.p, &hints, &ai)) != 0) {
+	if ((gai = getaddrinfo(hs->name, hs->port, &hints, &ai)) != 0) {
 		check_fail(c, EXIT_RUNTIME, url, "dns lookup", gai_strerror(gai));
 		goto out;
 	}
@@ -969,8 +942,6 @@ test_es_host(struct ship *s, size_t h, struct check *c)
 out:
 	if (ai)
 		freeaddrinfo(ai);
-	buf_free(&host);
-	buf_free(&port);
 	buf_free(&w);
 }
 
@@ -978,14 +949,16 @@ static void
 test_ls_host(struct ship *s, size_t h, struct check *c)
 {
 	static const char *const steps[] = { "dns lookup", "dial up", "TLS" };
-	const char *label = ls_host_label(s, h), *step = "", *why = "";
+	const char *label = ls_host_label(s, h), *step = "";
+	struct err e = ERR_INIT;
 	int failed, i, nsteps = ls_tls(s) ? 3 : 2;
 
 	buf_printf(&c->out, "logstash: %s...\n", label);
-	failed = ls_probe(s, h, &step, &why) == -1;
+	failed = ls_probe(s, h, &step, &e) == -1;
 	for (i = 0; i < nsteps; i++) {
 		if (failed && strcmp(steps[i], step) == 0) {
-			check_fail(c, EXIT_RUNTIME, label, steps[i], why);
+			check_fail(c, EXIT_RUNTIME, label, steps[i], err_msg(&e));
+			err_clear(&e);
 			return;
 		}
 		check_line(c, steps[i], "OK");
@@ -994,8 +967,8 @@ test_ls_host(struct ship *s, size_t h, struct check *c)
 		check_line(c, "TLS", "no TLS");
 }
 
-static void
-test_file(struct ship *s, struct check *c)
+void
+setup_test_file(struct ship *s, struct check *c)
 {
 	struct err e = ERR_INIT;
 	const char *dir;
@@ -1047,35 +1020,45 @@ test_file(struct ship *s, struct check *c)
 	buf_free(&parent);
 }
 
-int
-setup_test_output(struct ship *s, int out)
+void
+setup_test_es(struct ship *s, struct check *c)
 {
-	struct check c;
 	struct err e = ERR_INIT;
 	size_t h, n;
 
+	if (es_open(s, &e) == -1)
+		cli_die(&e);
+	for (h = 0, n = es_nhosts(s); h < n; h++)
+		test_es_host(s, h, c);
+}
+
+void
+setup_test_ls(struct ship *s, struct check *c)
+{
+	struct err e = ERR_INIT;
+	size_t h, n;
+
+	if (ls_open(s, &e) == -1)
+		cli_die(&e);
+	for (h = 0, n = ls_nhosts(s); h < n; h++)
+		test_ls_host(s, h, c);
+}
+
+void
+setup_test_console(struct ship *s, struct check *c)
+{
+	buf_adds(&c->out, "console: standard output...\n");
+	check_line(c, "write", "OK");
+}
+
+int
+setup_test_output(struct ship *s, const struct output_def *out)
+{
+	struct check c;
+	struct err e = ERR_INIT;
+
 	memset(&c, 0, sizeof(c));
-	switch (out) {
-	case 0:
-		if (es_open(s, &e) == -1)
-			cli_die(&e);
-		for (h = 0, n = es_nhosts(s); h < n; h++)
-			test_es_host(s, h, &c);
-		break;
-	case 1:
-		if (ls_open(s, &e) == -1)
-			cli_die(&e);
-		for (h = 0, n = ls_nhosts(s); h < n; h++)
-			test_ls_host(s, h, &c);
-		break;
-	case 2:
-		test_file(s, &c);
-		break;
-	default:
-		buf_adds(&c.out, "console: standard output...\n");
-		check_line(&c, "write", "OK");
-		break;
-	}
+	out->test(s, &c);
 	if (s->out.st && s->out.close(s, &e) == -1)
 		err_clear(&e);
 	buf_free(&c.out);

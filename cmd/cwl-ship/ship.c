@@ -606,7 +606,7 @@ process_line(struct ship *s, size_t n, size_t next)
 	struct buf *key = &c->key;
 	struct batch *b = c->cur;
 	const char *p = b->arena.p + c->line_start;
-	const char *why = NULL;
+	struct err ie = ERR_INIT;
 	struct scan sc;
 	struct ev *ev;
 	struct src *src = NULL;
@@ -658,10 +658,11 @@ process_line(struct ship *s, size_t n, size_t next)
 	if (s->idx && index_dynamic(s->idx)) {
 		buf_reset(&c->idxbuf);
 		if (index_expand(s->idx, p + sc.doc_off, sc.doc_len,
-		    &c->idxbuf, &why, timex_now_ms()) == -1) {
+		    &c->idxbuf, &ie, timex_now_ms()) == -1) {
 			s->c.invalid++;
-			dead_letter(s, c->lineno, 0, why, NULL, 0, NULL, 0,
-			    sc.id_len ? p + sc.id_off : NULL, sc.id_len, p, n, 1);
+			dead_letter(s, c->lineno, 0, err_msg(&ie), NULL, 0, NULL,
+			    0, sc.id_len ? p + sc.id_off : NULL, sc.id_len, p, n, 1);
+			err_clear(&ie);
 			stats_dead(gs);
 			if (src && acks_settle(c->acks, src, seq,
 			    p + sc.cur_off, sc.cur_len) == -1)
@@ -1134,41 +1135,49 @@ ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e)
 	return r == -1 ? -1 : 0;
 }
 
-/* Which output: exactly one enabled, or console when none is. */
-static int
+const struct output_def ship_outputs[] = {
+	{ "elasticsearch", es_open, setup_test_es, setup_check, 1, 0 },
+	{ "logstash", ls_open, setup_test_ls, NULL, 0, 0 },
+	{ "file", file_open, setup_test_file, NULL, 0, 0 },
+	/* the last: the output when none is enabled */
+	{ "console", console_open, setup_test_console, NULL, 0, 1 },
+	{ NULL, NULL, NULL, NULL, 0, 0 }
+};
+
+/* Which output: exactly one enabled, or the last when none is. Returns
+ * it, or NULL with e. */
+static const struct output_def *
 pick_output(struct ship *s, struct err *e)
 {
-	static const char *const names[] = { "elasticsearch", "logstash",
-	    "file", "console" };
-	struct buf which = BUF_INIT;
-	char key[64];
-	int n = 0, i, pick = 3, en;
-	json_object *node;
+	const struct output_def *o, *pick = NULL;
+	struct buf which = BUF_INIT, key = BUF_INIT;
+	int n = 0, en, bad = 0;
 
-	for (i = 0; i < 4; i++) {
-		snprintf(key, sizeof(key), "output.%s", names[i]);
-		node = cfg_node(s->cfg, key);
-		if (node == NULL)
+	for (o = ship_outputs; o->name && !bad; o++) {
+		buf_reset(&key);
+		if (buf_printf(&key, "output.%s", o->name) == -1)
+			nomem();
+		if (cfg_node(s->cfg, key.p) == NULL)
 			continue;
-		snprintf(key, sizeof(key), "output.%s.enabled", names[i]);
-		if (cfg_bool(s->cfg, key, 1, &en, e) == -1)
-			return -1;
-		if (!en)
-			continue;
-		if (n++)
-			buf_adds(&which, ", ");
-		buf_printf(&which, "output.%s", names[i]);
-		pick = i;
+		if (buf_adds(&key, ".enabled") == -1)
+			nomem();
+		if (cfg_bool(s->cfg, key.p, 1, &en, e) == -1)
+			bad = 1;
+		else if (en) {
+			buf_printf(&which, "%soutput.%s", n++ ? ", " : "",
+			    o->name);
+			pick = o;
+		}
 	}
-	if (n > 1) {
-		err_set(e, EXIT_USAGE, "more than one output is enabled (%s): "
-		    "enable one, or set the others' enabled: false",
+	if (!bad && n > 1)
+		bad = err_set(e, EXIT_USAGE, "more than one output is enabled "
+		    "(%s): enable one, or set the others' enabled: false",
 		    buf_str(&which));
-		buf_free(&which);
-		return -1;
-	}
 	buf_free(&which);
-	return pick;
+	buf_free(&key);
+	if (bad)
+		return NULL;
+	return pick ? pick : o - 1;
 }
 
 static int
@@ -1203,7 +1212,8 @@ main(int argc, char **argv)
 	const char *max_line = NULL, *stats = NULL, *shutdown = NULL;
 	char *end;
 	int64_t n;
-	int opt, out, r, metrics, setup = 0, dry_run = 0, test_output = 0;
+	const struct output_def *out;
+	int opt, r, metrics, setup = 0, dry_run = 0, test_output = 0;
 
 #ifdef M_MMAP_THRESHOLD
 	/* Batches and request bodies are large and short-lived: taking them
@@ -1287,7 +1297,7 @@ main(int argc, char **argv)
 			    "bytes from 16 to 1073741824", max_line);
 		s.o.max_line_bytes = (size_t)n;
 	}
-	if ((out = pick_output(&s, &e)) == -1)
+	if ((out = pick_output(&s, &e)) == NULL)
 		cli_die(&e);
 	if ((setup || test_output) && !cli.check_config) {
 		r = setup ? setup_run(&s, out, dry_run) :
@@ -1297,27 +1307,12 @@ main(int argc, char **argv)
 		cli_free(&cli);
 		return r;
 	}
-	switch (out) {
-	case 0:
-		r = es_open(&s, &e);
-		break;
-	case 1:
-		r = ls_open(&s, &e);
-		break;
-	case 2:
-		r = file_open(&s, &e);
-		break;
-	default:
-		r = console_open(&s, &e);
-		/* the documents take stdout: acks only with --acks */
-		if (core.acks_path == NULL)
-			core.ackfd = -1;
-		break;
-	}
-	if (r == -1)
+	if (out->open(&s, &e) == -1)
 		cli_die(&e);
+	if (out->stdout_docs && core.acks_path == NULL)
+		core.ackfd = -1;
 	if (cli.check_config) {
-		if (out == 0 && setup_check(&s, &e) == -1)
+		if (out->check && out->check(&s, &e) == -1)
 			cli_die(&e);
 		cli_checked(&cli);
 	}

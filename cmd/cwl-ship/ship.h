@@ -168,6 +168,73 @@ int ls_open(struct ship *s, struct err *e);
 int file_open(struct ship *s, struct err *e);
 int console_open(struct ship *s, struct err *e);
 
+/* What --test-output writes and the exit code it ends with (setup.c). */
+struct check;
+
+/* An output cwl-ship can pick: output.NAME. */
+struct output_def {
+	const char *name;	/* "elasticsearch" */
+	/* Reads the settings and fills s->out. Returns 0, or -1 with e. */
+	int (*open)(struct ship *s, struct err *e);
+	/* --test-output: opens the output if it must, checks that it can
+	 * deliver, writes the steps to c. */
+	void (*test)(struct ship *s, struct check *c);
+	/* --check-config: what to check once opened (NULL: nothing). */
+	int (*check)(struct ship *s, struct err *e);
+	int setup;		/* cwl-ship setup installs into it */
+	int stdout_docs;	/* the documents take stdout: acks only with
+				   --acks */
+};
+/* The outputs, ended by an entry with a NULL name. */
+extern const struct output_def ship_outputs[];
+
+/* hosts.c: one host of an output's hosts setting. */
+struct hostspec {
+	char *scheme;	/* "http" or "https", or NULL when none was given */
+	char *name;	/* the host; an IPv6 literal without brackets */
+	char *port;	/* the port given, or the output's default */
+	char *path;	/* "/prefix" without a trailing slash, or "" */
+	char *label;	/* name:port ("[::1]:9200") */
+};
+/* Reads h, from the setting key: with url, "scheme://host:port/path"
+ * (http or https, no credentials), else "host:port"; a port left out
+ * is dport. Returns 0, or -1 with e (EXIT_USAGE). out's strings are
+ * owned by out (host_free), even on failure. */
+int host_parse(const char *key, const char *h, int url, long dport,
+    struct hostspec *out, struct err *e);
+void host_free(struct hostspec *h);
+
+/* tls.c: the ssl.* settings of an output, the same for every output. */
+struct tls_conf {
+	int enabled;		/* ssl.enabled */
+	int verify;		/* HTTP_VERIFY_* */
+	struct buf ca_pem;	/* the certificate_authorities files, one
+				   after the other; empty: the system's */
+	const char *cert, *key;	/* client certificate and key, or NULL */
+	const char *passphrase;	/* of the key (a secret), or NULL */
+	int min, max;		/* HTTP_TLS_* from supported_protocols, 0 */
+	char *ciphers;		/* TLS 1.2 ciphers joined by ':', or NULL */
+	char *tls13;		/* TLS 1.3 suites joined by ':', or NULL */
+	char *curves;		/* curve_types joined by ':', or NULL */
+};
+/* Reads and checks out's ssl.* settings (out: "output.logstash") into t
+ * (owned by the caller: tls_conf_free). ssl.enabled defaults to false,
+ * or with infer to whether a CA or a certificate is set. Returns 0, or
+ * -1 with e. */
+int tls_conf_read(struct cfg *cfg, const char *out, int infer,
+    struct tls_conf *t, struct err *e);
+void tls_conf_free(struct tls_conf *t);
+#ifdef OPENSSL_SSL_H
+/* Applies t's versions, ciphers and curves to ctx. Returns 0, or -1
+ * with e naming the setting. */
+int tls_limits(SSL_CTX *ctx, struct cfg *cfg, const char *out,
+    const struct tls_conf *t, struct err *e);
+/* Makes ctx trust t's CAs, or the system's. Returns 0 or -1. */
+int tls_cas(SSL_CTX *ctx, const struct tls_conf *t);
+#endif
+/* Sets e to "what: " and OpenSSL's last error (or errno's). Returns -1. */
+int tls_err(struct err *e, int code, const char *what);
+
 /* es.c: single requests through the output es_open set up, with its
  * TLS settings, headers, authentication and signature. */
 /* Sends method path (from "/", after the host's base URL) to host h,
@@ -180,6 +247,8 @@ int es_request(struct ship *s, size_t h, const char *method,
 size_t es_nhosts(const struct ship *s);
 /* Returns the base URL of host h, owned by the output. */
 const char *es_host_url(const struct ship *s, size_t h);
+/* Returns host h as read from the hosts setting, owned by the output. */
+const struct hostspec *es_host(const struct ship *s, size_t h);
 /* Returns 1 if the output indexes with op_type create. */
 int es_op_create(const struct ship *s);
 /* Returns the kind of authentication: "none", "basic", "api_key",
@@ -197,8 +266,8 @@ const char *ls_host_label(const struct ship *s, size_t h);
 int ls_tls(const struct ship *s);
 /* Connects to host h and does the TLS handshake, blocking for at most
  * the output's timeout, then closes. Returns 0, or -1 with *step
- * ("dns lookup", "dial up", "TLS") and *why (static storage). */
-int ls_probe(struct ship *s, size_t h, const char **step, const char **why);
+ * ("dns lookup", "dial up", "TLS") and e. */
+int ls_probe(struct ship *s, size_t h, const char **step, struct err *e);
 
 /* stats.c: the counters per log group of --stats (cwl-ship(1), STATS
  * FILE). */
@@ -229,10 +298,15 @@ int stats_write(struct ship *s, struct stats *st, struct acks *a,
  * es_open. Returns 0, or -1 with e. */
 int setup_check(struct ship *s, struct err *e);
 /* setup.c: cwl-ship setup [--dry-run] and --test-output. out is the
- * output picked (0 elasticsearch, 1 logstash, 2 file, 3 console), not
- * opened yet; each opens and closes it, and returns the exit code. */
-int setup_run(struct ship *s, int out, int dry_run);
-int setup_test_output(struct ship *s, int out);
+ * output picked, not opened yet; each opens and closes it, and returns
+ * the exit code. */
+int setup_run(struct ship *s, const struct output_def *out, int dry_run);
+int setup_test_output(struct ship *s, const struct output_def *out);
+/* The --test-output hooks of the outputs. */
+void setup_test_es(struct ship *s, struct check *c);
+void setup_test_ls(struct ship *s, struct check *c);
+void setup_test_file(struct ship *s, struct check *c);
+void setup_test_console(struct ship *s, struct check *c);
 
 /* scan.c: one pass over a line. */
 struct scan {
@@ -268,8 +342,8 @@ void index_free(struct index_fmt *f);
 /* Returns 1 if the name depends on the event. */
 int index_dynamic(const struct index_fmt *f);
 /* Appends the index of the document p[0..n) (lowercased) to out. Returns
- * 0, or -1 with a reason in why. */
+ * 0, or -1 with the reason in e. */
 int index_expand(const struct index_fmt *f, const char *p, size_t n,
-    struct buf *out, const char **why, int64_t now_ms);
+    struct buf *out, struct err *e, int64_t now_ms);
 
 #endif

@@ -79,7 +79,7 @@ ship_batch_free(struct ship *s, struct batch *b)
 
 /* logstash.c's on_ack, less the output's counters. */
 static int
-on_ack(void *arg, uint32_t seq, const char **why)
+on_ack(void *arg, uint32_t seq, struct err *e)
 {
 	struct run *r = arg;
 	struct lj_win *w = r->head;
@@ -89,14 +89,14 @@ on_ack(void *arg, uint32_t seq, const char **why)
 	if (w == NULL)
 		return 0;
 	before = w->acked;
-	k = lj_ack(NULL, w, seq, why);
+	k = lj_ack(NULL, w, seq, e);
 	FUZZ_ASSERT(k == -1 || w->acked >= before, "acked went back from %u "
 	    "to %u", before, w->acked);
 	FUZZ_ASSERT(w->acked <= w->b->n, "acked %u of %zu", w->acked, w->b->n);
 	FUZZ_ASSERT(k != 1 || w->acked == w->b->n, "whole at %u of %zu",
 	    w->acked, w->b->n);
-	FUZZ_ASSERT(k != -1 || (*why && strncmp(*why, "protocol error: ",
-	    16) == 0), "why: %s", *why);
+	FUZZ_ASSERT(k != -1 || strncmp(err_msg(e), "protocol error: ",
+	    16) == 0, "why: %s", err_msg(e));
 	if (k != 1)
 		return k;
 	r->head = w->next;
@@ -124,7 +124,7 @@ setup(struct run *r, const uint8_t *sizes, size_t nwin)
  * result of the last lj_read. */
 static int
 feed(struct run *r, const uint8_t *p, size_t n, size_t piece,
-    unsigned char f[6], size_t *flen, const char **why)
+    unsigned char f[6], size_t *flen, struct err *e)
 {
 	size_t off = 0, k;
 	int rc = 0;
@@ -133,7 +133,7 @@ feed(struct run *r, const uint8_t *p, size_t n, size_t piece,
 		piece = n ? n : 1;
 	do {
 		k = n - off < piece ? n - off : piece;
-		rc = lj_read(f, flen, p + off, k, on_ack, r, why);
+		rc = lj_read(f, flen, p + off, k, on_ack, r, e);
 		FUZZ_ASSERT(*flen < 6, "a frame of %zu bytes waits", *flen);
 		off += k;
 	} while (rc == 0 && off < n);
@@ -192,7 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned char f[6], f2[6];
 	size_t nwin = fuzz_byte(&in) % (MAXWIN + 1), piece, k, flen = 0,
 	    flen2 = 0, nwant;
-	const char *why = NULL, *why2 = NULL;
+	struct err why = ERR_INIT, why2 = ERR_INIT;
 	char first[128] = "";
 	int rc, rc2, err;
 
@@ -204,7 +204,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup(&a, sizes, nwin);
 	rc = feed(&a, in.p, in.n, piece, f, &flen, &why);
 	if (rc == -1)
-		snprintf(first, sizeof(first), "%s", why);
+		snprintf(first, sizeof(first), "%s", err_msg(&why));
 	cur = &whole;
 	setup(&whole, sizes, nwin);
 	rc2 = feed(&whole, in.p, in.n, 0, f2, &flen2, &why2);
@@ -230,7 +230,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    memcmp(a.trace, whole.trace, a.ntrace * sizeof(a.trace[0])) == 0,
 	    "in pieces of %zu: %d and %zu accepted; at once: %d and %zu",
 	    piece, rc, a.ntrace, rc2, whole.ntrace);
-	FUZZ_ASSERT(rc == 0 || strcmp(first, why2) == 0, "'%s' and '%s'",
-	    first, why2);
+	FUZZ_ASSERT(rc == 0 || strcmp(first, err_msg(&why2)) == 0, "'%s' and "
+	    "'%s'", first, err_msg(&why2));
+	err_clear(&why);
+	err_clear(&why2);
 	return 0;
 }

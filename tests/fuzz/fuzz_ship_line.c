@@ -208,7 +208,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct keys ks;
 	struct buf doc = BUF_INIT, name = BUF_INIT;
 	json_object *j = NULL, *d = NULL, *meta = NULL, *m = NULL;
-	const char *p, *why = NULL;
+	const char *p;
+	struct err ie = ERR_INIT;
 	size_t n, a, z, off, len, i;
 	struct jv_stats st;
 	int r, valid, found;
@@ -336,14 +337,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (scan_path(p + a, sc.doc_len, path, &off, &len))
 		check_token(p, a + off, len, a, z, NULL, 0, path);
 	check_canonical(j, path);
-	if (index_expand(fmt, p + a, sc.doc_len, &name, &why,
+	if (index_expand(fmt, p + a, sc.doc_len, &name, &ie,
 	    1763892000123LL) == 0) {
 		FUZZ_ASSERT(name.len > 0, "%s: an empty name", fmt_pick);
 		for (i = 0; i < name.len; i++)
 			FUZZ_ASSERT(!isupper((unsigned char)name.p[i]), "%s: '%s' "
 			    "has capitals", fmt_pick, name.p);
 	} else {
-		FUZZ_ASSERT(why && *why, "%s: no name, no reason", fmt_pick);
+		FUZZ_ASSERT(ie.msg && *ie.msg, "%s: no name, no reason",
+		    fmt_pick);
+		err_clear(&ie);
 	}
 out:
 	json_object_put(j);

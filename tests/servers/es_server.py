@@ -1159,9 +1159,14 @@ def write_file(path, text):
     os.replace(tmp, path)
 
 
-def tls_context(cert, key, client_ca):
+def tls_context(cert, key, client_ca, max_version=None, ciphers=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if max_version:
+        ctx.maximum_version = getattr(ssl.TLSVersion,
+                                      max_version.replace(".", "_"))
+    if ciphers:
+        ctx.set_ciphers(ciphers)
     if client_ca:
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.load_verify_locations(client_ca)
@@ -1192,6 +1197,10 @@ def main():
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--tls-client-ca")
+    p.add_argument("--tls-max-version", choices=("TLSv1.2", "TLSv1.3"),
+                   help="the highest TLS version spoken")
+    p.add_argument("--tls-ciphers", help="the TLS 1.2 ciphers accepted "
+                                         "(an OpenSSL list)")
     p.add_argument("--sigv4", choices=("es", "aoss"))
     p.add_argument("--region", default="eu-west-1")
     p.add_argument("--sigv4-key", action="append", default=[],
@@ -1211,7 +1220,8 @@ def main():
     ctx = None
     if args.tls_cert:
         ctx = tls_context(args.tls_cert, args.tls_key or args.tls_cert,
-                          args.tls_client_ca)
+                          args.tls_client_ca, args.tls_max_version,
+                          args.tls_ciphers)
     srv = Server((args.host, args.port), app, ctx)
     servers = [srv]
     if args.ctl_port_file:
