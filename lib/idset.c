@@ -1,13 +1,16 @@
 /*
- * idset.c: open addressing with linear probing, at most half full. The
- * ids are digests, so their first bytes are the hash. Nothing is removed
- * one by one: idset_expire builds the table again without the expired,
- * which keeps the probing simple.
+ * idset.c: open addressing with linear probing, at most half full, in one
+ * array, so that a probe touches one cache line: a free slot has the
+ * expiry EMPTY, which no id is given. The ids are digests, so their first
+ * bytes are the hash. Nothing is removed one by one: idset_expire builds
+ * the table again without the expired, which keeps the probing simple.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "idset.h"
+
+#define EMPTY INT64_MIN
 
 struct ent {
 	unsigned char id[16];
@@ -16,7 +19,6 @@ struct ent {
 
 struct idset {
 	struct ent *v;
-	unsigned char *used;
 	size_t cap, n;		/* cap: a power of 2 */
 };
 
@@ -35,15 +37,13 @@ static int
 alloc_tab(struct idset *s, size_t cap)
 {
 	struct ent *v = malloc(cap * sizeof(*v));
-	unsigned char *used = calloc(cap, 1);
+	size_t i;
 
-	if (v == NULL || used == NULL) {
-		free(v);
-		free(used);
+	if (v == NULL)
 		return -1;
-	}
+	for (i = 0; i < cap; i++)
+		v[i].expire = EMPTY;
 	s->v = v;
-	s->used = used;
 	s->cap = cap;
 	s->n = 0;
 	return 0;
@@ -67,7 +67,6 @@ idset_free(struct idset *s)
 	if (s == NULL)
 		return;
 	free(s->v);
-	free(s->used);
 	free(s);
 }
 
@@ -76,7 +75,7 @@ lookup(const struct idset *s, const unsigned char id[16], int *found)
 {
 	size_t i, mask = s->cap - 1;
 
-	for (i = slot0(id, s->cap); s->used[i]; i = (i + 1) & mask)
+	for (i = slot0(id, s->cap); s->v[i].expire != EMPTY; i = (i + 1) & mask)
 		if (memcmp(s->v[i].id, id, 16) == 0) {
 			*found = 1;
 			return i;
@@ -108,15 +107,13 @@ rebuild(struct idset *s, size_t cap, int64_t now)
 		return -1;
 	}
 	for (i = 0; i < old.cap; i++) {
-		if (!old.used[i] || old.v[i].expire < now)
+		if (old.v[i].expire == EMPTY || old.v[i].expire < now)
 			continue;
 		k = lookup(s, old.v[i].id, &found);
 		s->v[k] = old.v[i];
-		s->used[k] = 1;
 		s->n++;
 	}
 	free(old.v);
-	free(old.used);
 	return 0;
 }
 
@@ -131,10 +128,10 @@ idset_put(struct idset *s, const unsigned char id[16], int64_t expire)
 	i = lookup(s, id, &found);
 	if (!found) {
 		memcpy(s->v[i].id, id, 16);
-		s->used[i] = 1;
 		s->n++;
 	}
-	s->v[i].expire = expire;
+	/* EMPTY marks a free slot: the earliest time there is, one later */
+	s->v[i].expire = expire == EMPTY ? EMPTY + 1 : expire;
 	return 0;
 }
 
@@ -144,7 +141,7 @@ idset_expire(struct idset *s, int64_t now)
 	size_t cap = s->cap, live = 0, i;
 
 	for (i = 0; i < s->cap; i++)
-		live += s->used[i] && s->v[i].expire >= now;
+		live += s->v[i].expire != EMPTY && s->v[i].expire >= now;
 	if (live == s->n)
 		return;
 	/* shrink as well, down to a quarter full */

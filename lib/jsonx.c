@@ -37,35 +37,56 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* What a byte is to jsonx_str: 0, itself in JSON; 1, escaped (a control
+ * character, '"', '\\'); 2, the start of a UTF-8 sequence or a bad
+ * byte. */
+static unsigned char
+byte_class(unsigned char c)
+{
+	if (c >= 0x80)
+		return 2;
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
 int
 jsonx_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	static unsigned char cls[256];
+	static int ready;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, k;
 
+	if (!ready) {
+		for (k = 0; k < 256; k++)
+			cls[k] = byte_class((unsigned char)k);
+		ready = 1;
+	}
 	if (buf_reserve(b, n + 2) == -1 || buf_addc(b, '"') == -1)
 		return -1;
 	while (i < n) {
-		/* copy the longest run that needs no escaping in one go */
-		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
-		    p[run] != '"' && p[run] != '\\'; run++)
-			;
+		/* copy the longest run that needs no escaping in one go,
+		 * valid UTF-8 sequences included */
+		for (run = i;;) {
+			while (run < n && cls[p[run]] == 0)
+				run++;
+			if (run < n && cls[p[run]] == 2 &&
+			    (k = utf8_len(p + run, n - run)) > 0) {
+				run += k;
+				continue;
+			}
+			break;
+		}
 		if (run > i && buf_add(b, p + i, run - i) == -1)
 			return -1;
 		i = run;
 		if (i >= n)
 			break;
 		if (p[i] >= 0x80) {
-			if ((k = utf8_len(p + i, n - i)) == 0) {
-				if (buf_add(b, "\xef\xbf\xbd", 3) == -1)
-					return -1;
-				i++;
-			} else {
-				if (buf_add(b, p + i, k) == -1)
-					return -1;
-				i += k;
-			}
+			/* a byte that starts no valid sequence */
+			if (buf_add(b, "\xef\xbf\xbd", 3) == -1)
+				return -1;
+			i++;
 			continue;
 		}
 		switch (p[i]) {

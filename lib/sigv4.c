@@ -11,7 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "log.h"
 #include "sigv4.h"
@@ -71,6 +73,18 @@ split_url(const char *url, struct url_parts *u)
 	return 0;
 }
 
+/* SHA-256, fetched from the provider once: a fetch by name at each
+ * digest costs more than the digest of a request. */
+static const EVP_MD *
+sha256(void)
+{
+	static EVP_MD *md;
+
+	if (md == NULL)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
 void
 sigv4_sha256_hex(const void *p, size_t n, char hex[65])
 {
@@ -78,7 +92,7 @@ sigv4_sha256_hex(const void *p, size_t n, char hex[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0, i;
 
-	if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1)
+	if (sha256() == NULL || EVP_Digest(p, n, md, &len, sha256(), NULL) != 1)
 		len = 0;
 	for (i = 0; i < len && i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
@@ -91,10 +105,11 @@ static int
 hmac(const void *key, size_t keylen, const void *data, size_t n,
     unsigned char out[32])
 {
-	size_t len = 0;
+	unsigned int len = 0;
 
-	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, data, n,
-	    out, 32, &len) == NULL || len != 32)
+	if (sha256() == NULL || keylen > INT32_MAX ||
+	    HMAC(sha256(), key, (int)keylen, data, n, out, &len) == NULL ||
+	    len != 32)
 		return -1;
 	return 0;
 }
@@ -415,23 +430,73 @@ sigv4_string_to_sign(const char *amzdate, const char *scope,
 	return buf_printf(out, ALGORITHM "\n%s\n%s\n%s", amzdate, scope, hex);
 }
 
-/* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region),
- * service), "aws4_request"), then the signature in hex. */
+/*
+ * The signing key, kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date),
+ * region), service), "aws4_request"): the same for every request of a
+ * day, so the last one is kept, with a digest of its secret (never the
+ * secret), as the SDKs keep theirs.
+ */
+static struct {
+	unsigned char secret_md[32], key[32];
+	char date[9], region[64], service[64];
+	int set;
+} kcache;
+
+static int
+signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
+    unsigned char k[32])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	struct buf key = BUF_INIT;
+	int rc = -1;
+
+	if (sha256() == NULL || EVP_Digest(secret, strlen(secret), md, &mdlen,
+	    sha256(), NULL) != 1 || mdlen != 32)
+		return -1;
+	if (kcache.set && CRYPTO_memcmp(kcache.secret_md, md, 32) == 0 &&
+	    strcmp(kcache.date, date) == 0 &&
+	    strcmp(kcache.region, o->region) == 0 &&
+	    strcmp(kcache.service, o->service) == 0) {
+		memcpy(k, kcache.key, 32);
+		return 0;
+	}
+	if (buf_printf(&key, "AWS4%s", secret) == -1)
+		goto done;
+	if (hmac(key.p, key.len, date, strlen(date), k) == -1 ||
+	    hmac(k, 32, o->region, strlen(o->region), k) == -1 ||
+	    hmac(k, 32, o->service, strlen(o->service), k) == -1 ||
+	    hmac(k, 32, "aws4_request", 12, k) == -1)
+		goto done;
+	rc = 0;
+	/* kept when its names fit; otherwise worked out each time */
+	kcache.set = strlen(date) == 8 && strlen(o->region) <
+	    sizeof(kcache.region) && strlen(o->service) < sizeof(kcache.service);
+	if (kcache.set) {
+		memcpy(kcache.secret_md, md, 32);
+		memcpy(kcache.key, k, 32);
+		memcpy(kcache.date, date, 9);
+		strcpy(kcache.region, o->region);
+		strcpy(kcache.service, o->service);
+	}
+done:
+	if (key.p)
+		OPENSSL_cleanse(key.p, key.len);
+	buf_free(&key);
+	OPENSSL_cleanse(md, sizeof(md));
+	return rc;
+}
+
+/* The signature of the string to sign, in hex. */
 static int
 signature(const char *secret, const char *date, const struct sigv4_opts *o,
     const char *sts, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char k[32], sig[32];
-	struct buf key = BUF_INIT;
 	int rc = -1, i;
 
-	if (buf_printf(&key, "AWS4%s", secret) == -1)
-		goto done;
-	if (hmac(key.p, key.len, date, strlen(date), k) == -1 ||
-	    hmac(k, 32, o->region, strlen(o->region), k) == -1 ||
-	    hmac(k, 32, o->service, strlen(o->service), k) == -1 ||
-	    hmac(k, 32, "aws4_request", 12, k) == -1 ||
+	if (signing_key(secret, date, o, k) == -1 ||
 	    hmac(k, 32, sts, strlen(sts), sig) == -1)
 		goto done;
 	for (i = 0; i < 32; i++) {
@@ -442,9 +507,6 @@ signature(const char *secret, const char *date, const struct sigv4_opts *o,
 	rc = 0;
 done:
 	OPENSSL_cleanse(k, sizeof(k));
-	if (key.p)
-		OPENSSL_cleanse(key.p, key.len);
-	buf_free(&key);
 	return rc;
 }
 

@@ -105,6 +105,7 @@ struct gread {
 	int64_t every, nwritten;	/* a delay kept every so many events */
 	int64_t ring_at;	/* monotonic ms the ring last wrapped */
 	int64_t lag;		/* of fresh passes, lag_pick */
+	int64_t lag_kept;	/* the delays kept when it was picked */
 	int64_t marked;		/* the ts of the last cursor written */
 	int64_t check_from;	/* ingestion times the lateness check takes */
 	struct strmap *streams;	/* name -> struct lstream */
@@ -412,6 +413,7 @@ src_group(struct group *g)
 		oom();
 	r->ids_ts = -1;
 	r->every = 1;
+	r->lag_kept = -1;
 	if (T.follow && ((r->seen = idset_new()) == NULL ||
 	    (r->streams = strmap_new()) == NULL))
 		oom();
@@ -541,7 +543,11 @@ group_next_pass(struct src *s, int64_t now)
 		return 1;
 	}
 	if (now >= r->next_fresh && fresh_end > r->fresh) {
-		r->lag = lag_pick(r);
+		/* picked again once other delays are kept */
+		if (r->lag_kept != r->nwritten / r->every) {
+			r->lag = lag_pick(r);
+			r->lag_kept = r->nwritten / r->every;
+		}
 		fresh_end = wall - r->lag;
 		if (T.end >= 0)
 			fresh_end = min64(fresh_end, T.end - 1);

@@ -215,6 +215,14 @@ test_idset(void)
 	CHECK(idset_find(s, id) != NULL, "and it is found after the shrink");
 	idset_expire(s, 301);
 	CHECK_INT(idset_count(s), 0, "all gone");
+	/* the earliest expiry there is, and an id of zeros, are kept too */
+	memset(id, 0, 16);
+	CHECK(idset_put(s, id, INT64_MIN) == 0 && idset_count(s) == 1 &&
+	    idset_find(s, id) != NULL, "an id of zeros expiring at INT64_MIN");
+	idset_expire(s, INT64_MIN);
+	CHECK_INT(idset_count(s), 1, "not expired at INT64_MIN");
+	idset_expire(s, INT64_MIN + 2);
+	CHECK_INT(idset_count(s), 0, "gone after it");
 	idset_free(s);
 
 	CHECK(idset_hex("000102030405060708090a0b0c0d0eff", id) == 0 &&

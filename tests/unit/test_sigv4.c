@@ -540,6 +540,58 @@ test_resign(void)
 	err_clear(&e);
 }
 
+/* The signing key kept from one request to the next is the one of the
+ * secret, the day, the region and the service of each: any of them
+ * changed, the signature is that of a first signing. */
+static void
+test_key_kept(void)
+{
+	struct creds a = { SUITE_AKID, SUITE_SECRET, NULL, 0, "suite" };
+	struct creds b = { SUITE_AKID, "another secret", NULL, 0, "suite" };
+	struct sigv4_opts o = { "us-east-1", "logs", 0, 0, 0, 1, 0, 0 };
+	struct err e = ERR_INIT;
+	char *want[6];
+	int i, round;
+
+	/* each case signed twice: alone after another, then in turn */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 6; i++) {
+			struct http_req *req = http_req_new("POST",
+			    "https://logs.us-east-1.amazonaws.com/");
+			struct creds *c = i == 1 ? &b : &a;
+
+			o.region = i == 2 ? "eu-west-1" : "us-east-1";
+			o.service = i == 3 ? "s3" : "logs";
+			o.now = utc(2026, 11, i == 4 ? 24 : 23, 10, 0, 0);
+			if (round == 0 && i > 0) {
+				/* another day, secret and service first */
+				struct http_req *x = http_req_new("GET",
+				    "https://x/");
+				struct sigv4_opts ox = o;
+
+				ox.now = utc(2025, 1, 1, 0, 0, 0);
+				ox.service = "sts";
+				CHECK(sigv4_sign(x, i == 1 ? &a : &b, &ox,
+				    &e) == 0, "sign: %s", err_msg(&e));
+				http_req_free(x);
+			}
+			CHECK(sigv4_sign(req, c, &o, &e) == 0, "sign: %s",
+			    err_msg(&e));
+			if (round == 0)
+				want[i] = strdup(http_req_get_header(req,
+				    "Authorization"));
+			else
+				CHECK_STR(http_req_get_header(req,
+				    "Authorization"), want[i], "case %d signs "
+				    "as when first signed", i);
+			http_req_free(req);
+		}
+	}
+	for (i = 0; i < 6; i++)
+		free(want[i]);
+	err_clear(&e);
+}
+
 /* The canonical query: raw or percent-encoded input signs the same,
  * sorted by key then value, a key without '=' is "key=". */
 static void
@@ -634,6 +686,7 @@ main(int argc, char **argv)
 	CHECK(ncases >= 30, "the whole suite ran (%d cases)", ncases);
 	test_s3();
 	test_resign();
+	test_key_kept();
 	test_query();
 	test_log();
 	return unit_done("test_sigv4");
