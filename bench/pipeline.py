@@ -300,6 +300,7 @@ def cmd_sample(a):
         label, _, ps = p.partition("=")
         pids[label] = [int(x) for x in ps.split(",") if x]
     seen = {}   # (label, pid): {prog, cpu, hwm, rss}
+    series = {}  # label: {prog: [[ms, CPU s of all its processes so far]]}
     roles = {}
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
@@ -330,6 +331,13 @@ def cmd_sample(a):
                     m = vm(p)
                     if m and prog:
                         seen[(label, p)] = {"prog": prog, "cpu": tab[p][2], "hwm": m[0], "rss": m[1]}
+        now_ms = int(time.time() * 1000)
+        tot = {}
+        for (label, _), v in seen.items():
+            key = (label, v["prog"])
+            tot[key] = tot.get(key, 0) + v["cpu"] / TICK
+        for (label, prog), cpu in tot.items():
+            series.setdefault(label, {}).setdefault(prog, []).append([now_ms, round(cpu, 3)])
         if not alive:
             break
         time.sleep(0.25)
@@ -339,6 +347,10 @@ def cmd_sample(a):
         d["cpu_s"] += v["cpu"] / TICK
         d["hwm_kb"] = max(d["hwm_kb"], v["hwm"])
         d["pids"] += 1
+    for label, progs in series.items():
+        for prog, s in progs.items():
+            if label in out and prog in out[label]:
+                out[label][prog]["series"] = s
     with open(a.out, "w") as f:
         json.dump(out, f)
 
@@ -440,16 +452,33 @@ OPS = {"get": "GetLogEvents", "filter": "FilterLogEvents", "describe": "Describe
 
 def merge_samples(paths):
     """The samples of several sampler runs (a wrapper started twice): CPU
-    and processes added, the peak RSS the largest."""
+    and processes added, the peak RSS the largest, and the CPU series of
+    each run kept apart (cpu_at adds them)."""
     out = {}
     for path in paths:
         for label, progs in json.load(open(path)).items():
             for prog, v in progs.items():
-                d = out.setdefault(label, {}).setdefault(prog, {"cpu_s": 0.0, "hwm_kb": 0, "pids": 0})
+                d = out.setdefault(label, {}).setdefault(prog, {"cpu_s": 0.0, "hwm_kb": 0, "pids": 0,
+                                                              "series": []})
                 d["cpu_s"] += v["cpu_s"]
                 d["hwm_kb"] = max(d["hwm_kb"], v["hwm_kb"])
                 d["pids"] += v["pids"]
+                if v.get("series"):
+                    d["series"].append(v["series"])
     return out
+
+
+def cpu_at(prog, t_ms):
+    """The CPU seconds a program had used at t_ms, over every run of it:
+    each run's last sample at or before t_ms (none yet: 0). None when the
+    sampler kept no series."""
+    if not prog or not prog.get("series"):
+        return None
+    total = 0.0
+    for s in prog["series"]:
+        before = [cpu for t, cpu in s if t <= t_ms]
+        total += before[-1] if before else 0.0
+    return total
 
 
 def cmd_report(a):
@@ -511,6 +540,9 @@ def cmd_report(a):
                               "ok": need <= max(rate, 1.0) + 1.0})
             r["budget"][op] = entry
         r["progs"] = samples.get(label, {})
+        # CPU until this reader's last event was indexed: what the events
+        # cost, less the polling of the drain that follows them
+        r["cpu_until_last"] = {p: cpu_at(v, last) for p, v in r["progs"].items()}
         res[label] = r
     # GetLogEvents of the streams that stayed idle all the run (ours only).
     ever = set(drive["ever_active"])
@@ -585,6 +617,10 @@ def print_report(r):
         cpu = lambda x: x["cpu_s"] / max(r["events"], 1) * 1e6 if x else None
         rss = lambda x: x["hwm_kb"] / 1024.0 if x else None
         rows.append(("%s CPU s/1M events" % p, cpu(po), cpu(pb), "%.1f"))
+        if p == "cwl-tail":
+            until = lambda x: (x["cpu_until_last"].get(p) / max(r["events"], 1) * 1e6
+                               if x["cpu_until_last"].get(p) is not None else None)
+            rows.append(("%s CPU s/1M events, to the last indexed" % p, until(o), until(b), "%.1f"))
         rows.append(("%s peak RSS MB" % p, rss(po), rss(pb), "%.1f"))
     for name, vo, vb, spec in rows:
         print("%-40s %18s %16s %9s" % (name, fmt(vo, spec), fmt(vb, spec), ratio(vb, vo)))

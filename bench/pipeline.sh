@@ -36,8 +36,11 @@
 #
 # After the events stop, it waits up to BENCH_DRAIN (300) seconds for
 # both indices to hold every event (or until neither has grown for
-# BENCH_STALL, 120, seconds: an event missed for good), stops both readers
-# (SIGTERM) and prints, for each: events/s sustained; the lag from ingestion to the
+# BENCH_STALL, 120, seconds: an event missed for good); then, as the
+# sweep that catches late events (2 minutes behind) belongs to the cost of
+# every event, until the wrapper's checkpoint of the group has passed the
+# last event (within BENCH_DRAIN too); stops both readers (SIGTERM) and
+# prints, for each: events/s sustained; the lag from ingestion to the
 # indexed document (p50, p99, max: the server's ingestion time in
 # aws.cloudwatch.ingestion_time against the Elasticsearch server's
 # receive time); API requests per event and per operation (the AWS
@@ -247,7 +250,21 @@ EOF
 		fi
 		sleep 1
 	done
-	echo "bench: $n streams: drained in $(($(date +%s) - t0)) s; stopping" >&2
+	echo "bench: $n streams: drained in $(($(date +%s) - t0)) s" >&2
+	# the sweep past the last event: the checkpoint of the group, the
+	# frontier of its sweeps, past the driver's end
+	end_ms=$("$py" -c 'import json, sys; print(int(json.load(open(sys.argv[1]))["end"] * 1000) + 1)' "$d/drive.json")
+	while :; do
+		swept=$(sed -n 's/^{"group":"[^"]*","stream":"\*","ts":\([0-9]*\).*/\1/p' "$d/registry.ndjson" | tail -n 1)
+		[ -n "$swept" ] && [ "$swept" -gt "$end_ms" ] && break
+		if [ $(($(date +%s) - t0)) -ge "$drain" ]; then
+			echo "bench: $n streams: after ${drain}s, the wrapper's checkpoint (${swept:-none}) is not past the last event ($end_ms)" >&2
+			break
+		fi
+		kill -0 "$beat_pid" 2>/dev/null || break
+		sleep 1
+	done
+	echo "bench: $n streams: swept past the last event after $(($(date +%s) - t0)) s; stopping" >&2
 	kill -TERM "$beat_pid" "$btail_pid" 2>/dev/null || true
 	wait "$beat_pid" || echo "bench: cloudwatchlogsbeat exited with $?" >&2
 	wait "$btail_pid" || echo "bench: the baseline's cwl-tail exited with $?" >&2

@@ -439,6 +439,23 @@ late_beyond() {
 	late_beyond ingestion
 }
 
+@test "following: a group is hot from when it is first followed, so its first events are not left to the idle interval" {
+	aws_server_start
+	awsctl create-group --group /hot/g >/dev/null
+	printf 'cloudwatchlogsbeat:\n  stream_event_refresh_frequency: 2m\n  hot_stream_event_refresh_frequency: 200ms\n  hot_stream_event_horizon: 1m\n' >hot.yml
+	cwl-tail -c hot.yml -f /hot/g >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	# polled at the hot interval, though nothing came yet
+	wait_for '[ "$(awsctl stats --get requests.FilterLogEvents)" -ge 3 ]'
+	put /hot/g s "$(now_ms)" first
+	# within a minute, where the idle interval would take two
+	wait_lines out.ndjson 1 60
+	kill -TERM $pid
+	wait $pid
+	[ "$(jq -r .message out.ndjson)" = first ]
+}
+
 # windows_cut END: following with windows that end among events stamped
 # one a millisecond, under the server's --filter-end END: each is written
 # once, whether endTime takes its millisecond or not.

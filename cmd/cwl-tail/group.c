@@ -28,7 +28,8 @@
  * Each event is read twice at most, once fresh and once swept; a window
  * that is settled when first read (starting, or catching up after a
  * restart) is a sweep at once, read once. Requests: a fresh pass every
- * hot_stream_event_refresh_frequency while the group has events
+ * hot_stream_event_refresh_frequency while the group has events, and for
+ * hot_stream_event_horizon from when it is first followed
  * (stream_event_refresh_frequency when not), a sweep every SWEEP_MS of
  * time, and one request for each further page: they grow with the data,
  * not with the streams, and idle streams cost nothing.
@@ -99,6 +100,7 @@ struct gread {
 	int64_t fresh, swept;
 	int64_t next_fresh;	/* monotonic ms a fresh pass is due */
 	int64_t newest;		/* the newest ingestion time read */
+	int64_t hot_until;	/* wall ms: hot at least until then */
 	struct idset *seen;	/* ids written, stamped at or after swept */
 	int32_t delay[NDELAY];	/* ingestion - timestamp, of events written */
 	size_t ndelay, dnext;
@@ -414,6 +416,10 @@ src_group(struct group *g)
 	r->ids_ts = -1;
 	r->every = 1;
 	r->lag_kept = -1;
+	/* a group is taken as hot for a horizon from when it is first
+	 * followed: a pipeline (re)starts while its groups are active, and a
+	 * new group is made to receive events */
+	r->hot_until = timex_now_ms() + T.hot_horizon;
 	if (T.follow && ((r->seen = idset_new()) == NULL ||
 	    (r->streams = strmap_new()) == NULL))
 		oom();
@@ -776,8 +782,9 @@ pass_done(struct src *s)
 			idset_expire(r->seen, r->swept);
 			mark(s);
 		}
-		hot = r->newest > 0 &&
-		    timex_now_ms() - r->newest < T.hot_horizon;
+		hot = (r->newest > 0 &&
+		    timex_now_ms() - r->newest < T.hot_horizon) ||
+		    timex_now_ms() < r->hot_until;
 		r->next_fresh = r->started + (hot ? T.hot_refresh : T.refresh);
 	}
 	s->state = SRC_QUEUED;
