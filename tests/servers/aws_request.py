@@ -6,8 +6,8 @@ CLI cannot send: a chosen X-Amz-Date, extra headers, a raw body.
     aws_request.py [options] METHOD PATH [BODY]
 
 Options: --service logs|kinesis|s3|dynamodb|sts (default: from --target, else
-s3), --target Logs_20140328.Op or Kinesis_20131202.Op (sets X-Amz-Target and the JSON content type),
---date YYYYMMDDTHHMMSSZ, --key AKID, --secret S, --token T, --region R,
+s3), --target Logs_20140328.Op or Kinesis_20131202.Op (sets X-Amz-Target
+and the JSON content type), --date YYYYMMDDTHHMMSSZ, --key AKID, --secret S, --token T, --region R,
 -H 'Name: value' (repeatable), --unsigned-payload, --content-sha256 HEX
 (sign with this payload hash), --unsigned (no signature at all),
 --data-file F, -i (print the status line and headers). The endpoint, keys
