@@ -34,7 +34,7 @@ override CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 override LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 LDLIBS = $(PKG_LIBS) -lm
 
-PROGS = cwl-list cwl-tail cwl-ship cwl-registry
+PROGS = cwl-list cwl-tail cwl-ship cwl-registry cwl-kinesis
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 LIB_A = $(O)/libcwl.a
@@ -64,6 +64,7 @@ $(OUT)/cwl-list: $(call objs,cwl-list) $(LIB_A)
 $(OUT)/cwl-tail: $(call objs,cwl-tail) $(LIB_A)
 $(OUT)/cwl-ship: $(call objs,cwl-ship) $(LIB_A)
 $(OUT)/cwl-registry: $(call objs,cwl-registry) $(LIB_A)
+$(OUT)/cwl-kinesis: $(call objs,cwl-kinesis) $(LIB_A)
 
 $(PROGS:%=$(OUT)/%):
 	@mkdir -p $(@D)
