@@ -283,6 +283,42 @@ resume_check() {
 	[ -z "$output" ]
 }
 
+@test "--resume: a child's checkpoint does not skip the end of its parent, acknowledged apart" {
+	shared
+	feed subscribe s 1 /k/a
+	feed put /k/a x 30 --batch 5
+	feed reshard s split shardId-000000000000
+	feed put /k/a x 30 --batch 5
+	cwl-kinesis s >first.ndjson
+	[ "$(lines first.ndjson)" -eq 60 ]
+	# the parent acked half way, the children to their end
+	"$PY" - first.ndjson >ckpt.ndjson <<-'EOF'
+	import json, sys
+	last = {}
+	cs = [json.loads(l)["@metadata"]["cursor"] for l in open(sys.argv[1])]
+	parent = [c for c in cs if c["stream"] == "shardId-000000000000"]
+	last["shardId-000000000000"] = parent[len(parent) // 2]
+	for c in cs:
+	    if c["stream"] != "shardId-000000000000":
+	        last[c["stream"]] = c
+	for c in last.values():
+	    print(json.dumps(c))
+	EOF
+	cwl-kinesis --resume ckpt.ndjson s >second.ndjson
+	grep -q '"stream":"shardId-000000000000"' second.ndjson
+	! grep -q '"stream":"shardId-00000000000[12]"' second.ndjson
+	"$PY" - first.ndjson ckpt.ndjson second.ndjson >joined.ndjson <<-'EOF'
+	import json, sys
+	ck = {json.loads(l)["stream"]: json.loads(l)["n"] for l in open(sys.argv[2])}
+	lines = open(sys.argv[1]).readlines()
+	out = [l for l in lines if json.loads(l)["@metadata"]["cursor"]["n"] <= ck[json.loads(l)["@metadata"]["cursor"]["stream"]]]
+	par = [l for l in out if '"shardId-000000000000"' in l]
+	kids = [l for l in out if '"shardId-000000000000"' not in l]
+	sys.stdout.writelines(par + open(sys.argv[3]).readlines() + kids)
+	EOF
+	verified joined.ndjson 60
+}
+
 @test "ProvisionedThroughputExceededException is retried with backoff; tight read limits lose nothing" {
 	shared
 	fast

@@ -6,8 +6,12 @@
  * all data from the parent shard before you start reading the child"
  * (the Kinesis developer guide, as the KCL does it): a shard is read only
  * once each of its parents is finished, that is read to its end (no
- * NextShardIterator), or gone past the retention period (not listed), or
- * known finished because a child has a checkpoint.
+ * NextShardIterator) in this run, or gone past the retention period (not
+ * listed). A child's checkpoint does not prove its parents finished: the
+ * shipper acks each shard on its own, so the end of a parent may not be
+ * acked when a child's first events are. After a restart a closed parent
+ * is read again from its checkpoint, which costs one or two requests when
+ * it was read to its end.
  *
  * Each shard is read on its own schedule, its requests in flight beside
  * the others' (curl's multi interface). A shard's reads keep within
@@ -117,28 +121,6 @@ finished(const char *id)
 	return p == NULL || p->state == SH_DONE;
 }
 
-/* Marks the ancestors of sh finished: a child is only read once they
- * are, so a child with a checkpoint says they were. */
-static void
-ancestors_done(struct shard *sh, int depth)
-{
-	const char *ids[2];
-	struct shard *p;
-	int i;
-
-	if (depth > 10000)
-		return;
-	ids[0] = sh->parent;
-	ids[1] = sh->adjacent;
-	for (i = 0; i < 2; i++) {
-		if (ids[i] == NULL || (p = shard_find(ids[i])) == NULL ||
-		    p->state == SH_DONE)
-			continue;
-		p->state = SH_DONE;
-		ancestors_done(p, depth + 1);
-	}
-}
-
 /* Takes the checkpoints of --resume for the shards listed. */
 static void
 resume_apply(void)
@@ -167,9 +149,6 @@ resume_apply(void)
 		sh->n = c->n;
 		sh->resumed = 1;
 	}
-	for (i = 0; i < K.nsh; i++)
-		if (K.sh[i]->resumed)
-			ancestors_done(K.sh[i], 0);
 }
 
 /* Shards whose parents are finished become ready. */
@@ -184,8 +163,7 @@ wake(void)
 		sh = K.sh[i];
 		if (sh->state != SH_WAIT)
 			continue;
-		if (sh->resumed || (finished(sh->parent) &&
-		    finished(sh->adjacent))) {
+		if (finished(sh->parent) && finished(sh->adjacent)) {
 			sh->state = SH_READY;
 			sh->due = now;
 		}
