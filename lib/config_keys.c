@@ -103,6 +103,9 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.kinesis.shard_refresh_frequency", D, "how often the shards are listed again when following" },
 	{ "cloudwatchlogsbeat.kinesis.limit", I, "records per GetRecords (default: the API's, 10000)" },
 	{ "cloudwatchlogsbeat.kinesis.dead_letter", S, "file where records that are not CloudWatch Logs' are set aside" },
+	{ "cloudwatchlogsbeat.kinesis.lease_url", S, "registry (s3:// or dynamodb://) where instances sharing the stream hold a lease per shard" },
+	{ "cloudwatchlogsbeat.kinesis.lease_timeout", D, "a shard's lease not renewed for this long is taken over by another instance" },
+	{ "cloudwatchlogsbeat.kinesis.lease_owner", S, "this instance's name in the leases (default: HOST:PID)" },
 
 	/* cloudwatchlogsbeat.accounts: a list of objects */
 	{ "cloudwatchlogsbeat.accounts", LIST, "several AWS accounts: the wrapper runs one pipeline per account and region" },

@@ -345,8 +345,8 @@ no_sts() { grep -v '^sts:' || true; }
 		logs:FilterLogEvents logs:GetLogEvents sts:AssumeRole sts:AssumeRoleWithWebIdentity
 }
 
-@test "dynamically: cwl-kinesis reading a subscription's stream, once and following" {
-	aws_server_start --log "$BATS_TEST_TMPDIR/requests.log"
+@test "dynamically: cwl-kinesis reading a subscription's stream, once, with leases in the registry, and following" {
+	aws_server_start --log "$BATS_TEST_TMPDIR/requests.log" --bucket cwl-iam
 	"$PY" "$REPO/tests/servers/kinesis_feed.py" subscribe cwl-iam 2 /iam/web >/dev/null
 	"$PY" "$REPO/tests/servers/kinesis_feed.py" put /iam/web s 20 >/dev/null
 	awsctl stats --reset true >/dev/null
@@ -354,6 +354,7 @@ no_sts() { grep -v '^sts:' || true; }
 
 	cwl-kinesis cwl-iam >/dev/null
 	cwl-kinesis --since 1h arn:aws:kinesis:us-east-1:123456789012:stream/cwl-iam >/dev/null
+	cwl-kinesis --lease s3://cwl-iam/cwl/ cwl-iam | cwl-registry put s3://cwl-iam/cwl/
 	cwl-kinesis -f --poll 100ms cwl-iam >follow.ndjson &
 	pid=$!
 	for _ in $(seq 300); do [ "$(grep -c message follow.ndjson)" -ge 20 ] && break; sleep 0.1; done
@@ -364,7 +365,8 @@ no_sts() { grep -v '^sts:' || true; }
 	served_all checks
 	run iamtool check "$POLICY" "$SUBST" checks
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	seen_all checks kinesis:ListShards kinesis:GetShardIterator kinesis:GetRecords
+	seen_all checks kinesis:ListShards kinesis:GetShardIterator kinesis:GetRecords \
+		s3:GetObject s3:PutObject
 }
 
 @test "dynamically: cwl-registry get, put, list, delete, init and import-legacy on S3 and DynamoDB" {

@@ -286,7 +286,7 @@ assert "ChildShards" not in d, d'
 	EOF
 }
 
-@test "five GetRecords a second per shard: more are refused with ProvisionedThroughputExceededException" {
+@test "five GetRecords a second per shard: more are refused with ProvisionedThroughputExceededException; who read is kept" {
 	shared
 	awsctl settings --kinesis-read-tps 2 >/dev/null
 	kpy <<-'EOF'
@@ -311,6 +311,9 @@ assert "ChildShards" not in d, d'
 	assert st["shardId-000000000000"]["throttled_tps"] == 1, st
 	assert st["shardId-000000000000"]["get_records"] == len(ok), st
 	assert st["shardId-000000000001"]["throttled_tps"] == 0, st
+	readers = ctl("kinesis", action="readers", stream="tps")["shards"]
+	assert [k for _, k in readers["shardId-000000000000"]] == ["AKIACWLTESTKEY0000001"] * len(ok), readers
+	assert len(readers["shardId-000000000001"]) == 1, readers
 	EOF
 }
 

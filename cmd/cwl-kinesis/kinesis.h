@@ -12,10 +12,12 @@
 
 #include "aws.h"
 #include "buf.h"
+#include "ckpt.h"
 #include "cursor.h"
 #include "err.h"
 #include "evline.h"
 #include "http.h"
+#include "lease.h"
 
 enum sh_state {
 	SH_WAIT,	/* a parent is not finished */
@@ -49,8 +51,14 @@ struct shard {
 	double budget;		/* bytes it may read now (2 MB/s, one second's worth) */
 	int64_t budget_t;
 	/* leases (lease.c) */
-	int64_t lease_until;	/* wall ms our lease runs to, 0: none held */
-	char *lease_etag;
+	struct lease lease;	/* as last read or written */
+	unsigned held:1;	/* ours: it may be read */
+	unsigned ended:1;	/* its lease says done, for every instance */
+	int64_t seen_counter;	/* the lease's counter last seen, and when */
+	int64_t seen_at;	/* (monotonic ms) */
+	int64_t renew_at;	/* monotonic ms */
+	int64_t deadline;	/* monotonic ms: not read past it unless renewed */
+	int64_t lost_at;	/* monotonic ms our lease was taken away, or 0 */
 	uint64_t events;	/* events written */
 };
 
@@ -79,6 +87,14 @@ struct kinesis {
 	size_t nsh, capsh;
 	struct cursor *resume;	/* cursors of --resume for this stream */
 	size_t nresume;
+
+	/* leases: shared with other instances (lease.c) */
+	struct lease_store *leases;	/* NULL: every shard is ours */
+	struct ckpt *reg;	/* the registry, for the checkpoints */
+	const char *owner;
+	int64_t lease_ms;	/* a lease not renewed for this long expires */
+	int64_t next_lease;	/* monotonic ms of the next lease round */
+	int64_t last_steal;	/* monotonic ms of the last lease asked for */
 
 	struct evline_opts lo;
 	struct buf out;
@@ -109,6 +125,18 @@ int shards_all_done(void);
 /* Ends the run with code and a message (the first failure wins). */
 void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oom(void) __attribute__((noreturn));
+
+/* lease.c */
+/* Opens the lease store and the registry. Returns 0, or -1 with e. */
+int lease_setup(const char *url, const struct aws_opts *ao, struct err *e);
+/* Reads and writes the leases when due: renews ours, takes free and
+ * expired ones up to a fair share, gives back what is over it. */
+void lease_round(int64_t now);
+/* Returns 1 if sh may be read now (no leases, or ours and renewed in
+ * time); a lease past its deadline is dropped. */
+int lease_ok(struct shard *sh, int64_t now);
+/* Gives back every lease held (at exit). */
+void lease_release_all(void);
 
 /* record.c */
 /* Turns one Kinesis record of sh (its Data in base64) into event lines

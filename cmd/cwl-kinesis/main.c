@@ -37,7 +37,8 @@ static struct cli cli;
 
 static const char synopsis[] =
     "cwl-kinesis [-f] [--resume FILE] [--since TIME] [--group GROUP]...\n"
-    "                   [--dead-letter FILE] [options] [STREAM_NAME_OR_ARN]";
+    "                   [--dead-letter FILE] [--lease URL] [options]\n"
+    "                   [STREAM_NAME_OR_ARN]";
 
 static const char help[] =
     "Reads the CloudWatch Logs events that subscription filters deliver to a\n"
@@ -55,6 +56,12 @@ static const char help[] =
     "      --fields K=V[,K=V]   add fields to every event\n"
     "      --poll DUR           how often a shard at its tip is read (default 1s)\n"
     "      --limit N            records per GetRecords (default: the API's)\n"
+    "      --lease URL          share the shards with other instances through\n"
+    "                           leases in this registry (s3:// or dynamodb://)\n"
+    "      --lease-timeout DUR  a lease not renewed for this long is taken\n"
+    "                           over (default 20s)\n"
+    "      --lease-owner NAME   this instance's name in the leases (default\n"
+    "                           HOST:PID)\n"
     "  -c, --config FILE        configuration file\n"
     "  -E, --define KEY=VALUE   override a configuration setting\n"
     "  -d, --debug SELECTORS    debug output (kinesis, aws, http, ... or *)\n"
@@ -72,7 +79,7 @@ static const char help[] =
 
 enum {
 	OPT_RESUME = 0x2000, OPT_GROUP, OPT_DEAD, OPT_FIELDS, OPT_POLL,
-	OPT_LIMIT
+	OPT_LIMIT, OPT_LEASE, OPT_LEASE_TIMEOUT, OPT_LEASE_OWNER
 };
 
 static const struct option longopts[] = {
@@ -85,11 +92,15 @@ static const struct option longopts[] = {
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "poll", required_argument, NULL, OPT_POLL },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "lease", required_argument, NULL, OPT_LEASE },
+	{ "lease-timeout", required_argument, NULL, OPT_LEASE_TIMEOUT },
+	{ "lease-owner", required_argument, NULL, OPT_LEASE_OWNER },
 	{ NULL, 0, NULL, 0 }
 };
 
 static struct {
 	const char *since, *resume, *dead, *poll, *stream;
+	const char *lease, *lease_timeout, *lease_owner;
 	const char **groups;
 	size_t ngroups;
 	json_object *fields;
@@ -125,6 +136,13 @@ parse_args(int argc, char **argv)
 			opt.dead = optarg;
 			break;
 		case OPT_POLL: opt.poll = optarg; break;
+		case OPT_LEASE: opt.lease = optarg; break;
+		case OPT_LEASE_TIMEOUT: opt.lease_timeout = optarg; break;
+		case OPT_LEASE_OWNER:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--lease-owner: no name");
+			opt.lease_owner = optarg;
+			break;
 		case OPT_GROUP:
 			if (*optarg == '\0' || strchr(optarg, ':') != NULL)
 				cli_usage(&cli, "--group '%s': not a log group "
@@ -345,6 +363,29 @@ settings(struct aws_opts *ao, char **arn_region)
 		cli_die(&e);
 	}
 
+	/* leases */
+	if (opt.lease == NULL)
+		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.lease_url", NULL,
+		    &opt.lease, &e), &e);
+	need(cfg_duration(c, "cloudwatchlogsbeat.kinesis.lease_timeout", 20000,
+	    &K.lease_ms, &e), &e);
+	if (opt.lease_timeout && timex_duration(opt.lease_timeout, &K.lease_ms,
+	    &e) == -1) {
+		err_prefix(&e, "--lease-timeout");
+		cli_die(&e);
+	}
+	if (K.lease_ms < 300) {
+		err_set(&e, EXIT_USAGE, "%s: a lease time of %lldms is too short "
+		    "(300ms at least)", opt.lease_timeout ? "--lease-timeout" :
+		    cfg_where(c, "cloudwatchlogsbeat.kinesis.lease_timeout"),
+		    (long long)K.lease_ms);
+		cli_die(&e);
+	}
+	K.owner = opt.lease_owner;
+	if (K.owner == NULL)
+		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.lease_owner", NULL,
+		    &K.owner, &e), &e);
+
 	/* the config's fields and tags, and --fields */
 	src[0] = cfg_node(c, "fields");
 	src[1] = opt.fields;
@@ -388,6 +429,7 @@ run(void)
 			K.stopping = 1;
 		if (K.stopping)
 			break;
+		lease_round(now);
 		if (K.follow && K.refresh > 0 && now >= K.next_list) {
 			if (shards_list(&e) == -1) {
 				/* the shards known are read on; the listing
@@ -444,6 +486,24 @@ main(int argc, char **argv)
 	K.lo.region = K.region;
 	if ((K.multi = http_multi_new(aws_http(K.aws), &e)) == NULL)
 		cli_die(&e);
+	if (opt.lease) {
+		struct aws_opts ro;
+
+		/* the registry's region and endpoint, not the stream's */
+		need(cli_aws_opts(&cli, &ro, &e), &e);
+		if (lease_setup(opt.lease, &ro, &e) == -1)
+			cli_die(&e);
+		if (K.owner == NULL) {
+			char host[256];
+
+			if (gethostname(host, sizeof(host)) == -1)
+				host[0] = '\0';
+			host[sizeof(host) - 1] = '\0';
+			if (buf_printf(&g, "%s:%ld", host, (long)getpid()) == -1)
+				oom();
+			K.owner = buf_detach(&g);
+		}
+	}
 	cli_signals();
 	if (shards_list(&e) == -1) {
 		if (!cli_stop)
@@ -453,6 +513,7 @@ main(int argc, char **argv)
 		run();
 	}
 	out_flush();
+	lease_release_all();
 	if (K.failed) {
 		log_error("%s", err_msg(&K.err));
 		code = K.failed;
@@ -471,6 +532,8 @@ main(int argc, char **argv)
 		close(K.dl_fd);
 	http_multi_free(K.multi);
 	aws_free(K.aws);
+	lease_close(K.leases);
+	ckpt_close(K.reg);
 	free(arn_region);
 	cli_free(&cli);
 	return code;

@@ -159,6 +159,8 @@ wake(void)
 	struct shard *sh;
 	size_t i;
 
+	if (K.leases)
+		return;		/* lease.c decides */
 	for (i = 0; i < K.nsh; i++) {
 		sh = K.sh[i];
 		if (sh->state != SH_WAIT)
@@ -363,7 +365,8 @@ shards_start(int64_t now)
 
 	for (i = 0; i < K.nsh && !K.stopping; i++) {
 		sh = K.sh[i];
-		if (sh->state != SH_READY || sh->due > now)
+		if (sh->state != SH_READY || sh->due > now ||
+		    !lease_ok(sh, now))
 			continue;
 		if ((at = allowed_at(sh, now)) > now) {
 			sh->due = at;
@@ -386,6 +389,8 @@ shards_wakeup(int64_t now, int64_t cap)
 			t = K.sh[i]->due > now ? K.sh[i]->due - now : 0;
 	if (K.follow && K.refresh > 0 && K.next_list - now < t)
 		t = K.next_list > now ? K.next_list - now : 0;
+	if (K.leases && K.next_lease - now < t)
+		t = K.next_lease > now ? K.next_lease - now : 0;
 	return t;
 }
 
@@ -426,7 +431,7 @@ shard_ended(struct shard *sh, json_object *kids)
 			p0 = json_object_get_string(json_object_array_get_idx(ps, 0));
 		if (ps && json_object_array_length(ps) > 1)
 			p1 = json_object_get_string(json_object_array_get_idx(ps, 1));
-		shard_add(id, p0 ? p0 : sh->id, p1);
+		shard_add(id, p0 ? p0 : sh->id, p1)->listed = 1;
 	}
 	wake();
 }
@@ -590,7 +595,13 @@ shards_done(struct http_done *d)
 
 	memset(&ae, 0, sizeof(ae));
 	K.flight--;
-	if (aws_json_response(&d->resp, &out, &ae) == 0) {
+	if (!lease_ok(sh, timex_mono_ms())) {
+		/* given back or lost while in flight: nothing of it is
+		 * written, the next holder reads it */
+		if (sh->state == SH_FLIGHT)
+			sh->state = SH_LEASED;
+		http_resp_free(&d->resp);
+	} else if (aws_json_response(&d->resp, &out, &ae) == 0) {
 		http_resp_free(&d->resp);
 		sh->attempt = 0;
 		sh->auth_retried = 0;

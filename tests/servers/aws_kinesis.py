@@ -40,6 +40,7 @@ along"), kinesis_update_seconds (how long a stream stays CREATING or
 UPDATING after CreateStream, SplitShard or MergeShards; 0: at once)."""
 
 import base64
+import collections
 import hashlib
 import threading
 import time
@@ -96,7 +97,7 @@ class Record:
 
 class Shard:
     __slots__ = ("id", "no", "parent", "adjacent", "lo", "hi", "start_n", "end_n", "created", "closed",
-                 "records", "ns", "calls", "bucket", "bucket_t", "stats")
+                 "records", "ns", "calls", "bucket", "bucket_t", "stats", "readers")
 
     def __init__(self, no, lo, hi, start_n, parent=None, adjacent=None):
         self.id = "shardId-%012d" % no
@@ -113,6 +114,7 @@ class Shard:
         self.calls = []         # times of the GetRecords calls of the last second
         self.bucket = None      # bytes a reader may still take (None: full)
         self.bucket_t = 0.0
+        self.readers = collections.deque(maxlen=100000)  # (time, access key) of each GetRecords served
         self.stats = {"get_records": 0, "records_read": 0, "bytes_read": 0, "throttled_tps": 0,
                       "throttled_bytes": 0, "expired": 0, "iterators": 0, "empty_reads": 0}
 
@@ -179,6 +181,7 @@ class KinesisStore:
         self.settings = settings
         self.lock = threading.RLock()
         self.serial = 0
+        self.caller = "-"
         self.reset()
 
     def reset(self):
@@ -267,13 +270,14 @@ class KinesisStore:
 
     # --- operations -----------------------------------------------------------
 
-    def call(self, op, p):
+    def call(self, op, p, caller=None):
         fn = getattr(self, "op_" + op, None)
         if fn is None:
             raise AwsError("UnknownOperationException", "", 400)
         if not isinstance(p, dict):
             raise AwsError("SerializationException", "Start of list found where not expected")
         with self.lock:
+            self.caller = caller.akid if caller is not None else "-"
             return fn(p)
 
     def op_CreateStream(self, p):
@@ -506,6 +510,7 @@ class KinesisStore:
                                                          time.strftime(fmt, time.gmtime(now)), int(ttl * 1000)))
         self._throttled(st, sh, now)
         sh.stats["get_records"] += 1
+        sh.readers.append((round(now, 3), self.caller))
         pos, empties = int(d.get("p", 0)), int(d.get("e", 0))
         recs = sh.records
         if pos < len(recs) and empties < int(self.settings.kinesis_empty_reads or 0):
@@ -699,6 +704,9 @@ class KinesisStore:
             if act == "shards":
                 st = self._stream({"StreamName": a["stream"]})
                 return {"shards": [sh.json() for sh in st.shards]}
+            if act == "readers":
+                st = self._stream({"StreamName": a["stream"]})
+                return {"shards": {sh.id: [list(r) for r in sh.readers] for sh in st.shards}}
             if act == "stats":
                 out = {}
                 for st in self.streams.values():
@@ -711,4 +719,5 @@ class KinesisStore:
                             for k in sh.stats:
                                 sh.stats[k] = 0
                 return {"streams": out}
-            raise AwsError("BadRequest", "unknown kinesis action: %s (create, put, records, shards, stats)" % act)
+            raise AwsError("BadRequest", "unknown kinesis action: %s (create, put, records, shards, readers, "
+                           "stats)" % act)

@@ -68,7 +68,9 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    record of every shard), shards (stream: as ListShards
                    gives them), stats (stream?, reset: per shard get_records,
                    records_read, bytes_read, throttled_tps, throttled_bytes,
-                   expired, iterators, empty_reads, records, open)
+                   expired, iterators, empty_reads, records, open), readers
+                   (stream: per shard the [time, access key] of each
+                   GetRecords served, the last 100,000)
     ping
 
 With --tls-cert and --tls-key it speaks HTTPS instead of HTTP.
@@ -370,8 +372,9 @@ class AwsServer:
                 params = json.loads(req.body.decode("utf-8", "surrogateescape")) if req.body.strip() else {}
             except ValueError:
                 raise AwsError("SerializationException", "Unable to parse the request body as JSON") from None
-            store = (self.kinesis if s == "kinesis" else self.ddb if s == "dynamodb" else
-                     self.subs if req.op in SUBSCRIPTION_OPS else self.logs)
+            if s == "kinesis":
+                return self.json_body(req, self.kinesis.call(req.op, params, caller))
+            store = (self.ddb if s == "dynamodb" else self.subs if req.op in SUBSCRIPTION_OPS else self.logs)
             return self.json_body(req, store.call(req.op, params))
         if s == "s3":
             if req.headers.get("x-amz-content-sha256", "").startswith("STREAMING-"):
