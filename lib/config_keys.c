@@ -106,6 +106,10 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.kinesis.lease_url", S, "registry (s3:// or dynamodb://) where instances sharing the stream hold a lease per shard" },
 	{ "cloudwatchlogsbeat.kinesis.lease_timeout", D, "a shard's lease not renewed for this long is taken over by another instance" },
 	{ "cloudwatchlogsbeat.kinesis.lease_owner", S, "this instance's name in the leases (default: HOST:PID)" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.role_arn", S, "IAM role CloudWatch Logs assumes to write to the stream (setup subscription)" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.filter_name", S, "name of the subscription filters setup puts" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.filter_pattern", S, "filter pattern of the subscription filters (default: every event)" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.distribution", S, "ByLogStream or Random: how the events of a group spread over the shards" },
 
 	/* cloudwatchlogsbeat.accounts: a list of objects */
 	{ "cloudwatchlogsbeat.accounts", LIST, "several AWS accounts: the wrapper runs one pipeline per account and region" },

@@ -169,6 +169,9 @@ complete_words() {
 	[ "$(complete_words 'cwl-tail --mode f')" = filter ]
 	[ "$(complete_words 'cwl-kinesis --dead')" = --dead-letter ]
 	[ "$(complete_words 'cwl-kinesis -d kin')" = kinesis ]
+	[ "$(complete_words 'cwl-kinesis set')" = setup ]
+	[ "$(complete_words 'cwl-kinesis --lease-t')" = --lease-timeout ]
+	[ "$(complete_words 'cloudwatchlogsbeat setup sub')" = subscription ]
 	[ "$(complete_words 'cwl-ship --dead')" = --dead-letter ]
 	[ "$(complete_words 'cwl-ship -d reg')" = registry ]
 	# every program's common options

@@ -345,9 +345,9 @@ no_sts() { grep -v '^sts:' || true; }
 		logs:FilterLogEvents logs:GetLogEvents sts:AssumeRole sts:AssumeRoleWithWebIdentity
 }
 
-@test "dynamically: cwl-kinesis reading a subscription's stream, once, with leases in the registry, and following" {
+@test "dynamically: cwl-kinesis reading a subscription's stream, once, with leases, following, and its setup" {
 	aws_server_start --log "$BATS_TEST_TMPDIR/requests.log" --bucket cwl-iam
-	"$PY" "$REPO/tests/servers/kinesis_feed.py" subscribe cwl-iam 2 /iam/web >/dev/null
+	"$PY" "$REPO/tests/servers/kinesis_feed.py" subscribe cwl-iam 2 /iam/web /iam/api >/dev/null
 	"$PY" "$REPO/tests/servers/kinesis_feed.py" put /iam/web s 20 >/dev/null
 	awsctl stats --reset true >/dev/null
 	: >"$BATS_TEST_TMPDIR/requests.log"
@@ -355,6 +355,9 @@ no_sts() { grep -v '^sts:' || true; }
 	cwl-kinesis cwl-iam >/dev/null
 	cwl-kinesis --since 1h arn:aws:kinesis:us-east-1:123456789012:stream/cwl-iam >/dev/null
 	cwl-kinesis --lease s3://cwl-iam/cwl/ cwl-iam | cwl-registry put s3://cwl-iam/cwl/
+	cwl-kinesis -E 'cloudwatchlogsbeat.kinesis.groups=[/iam/web, "/iam/a*"]' \
+		-E cloudwatchlogsbeat.kinesis.subscription.role_arn=arn:aws:iam::123456789012:role/r \
+		setup cwl-iam >/dev/null
 	cwl-kinesis -f --poll 100ms cwl-iam >follow.ndjson &
 	pid=$!
 	for _ in $(seq 300); do [ "$(grep -c message follow.ndjson)" -ge 20 ] && break; sleep 0.1; done
@@ -366,7 +369,8 @@ no_sts() { grep -v '^sts:' || true; }
 	run iamtool check "$POLICY" "$SUBST" checks
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	seen_all checks kinesis:ListShards kinesis:GetShardIterator kinesis:GetRecords \
-		s3:GetObject s3:PutObject
+		s3:GetObject s3:PutObject logs:PutSubscriptionFilter logs:DescribeLogGroups \
+		kinesis:DescribeStreamSummary
 }
 
 @test "dynamically: cwl-registry get, put, list, delete, init and import-legacy on S3 and DynamoDB" {

@@ -67,6 +67,7 @@ struct kinesis {
 	struct http_multi *multi;
 	const char *region;
 	char *stream;		/* the stream's name */
+	const char *stream_given;	/* as given: a name or an ARN */
 	char *group;		/* the cursors' group: "@kinesis/NAME" */
 
 	/* options */
@@ -137,6 +138,15 @@ void lease_round(int64_t now);
 int lease_ok(struct shard *sh, int64_t now);
 /* Gives back every lease held (at exit). */
 void lease_release_all(void);
+
+/* setup.c */
+struct cli;
+/* Puts the subscription filter of each configured group to the stream
+ * (given: the name or ARN), or with dry_run prints the requests; with
+ * policy_only prints the account-level policy instead. Returns 0, or -1
+ * with e. */
+int setup_subscription(struct cli *cli, const char *given, int dry_run,
+    int policy_only, struct err *e);
 
 /* record.c */
 /* Turns one Kinesis record of sh (its Data in base64) into event lines

@@ -38,7 +38,8 @@ static struct cli cli;
 static const char synopsis[] =
     "cwl-kinesis [-f] [--resume FILE] [--since TIME] [--group GROUP]...\n"
     "                   [--dead-letter FILE] [--lease URL] [options]\n"
-    "                   [STREAM_NAME_OR_ARN]";
+    "                   [STREAM_NAME_OR_ARN]\n"
+    "       cwl-kinesis setup [--dry-run | --account-policy] [options] [STREAM_NAME_OR_ARN]";
 
 static const char help[] =
     "Reads the CloudWatch Logs events that subscription filters deliver to a\n"
@@ -72,6 +73,12 @@ static const char help[] =
     "  -h, --help               this help\n"
     "  -V, --version            the version\n"
     "\n"
+    "setup puts a subscription filter to the stream on each log group of\n"
+    "cloudwatchlogsbeat.kinesis.groups (else the prospectors'), with the role\n"
+    "cloudwatchlogsbeat.kinesis.subscription.role_arn; --dry-run prints the\n"
+    "requests and the account-level policy that could be used instead,\n"
+    "--account-policy only that policy.\n"
+    "\n"
     "The stream is STREAM_NAME_OR_ARN, or cloudwatchlogsbeat.kinesis.stream.\n"
     "Exit: 0 done (also on SIGTERM and a closed stdout), 1 runtime failure,\n"
     "2 usage or configuration error, 3 some records were set aside,\n"
@@ -79,7 +86,8 @@ static const char help[] =
 
 enum {
 	OPT_RESUME = 0x2000, OPT_GROUP, OPT_DEAD, OPT_FIELDS, OPT_POLL,
-	OPT_LIMIT, OPT_LEASE, OPT_LEASE_TIMEOUT, OPT_LEASE_OWNER
+	OPT_LIMIT, OPT_LEASE, OPT_LEASE_TIMEOUT, OPT_LEASE_OWNER, OPT_DRY_RUN,
+	OPT_ACCOUNT_POLICY
 };
 
 static const struct option longopts[] = {
@@ -95,12 +103,15 @@ static const struct option longopts[] = {
 	{ "lease", required_argument, NULL, OPT_LEASE },
 	{ "lease-timeout", required_argument, NULL, OPT_LEASE_TIMEOUT },
 	{ "lease-owner", required_argument, NULL, OPT_LEASE_OWNER },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "account-policy", no_argument, NULL, OPT_ACCOUNT_POLICY },
 	{ NULL, 0, NULL, 0 }
 };
 
 static struct {
 	const char *since, *resume, *dead, *poll, *stream;
 	const char *lease, *lease_timeout, *lease_owner;
+	int setup, dry_run, account_policy;
 	const char **groups;
 	size_t ngroups;
 	json_object *fields;
@@ -137,6 +148,8 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_POLL: opt.poll = optarg; break;
 		case OPT_LEASE: opt.lease = optarg; break;
+		case OPT_DRY_RUN: opt.dry_run = 1; break;
+		case OPT_ACCOUNT_POLICY: opt.account_policy = 1; break;
 		case OPT_LEASE_TIMEOUT: opt.lease_timeout = optarg; break;
 		case OPT_LEASE_OWNER:
 			if (*optarg == '\0')
@@ -170,6 +183,15 @@ parse_args(int argc, char **argv)
 			cli_usage(&cli, "unknown option");
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "setup") == 0) {
+		opt.setup = 1;
+		optind++;
+	} else if (opt.dry_run || opt.account_policy) {
+		cli_usage(&cli, "%s is an option of setup", opt.dry_run ?
+		    "--dry-run" : "--account-policy");
+	}
+	if (opt.dry_run && opt.account_policy)
+		cli_usage(&cli, "--dry-run or --account-policy, not both");
 	if (optind + 1 < argc)
 		cli_usage(&cli, "one stream only: '%s' and '%s'", argv[optind],
 		    argv[optind + 1]);
@@ -297,6 +319,7 @@ settings(struct aws_opts *ao, char **arn_region)
 	if (opt.stream == NULL && s == NULL)
 		cli_usage(&cli, "no stream: give STREAM_NAME_OR_ARN, or set "
 		    "cloudwatchlogsbeat.kinesis.stream");
+	K.stream_given = opt.stream ? opt.stream : s;
 	if (opt.stream)
 		K.stream = stream_arg(opt.stream, "stream", arn_region);
 	else
@@ -505,6 +528,18 @@ main(int argc, char **argv)
 		}
 	}
 	cli_signals();
+	if (opt.setup) {
+		code = 0;
+		if (setup_subscription(&cli, K.stream_given, opt.dry_run,
+		    opt.account_policy, &e) == -1) {
+			log_error("%s", err_msg(&e));
+			code = e.code ? e.code : EXIT_RUNTIME;
+		}
+		http_multi_free(K.multi);
+		aws_free(K.aws);
+		cli_free(&cli);
+		return code;
+	}
 	if (shards_list(&e) == -1) {
 		if (!cli_stop)
 			cli_die(&e);
