@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "jscan.h"
 #include "jsonx.h"
 #include "kinesis.h"
 #include "log.h"
@@ -248,42 +249,183 @@ reject(struct shard *sh, const char *seq, const char *why, const char *data,
 	mark(sh, seq);
 }
 
-/* A string member with no NUL byte, or NULL. */
-static const char *
-str_member(json_object *o, const char *key, size_t *len)
-{
-	json_object *v = jsonx_get(o, key, json_type_string);
-	const char *s;
-	size_t n;
+/* A string of the record: arena bytes [off, off + len), NUL after. */
+struct rstr {
+	size_t off, len;
+	int set;	/* 0: absent, null or not a string */
+};
 
-	if (v == NULL)
-		return NULL;
-	s = json_object_get_string(v);
-	n = (size_t)json_object_get_string_len(v);
-	if (memchr(s, '\0', n) != NULL)
-		return NULL;
-	if (len)
-		*len = n;
-	return s;
+struct rev {
+	struct rstr id, msg;
+	int64_t ts;
+	int has_ts;
+	int not_object;
+};
+
+/* A record as scanned. */
+struct rec {
+	struct rstr type, owner, group, stream;
+	int has_events;		/* logEvents is a list */
+	struct rev *ev;
+	size_t nev, capev;
+	struct buf arena;
+};
+
+static struct rec R;
+
+#define RSTR(r) (R.arena.p + (r).off)
+
+/* A string value into r, or the value skipped when it is no string. */
+static int
+rstr(struct jscan *s, struct rstr *r)
+{
+	jscan_ws(s);
+	r->set = 0;	/* a key twice: the last one counts, as in json-c */
+	if (s->p < s->end && *s->p == '"') {
+		r->set = 1;
+		return jscan_string(s, 1, &r->off, &r->len);
+	}
+	return jscan_skip(s, 1);
+}
+
+/* Whether the number at s->p is an integer: digits, no fraction or
+ * exponent (a timestamp is milliseconds). */
+static int
+integer_ahead(const struct jscan *s)
+{
+	const char *p = s->p;
+
+	if (p < s->end && *p == '-')
+		p++;
+	if (p >= s->end || *p < '0' || *p > '9')
+		return 0;
+	while (p < s->end && *p >= '0' && *p <= '9')
+		p++;
+	return p >= s->end || (*p != '.' && *p != 'e' && *p != 'E');
+}
+
+static int
+ev_member(struct jscan *s, const char *key, void *arg)
+{
+	struct rev *e = arg;
+
+	if (strcmp(key, "id") == 0)
+		return rstr(s, &e->id);
+	if (strcmp(key, "message") == 0)
+		return rstr(s, &e->msg);
+	if (strcmp(key, "timestamp") == 0) {
+		jscan_ws(s);
+		e->has_ts = integer_ahead(s);
+		if (e->has_ts)
+			return jscan_number(s, &e->ts);
+	}
+	return jscan_skip(s, 1);
+}
+
+static int
+one_event(struct jscan *s, void *arg)
+{
+	struct rev *e;
+
+	if (R.nev == R.capev) {
+		size_t cap = R.capev ? R.capev * 2 : 256;
+		struct rev *v = realloc(R.ev, cap * sizeof(*v));
+
+		if (v == NULL)
+			return jscan_bad(s, "out of memory");
+		R.ev = v;
+		R.capev = cap;
+	}
+	e = &R.ev[R.nev++];
+	memset(e, 0, sizeof(*e));
+	jscan_ws(s);
+	if (s->p < s->end && *s->p == '{')
+		return jscan_object(s, ev_member, e);
+	e->not_object = 1;
+	return jscan_skip(s, 1);
+}
+
+static int
+top_member(struct jscan *s, const char *key, void *arg)
+{
+	if (strcmp(key, "messageType") == 0)
+		return rstr(s, &R.type);
+	if (strcmp(key, "owner") == 0)
+		return rstr(s, &R.owner);
+	if (strcmp(key, "logGroup") == 0)
+		return rstr(s, &R.group);
+	if (strcmp(key, "logStream") == 0)
+		return rstr(s, &R.stream);
+	if (strcmp(key, "logEvents") == 0) {
+		jscan_ws(s);
+		R.has_events = 0;
+		if (s->p < s->end && *s->p == '[') {
+			R.has_events = 1;
+			R.nev = 0;
+			return jscan_array(s, one_event, NULL);
+		}
+	}
+	return jscan_skip(s, 1);
+}
+
+/* Scans the record's JSON into R. Returns NULL, or why it is not JSON
+ * or not an object. */
+static const char *
+scan(const char *p, size_t n, struct buf *why)
+{
+	struct jscan s;
+
+	memset(&R.type, 0, sizeof(R.type));
+	R.owner = R.group = R.stream = R.type;
+	R.has_events = 0;
+	R.nev = 0;
+	buf_reset(&R.arena);
+	s.p = p;
+	s.end = p + n;
+	s.arena = &R.arena;
+	s.why = NULL;
+	jscan_ws(&s);
+	if (s.p < s.end && *s.p != '{') {
+		if (jscan_skip(&s, 0) == 0) {
+			jscan_ws(&s);
+			if (s.p == s.end)
+				return "not a JSON object";
+		}
+	} else if (jscan_object(&s, top_member, NULL) == 0) {
+		jscan_ws(&s);
+		if (s.p == s.end)
+			return NULL;
+		s.why = "trailing data after the JSON value";
+	}
+	buf_reset(why);
+	buf_printf(why, "not JSON: %s", s.why ? s.why : "empty");
+	return buf_str(why);
+}
+
+/* Whether r is a string with no NUL byte (one a C string can hold). */
+static int
+cstr_ok(const struct rstr *r)
+{
+	return r->set && memchr(RSTR(*r), '\0', r->len) == NULL;
 }
 
 /* Checks the events of a DATA_MESSAGE. Returns NULL, or why not. */
 static const char *
-check_events(json_object *evs, struct buf *why)
+check_events(struct buf *why)
 {
-	size_t i, n = json_object_array_length(evs);
-	json_object *e;
+	size_t i;
+	const struct rev *e;
 
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(evs, i);
+	for (i = 0; i < R.nev; i++) {
+		e = &R.ev[i];
 		buf_reset(why);
-		if (!json_object_is_type(e, json_type_object))
+		if (e->not_object)
 			buf_printf(why, "logEvents[%zu] is not an object", i);
-		else if (str_member(e, "id", NULL) == NULL)
+		else if (!cstr_ok(&e->id))
 			buf_printf(why, "logEvents[%zu] has no \"id\"", i);
-		else if (jsonx_get(e, "timestamp", json_type_int) == NULL)
+		else if (!e->has_ts)
 			buf_printf(why, "logEvents[%zu] has no \"timestamp\"", i);
-		else if (jsonx_get(e, "message", json_type_string) == NULL)
+		else if (!e->msg.set)
 			buf_printf(why, "logEvents[%zu] has no \"message\"", i);
 		else
 			continue;
@@ -292,31 +434,28 @@ check_events(json_object *evs, struct buf *why)
 	return NULL;
 }
 
-/* Writes the events of a checked DATA_MESSAGE. */
+/* Writes the events of a checked DATA_MESSAGE, those of R from from. */
 static void
-events(struct shard *sh, const char *seq, json_object *o, int64_t from)
+events(struct shard *sh, const char *seq, int64_t from)
 {
-	json_object *evs = jsonx_get(o, "logEvents", json_type_array);
-	size_t i, m = json_object_array_length(evs);
+	size_t i, m = R.nev;
 	struct evline ev;
 	struct cursor c;
 	int wrote_last = 0;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.group = str_member(o, "logGroup", NULL);
-	ev.stream = str_member(o, "logStream", NULL);
-	ev.account = str_member(o, "owner", NULL);
+	ev.group = RSTR(R.group);
+	ev.stream = RSTR(R.stream);
+	ev.account = RSTR(R.owner);
 	ev.ingest = EVLINE_NO_TIME;
 	if (group_kept(ev.group)) {
 		for (i = (size_t)from; i < m; i++) {
-			json_object *e = json_object_array_get_idx(evs, i);
-			json_object *msg = jsonx_get(e, "message",
-			    json_type_string);
+			const struct rev *e = &R.ev[i];
 
-			ev.id = str_member(e, "id", NULL);
-			ev.ts = jsonx_get_int(e, "timestamp", 0);
-			ev.msg = json_object_get_string(msg);
-			ev.len = (size_t)json_object_get_string_len(msg);
+			ev.id = RSTR(e->id);
+			ev.ts = e->ts;
+			ev.msg = RSTR(e->msg);
+			ev.len = e->msg.len;
 			advance(sh, seq, i + 1 < m ? (int64_t)i + 1 : 0, ev.ts, &c);
 			ev.cursor = &c;
 			if (evline_json(&K.out, &K.lo, &ev) == -1)
@@ -337,8 +476,7 @@ record_take(struct shard *sh, const char *seq, const char *data_b64,
     size_t len)
 {
 	static struct buf raw, text, why;
-	json_object *o = NULL;
-	const char *bad = NULL, *type, *p;
+	const char *bad = NULL, *type;
 	int64_t from = 0;
 
 	K.records++;
@@ -347,47 +485,38 @@ record_take(struct shard *sh, const char *seq, const char *data_b64,
 	if (sh->drop > 0 && sh->seq && strcmp(sh->seq, seq) == 0)
 		from = sh->drop;
 	sh->drop = 0;
-	if (b64_decode(data_b64, len, &raw, &bad) == -1)
+	if (b64_decode(data_b64, len, &raw, &bad) == -1 ||
+	    gunzip((const unsigned char *)raw.p, raw.len, MAX_INFLATED, &text,
+	    &bad) == -1 || (bad = scan(text.p, text.len, &why)) != NULL)
 		goto out;
-	if (gunzip((const unsigned char *)raw.p, raw.len, MAX_INFLATED, &text,
-	    &bad) == -1)
-		goto out;
-	if ((o = jsonx_parse(text.p, text.len, &p)) == NULL) {
-		buf_reset(&why);
-		buf_printf(&why, "not JSON: %s", p);
-		bad = buf_str(&why);
-		goto out;
-	}
-	buf_reset(&why);
-	if (!json_object_is_type(o, json_type_object))
-		bad = "not a JSON object";
-	else if ((type = str_member(o, "messageType", NULL)) == NULL)
+	type = RSTR(R.type);
+	if (!cstr_ok(&R.type))
 		bad = "no \"messageType\"";
 	else if (strcmp(type, "CONTROL_MESSAGE") == 0)
 		mark(sh, seq);
 	else if (strcmp(type, "DATA_MESSAGE") != 0) {
-		buf_adds(&why, "messageType \"");
-		buf_adds(&why, type);
-		buf_adds(&why, "\" is neither DATA_MESSAGE nor CONTROL_MESSAGE");
+		buf_reset(&why);
+		buf_printf(&why, "messageType \"%s\" is neither DATA_MESSAGE "
+		    "nor CONTROL_MESSAGE", type);
 		bad = buf_str(&why);
-	} else if (str_member(o, "owner", NULL) == NULL)
+	} else if (!cstr_ok(&R.owner))
 		bad = "no \"owner\"";
-	else if ((p = str_member(o, "logGroup", NULL)) == NULL || *p == '\0')
+	else if (!cstr_ok(&R.group) || R.group.len == 0)
 		bad = "no \"logGroup\"";
-	else if ((p = str_member(o, "logStream", NULL)) == NULL || *p == '\0')
+	else if (!cstr_ok(&R.stream) || R.stream.len == 0)
 		bad = "no \"logStream\"";
-	else if (jsonx_get(o, "logEvents", json_type_array) == NULL)
+	else if (!R.has_events)
 		bad = "no \"logEvents\" list";
-	else if ((bad = check_events(jsonx_get(o, "logEvents",
-	    json_type_array), &why)) == NULL)
-		events(sh, seq, o, from);
+	else if ((bad = check_events(&why)) == NULL)
+		events(sh, seq, from);
 out:
 	if (bad)
 		reject(sh, seq, bad, data_b64, len);
-	json_object_put(o);
 	/* the memory of a large record is not kept */
 	if (raw.cap > (1u << 21))
 		buf_free(&raw);
 	if (text.cap > (1u << 23))
 		buf_free(&text);
+	if (R.arena.cap > (1u << 23))
+		buf_free(&R.arena);
 }

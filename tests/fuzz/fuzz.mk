@@ -57,6 +57,7 @@ $(FUZZ_LIB_A): $(FUZZ_LIB_OBJ)
 # code the program runs, with no main.
 FUZZ_CMD_list = cwl-list/describe cwl-list/output
 FUZZ_CMD_page = cwl-tail/page cwl-tail/output
+FUZZ_CMD_kinesis_record = cwl-kinesis/record
 FUZZ_CMD_bulk = cwl-ship/bulk cwl-ship/scan
 FUZZ_CMD_lumberjack = cwl-ship/lumberjack
 FUZZ_CMD_ship_line = cwl-ship/scan cwl-ship/index
