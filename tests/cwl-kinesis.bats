@@ -520,22 +520,33 @@ assert ids == held, (len(ids), len(held))'
 	[ "$(es_docs | grep -c '"_version":2')" -eq 750 ]
 }
 
-@test "end to end with --follow: events arriving through a reshard and a SIGKILL of cwl-kinesis, each in the index once" {
+@test "end to end with --follow: events arriving through a reshard and a SIGKILL of each program of the pipeline, each in the index once" {
 	shared
 	fast
 	es_server_start
 	feed subscribe s 2 /e2e/a
 	feed put /e2e/a p 100
 	printf 'output.elasticsearch:\n  hosts: ["%s"]\n  flush_interval: 100ms\ncloudwatchlogsbeat:\n  registry.flush_interval: 100ms\n' "$ES_URL" >es.yml
-	mkfifo lines.fifo
-	# run_pipeline: cwl-kinesis (pid KIN) into cwl-ship and cwl-registry
-	# (pid PIPE), from the registry's checkpoints
+	mkfifo lines.fifo acks.fifo
+	# run_pipeline: cwl-kinesis (pid KIN) | cwl-ship (SHIP) | cwl-registry
+	# (REG), from the registry's checkpoints
 	run_pipeline() {
 		cwl-registry get file:reg.ndjson >ckpt.ndjson 2>/dev/null || : >ckpt.ndjson
-		cwl-ship -c es.yml <lines.fifo | cwl-registry put -c es.yml file:reg.ndjson &
-		PIPE=$!
+		cwl-registry put -c es.yml file:reg.ndjson <acks.fifo &
+		REG=$!
+		cwl-ship -c es.yml <lines.fifo >acks.fifo 2>/dev/null &
+		SHIP=$!
 		cwl-kinesis -f --resume ckpt.ndjson s >lines.fifo 2>>kin.err &
 		KIN=$!
+	}
+	# end_pipeline PID: SIGKILL to that program; the others end as their
+	# pipes close (or with SIGTERM, the head), nothing drains past it
+	end_pipeline() {
+		kill -KILL "$1"
+		kill -TERM "$KIN" 2>/dev/null || true
+		wait "$KIN" || true
+		wait "$SHIP" || true
+		wait "$REG" || true
 	}
 	run_pipeline
 	es_wait_count 100 "" 60
@@ -543,19 +554,30 @@ assert ids == held, (len(ids), len(held))'
 	feed reshard s split shardId-000000000001
 	feed put /e2e/a r 100
 	es_wait_count 300 "" 60
-	# SIGKILL: nothing drains; the registry may be behind what is indexed
-	kill -KILL "$KIN"
-	wait "$KIN" || true
-	wait "$PIPE"
+	end_pipeline "$KIN"
 	feed put /e2e/a t 100
 	run_pipeline
 	es_wait_count 400 "" 60
+	end_pipeline "$SHIP"
+	feed put /e2e/a u 100
+	run_pipeline
+	es_wait_count 500 "" 60
+	end_pipeline "$REG"
+	feed put /e2e/a v 100
+	run_pipeline
+	es_wait_count 600 "" 60
 	kill -TERM "$KIN"
 	wait "$KIN"
-	wait "$PIPE"
+	wait "$SHIP"
+	wait "$REG"
 	[ ! -s kin.err ]
 	run "$PY" "$REPO/tests/e2e_check.py" --aws-port "$AWS_SERVER_PORT" --es "$ES_CTL_URL"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"server 400, index 400, missing 0, extra 0, duplicated 0"* ]]
+	[[ "$output" == *"server 600, index 600, missing 0, extra 0, duplicated 0"* ]]
+	# the registry ends at the end of every shard: a resume reads nothing
+	cwl-registry get file:reg.ndjson >ckpt.ndjson
+	run cwl-kinesis --resume ckpt.ndjson s
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
