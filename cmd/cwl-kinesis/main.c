@@ -65,7 +65,7 @@ static const char help[] =
     "                           HOST:PID)\n"
     "  -c, --config FILE        configuration file\n"
     "  -E, --define KEY=VALUE   override a configuration setting\n"
-    "  -d, --debug SELECTORS    debug output (kinesis, aws, http, ... or *)\n"
+    "  -d, --debug SELECTORS    debug output (kinesis, lease, aws, http, ... or *)\n"
     "  -v, --verbose            more messages\n"
     "  -q, --quiet              errors only\n"
     "      --check-config       validate the configuration and exit\n"
@@ -534,6 +534,7 @@ main(int argc, char **argv)
 		    opt.account_policy, &e) == -1) {
 			log_error("%s", err_msg(&e));
 			code = e.code ? e.code : EXIT_RUNTIME;
+			err_clear(&e);
 		}
 		http_multi_free(K.multi);
 		aws_free(K.aws);
