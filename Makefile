@@ -12,8 +12,10 @@ PKGS = libcurl openssl json-c yaml-0.1 zlib
 DEBS = build-essential pkg-config libcurl4-openssl-dev libssl-dev \
 	libjson-c-dev libyaml-dev zlib1g-dev
 # What the tests need beside: bats, the local servers (Python with
-# botocore), awscli as an independent client, openssl for test CAs.
-TEST_DEBS = bats python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev valgrind
+# botocore), awscli as an independent client, openssl for test CAs, and
+# what builds and checks the Debian package.
+TEST_DEBS = bats python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev valgrind \
+	debhelper dpkg-dev fakeroot lintian
 
 # O: where objects go; OUT: where binaries go. `make san` reuses this
 # Makefile with other directories and the sanitizers on.
@@ -83,7 +85,7 @@ san:
 
 check: all unit-bin san fuzz-bin
 	CWL_UNIT="$(UNIT_BIN) tests/fuzz/run" CWL_UNIT_SAN="$(UNIT_BIN:$(O)/%=build/san/%)" \
-	    FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) sh tests/run
+	    FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_SEED=1 sh tests/run
 
 # Every bats file against the sanitizer build too.
 check-san: san
@@ -95,11 +97,12 @@ demo: all
 	bash tests/demo.sh
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)
 	for p in $(PROGS); do cp $(OUT)/$$p $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$$p; done
 	sed 's|^CWL_LIBEXEC=.*|CWL_LIBEXEC=$(BINDIR)|' cloudwatchlogsbeat >$(DESTDIR)$(BINDIR)/cloudwatchlogsbeat
 	chmod 755 $(DESTDIR)$(BINDIR)/cloudwatchlogsbeat
 	for m in man/*.1; do [ -f "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+	for m in man/*.5; do [ -f "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	[ ! -f cloudwatchlogsbeat.yml ] || cp cloudwatchlogsbeat.yml $(DESTDIR)$(DATADIR)/
 	if [ -d completions ]; then mkdir -p $(DESTDIR)$(COMPDIR) && cp completions/* $(DESTDIR)$(COMPDIR)/; fi
 

@@ -5,9 +5,10 @@ sampler of the programs' CPU and memory, and the report.
     pipeline.py seed   --aws URL --group G --streams N --names FILE
     pipeline.py drive  --aws URL --group G --names FILE --seconds S --out FILE
                        [--active 200] [--rate 200] [--life 40] [--warm 0.7]
+                       [--late 0] [--late-min 30] [--late-max 90]
     pipeline.py sample --out FILE --tree LABEL=PID --pids LABEL=PID,PID...
-    pipeline.py report --aws URL --es URL --group G --drive FILE --samples FILE
-                       --streams N --out FILE [...]
+    pipeline.py report --aws URL --es URL --group G --drive FILE --samples FILE[,FILE]
+                       --streams N --out FILE [--order O] [--restart-at S] [...]
     pipeline.py scale  FILE
 
 seed: N streams named as Lambda names them (DATE/[$LATEST]HEX, dated the
@@ -25,8 +26,14 @@ listing by name. Events arrive at RATE per second, each in a random active
 stream, with a burst of five times the rate for 2 s every 15 s, through
 the server's control API (put-batch, every 100 ms); the server sets
 each event's ingestion time, the event's timestamp is the driver's clock
-up to 100 ms before. Messages are unique (a sequence number), so that
-the check can match each event.
+up to 100 ms before. With --late F, a fraction F of the batches (the
+events of one stream in one put) come late: stamped LATE_MIN to LATE_MAX
+seconds before the driver's clock (one draw a batch, the events of the
+batch in order), as a client that buffered them would send them; the
+server takes them as PutLogEvents does (up to 14 days old), and, with its
+stream ordered by timestamp, they go before events already there.
+Messages are unique (a sequence number), so that the check can match
+each event.
 
 sample: every 250 ms, the utime + stime and VmHWM of each program
 (cwl-list, cwl-tail, cwl-ship, cwl-registry) below the process tree of
@@ -34,13 +41,16 @@ a pid (the wrapper), or of the pids given; the last sample of each pid
 before it ends is kept. Ends when every pid given is gone.
 
 report: checks each index against the server (every event of the run
-exactly once, none rewritten), computes the lag from ingestion
+exactly once, none rewritten; with --restart-at, the documents of ours
+rewritten are reported, not checked), computes the lag from ingestion
 (aws.cloudwatch.ingestion_time) to the Elasticsearch server's receive
 time (_received), the requests per event and per operation from the AWS
-server's counters by access key, the request budgets against the times
-the server saw each request, CPU per million events and peak RSS, and
-prints the table; appends one JSON line to --out. Exits 1 when a check
-failed.
+server's counters by access key, the events the server put in its
+answers to each reader per event indexed (events_returned_by_key), the
+request budgets against the times the server saw each request, CPU per
+million events and peak RSS (--samples: the files of one or more sampler
+runs, comma-separated), and prints the table; appends one JSON line to
+--out. Exits 1 when a check failed.
 
 scale: the table by number of streams, from the lines report appended.
 """
@@ -148,6 +158,7 @@ def cmd_drive(a):
     seq = 0
     puts = 0
     wakes = {"warm": 0, "cold": 0}
+    late_events = late_batches = 0
     max_put = 0.0
     per_second = {}
     next_tick = t0
@@ -172,16 +183,26 @@ def cmd_drive(a):
         streams = list(active)
         batch = {}
         base_ms = int(now * 1000)
+        # The streams whose batch of this tick comes late, and by how much.
+        back_ms = {}
         for _ in range(k):
             s = streams[rng.randrange(len(streams))]
-            ts = max(base_ms - rng.randrange(100), last_ts.get(s, 0))
-            last_ts[s] = ts
+            if s not in batch and a.late and rng.random() < a.late:
+                back_ms[s] = int(rng.uniform(a.late_min, a.late_max) * 1000)
+            if s in back_ms:
+                ts = base_ms - back_ms[s] - rng.randrange(100)
+                late_events += 1
+            else:
+                ts = max(base_ms - rng.randrange(100), last_ts.get(s, 0))
+                last_ts[s] = ts
+            batch.setdefault(s, [])
             seq += 1
             msg = ("%s\t%08x-%04x-4000-8000-%012x\tINFO\tprocessed order %d in %d ms seq=%09d"
                    % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts / 1000)) + ".%03dZ" % (ts % 1000),
                       seq * 2654435761 % (1 << 32), seq % 65536, seq * 40503 % (1 << 48),
                       seq % 100000, seq % 900, seq))
-            batch.setdefault(s, []).append({"timestamp": ts, "message": msg})
+            batch[s].append({"timestamp": ts, "message": msg})
+        late_batches += len(back_ms)
         if batch:
             body = {"puts": [{"group": a.group, "stream": s, "events": sorted(evs, key=lambda e: e["timestamp"])}
                              for s, evs in batch.items()]}
@@ -202,12 +223,14 @@ def cmd_drive(a):
            "new_streams": wakes["cold"],
            "active": a.active, "rate": a.rate, "life": a.life, "warm": a.warm,
            "ever_active": sorted(ever), "wakes": wakes, "max_put_s": round(max_put, 3),
+           "late": a.late, "late_min": a.late_min, "late_max": a.late_max,
+           "late_events": late_events, "late_batches": late_batches,
            "per_second": [per_second.get(i, 0) for i in range(int(t1 - t0) + 1)]}
     with open(a.out, "w") as f:
         json.dump(out, f)
     print("drove %d events in %.1f s (%d put-batch requests, slowest %.3f s); %d streams active at some "
-          "point, %d warm and %d cold wake-ups" % (seq, t1 - t0, puts, max_put, len(ever),
-                                                   wakes["warm"], wakes["cold"]))
+          "point, %d warm and %d cold wake-ups; %d late events in %d batches" % (
+              seq, t1 - t0, puts, max_put, len(ever), wakes["warm"], wakes["cold"], late_events, late_batches))
 
 
 # --- sample -----------------------------------------------------------------
@@ -359,7 +382,7 @@ def index_docs(es, index):
     return docs
 
 
-def check(want, docs):
+def check(want, docs, rewrites_expected=False):
     got = {}
     for d in docs:
         got[d["key"]] = got.get(d["key"], 0) + 1
@@ -372,8 +395,8 @@ def check(want, docs):
     dup += sum(n - 1 for n in ids.values() if n > 1)
     rewritten = sum(1 for d in docs if d["version"] > 1)
     return {"server": len(want), "index": len(docs), "missing": missing, "extra": extra,
-            "duplicated": dup, "rewritten": rewritten,
-            "ok": missing == 0 and extra == 0 and dup == 0 and rewritten == 0}
+            "duplicated": dup, "rewritten": rewritten, "rewrites_expected": rewrites_expected,
+            "ok": missing == 0 and extra == 0 and dup == 0 and (rewritten == 0 or rewrites_expected)}
 
 
 def lags(docs, t_mid_ms):
@@ -415,23 +438,42 @@ def parse_kv(s):
 OPS = {"get": "GetLogEvents", "filter": "FilterLogEvents", "describe": "DescribeLogStreams"}
 
 
+def merge_samples(paths):
+    """The samples of several sampler runs (a wrapper started twice): CPU
+    and processes added, the peak RSS the largest."""
+    out = {}
+    for path in paths:
+        for label, progs in json.load(open(path)).items():
+            for prog, v in progs.items():
+                d = out.setdefault(label, {}).setdefault(prog, {"cpu_s": 0.0, "hwm_kb": 0, "pids": 0})
+                d["cpu_s"] += v["cpu_s"]
+                d["hwm_kb"] = max(d["hwm_kb"], v["hwm_kb"])
+                d["pids"] += v["pids"]
+    return out
+
+
 def cmd_report(a):
     aws = Client(a.aws)
     es = Client(a.es)
     drive = json.load(open(a.drive))
-    samples = json.load(open(a.samples))
+    samples = merge_samples(a.samples.split(","))
     since = int(drive["start"] * 1000)
     want = server_events(aws, a.group, since)
     if len(want) != drive["events"]:
         die("the server holds %d events of the run, the driver put %d" % (len(want), drive["events"]))
     st = aws.json("POST", "/_control/stats", {"brief": True, "times": True, "get_by_stream": True})
+    if "events_returned_by_key" not in st:
+        die("the AWS server does not count the events of its answers (events_returned_by_key)")
     t_mid = since + int((drive["end"] - drive["start"]) * 500)
     pipes = [("ours", a.ours_index, a.ours_key, parse_kv(a.ours_budget)),
              ("base", a.base_index, a.base_key, parse_kv(a.base_budget))]
     res = {"streams": a.streams, "seconds": round(drive["end"] - drive["start"], 1),
            "events": drive["events"], "active": drive["active"], "rate": drive["rate"],
            "wakes": drive["wakes"], "new_streams": drive["new_streams"], "cpus": os.cpu_count(),
-           "throttles": st.get("throttles", {}), "base_scan": a.base_scan, "base_latency": a.base_latency}
+           "throttles": st.get("throttles", {}), "base_scan": a.base_scan, "base_latency": a.base_latency,
+           "order": a.order, "late": drive.get("late", 0), "late_min": drive.get("late_min"),
+           "late_max": drive.get("late_max"), "late_events": drive.get("late_events", 0),
+           "late_batches": drive.get("late_batches", 0), "restart_at": a.restart_at}
     span_end = {}
     for label, index, key, budget in pipes:
         docs = index_docs(es, index)
@@ -441,7 +483,7 @@ def cmd_report(a):
                 for d in docs:
                     f.write(json.dumps({"stream": d["key"][1], "ts": d["key"][2], "ingest": d["ingest"],
                                         "received": d["received"], "version": d["version"]}) + "\n")
-        r = {"check": check(want, docs), "lag": lags(docs, t_mid)}
+        r = {"check": check(want, docs, label == "ours" and a.restart_at is not None), "lag": lags(docs, t_mid)}
         last = max((d["received"] for d in docs), default=since)
         span_end[label] = last
         r["events_per_s"] = len(docs) / max((last - since) / 1000.0, 1e-9)
@@ -449,6 +491,10 @@ def cmd_report(a):
         r["requests"] = reqs
         r["req_per_event"] = {op: reqs.get(op, 0) / max(len(want), 1) for op in OPS.values()}
         r["req_per_event_all"] = sum(reqs.get(op, 0) for op in OPS.values()) / max(len(want), 1)
+        # Events the server put in its answers to this reader, per event indexed.
+        got = st.get("events_returned_by_key", {}).get(key, {})
+        r["events_returned"] = got
+        r["read_per_indexed"] = sum(got.values()) / len(docs) if docs else None
         times = st.get("times", {}).get(key, {})
         r["budget"] = {}
         for short, op in OPS.items():
@@ -513,6 +559,13 @@ def print_report(r):
           "%d CPUs" % (r["streams"], r["active"], r["seconds"], r["events"], r["wakes"]["warm"],
                        r["wakes"]["cold"], r["cpus"]))
     print("baseline: FilterLogEvents every %s, latency %s" % (r["base_scan"], r["base_latency"]))
+    late = ("%d late events in %d batches (%.0f%% of batches stamped %g-%g s back)"
+            % (r["late_events"], r["late_batches"], 100 * r["late"], r["late_min"], r["late_max"])
+            if r.get("late") else "no late events")
+    print("AWS server: streams in %s order; %s%s" % (
+        r.get("order", "ingestion"), late,
+        "; cloudwatchlogsbeat stopped (SIGTERM) and started again at %.0f s" % r["restart_at"]
+        if r.get("restart_at") is not None else ""))
     print("%-40s %18s %16s %9s" % ("figure", "cloudwatchlogsbeat", "baseline", "base/ours"))
     rows = [("events/s sustained", o["events_per_s"], b["events_per_s"], "%.0f"),
             ("lag p50 s", o["lag"]["p50"], b["lag"]["p50"], "%.2f"),
@@ -523,6 +576,8 @@ def print_report(r):
     for op in OPS.values():
         rows.append(("%s per event" % op, o["req_per_event"][op], b["req_per_event"][op], "%.4f"))
     rows.append(("API requests per event", o["req_per_event_all"], b["req_per_event_all"], "%.4f"))
+    rows.append(("events read per event indexed", o.get("read_per_indexed"), b.get("read_per_indexed"), "%.2f"))
+    rows.append(("rewritten (written more than once)", o["check"]["rewritten"], b["check"]["rewritten"], "%d"))
     for p in PROGS + ("cwl-registry get, config", "wrapper (bash)"):
         po, pb = o["progs"].get(p), b["progs"].get(p)
         if not po and not pb:
@@ -551,8 +606,9 @@ def print_report(r):
         print("throttled by the server's quotas: %s" % json.dumps(r["throttles"]))
     for label, x in (("cloudwatchlogsbeat", o), ("baseline", b)):
         c = x["check"]
-        print("check %s: server %d, index %d, missing %d, extra %d, duplicated %d, rewritten %d: %s" % (
+        print("check %s: server %d, index %d, missing %d, extra %d, duplicated %d, rewritten %d%s: %s" % (
             label, c["server"], c["index"], c["missing"], c["extra"], c["duplicated"], c["rewritten"],
+            " (restarted: reported, not checked)" if c.get("rewrites_expected") else "",
             "ok" if c["ok"] else "FAILED"))
         restarts = [p for p, v in x["progs"].items() if p in PROGS and v.get("pids", 1) > 1]
         if restarts:
@@ -567,16 +623,19 @@ def cmd_scale(a):
     print()
     print("cloudwatchlogsbeat by number of streams (%d active at a time); beside, the lag of the baseline "
           "(a query every %s, latency %s)" % (rows[0]["active"], rows[0]["base_scan"], rows[0]["base_latency"]))
+    print("AWS server order: %s; late batches: %.0f%%" % (rows[0].get("order", "ingestion"),
+                                                           100 * rows[0].get("late", 0)))
     head = ("streams", "ev/s", "p50 s", "p99 s", "max s", "base p50", "base p99", "Get/ev", "Desc/ev",
-            "idleGet/min", "Desc/str/min", "list MB", "tail MB", "ship MB", "reg MB")
-    print(("%8s %6s %7s %7s %7s %8s %8s %7s %7s %11s %12s %7s %7s %7s %7s") % head)
+            "read/idx", "idleGet/min", "Desc/str/min", "list MB", "tail MB", "ship MB", "reg MB")
+    print(("%8s %6s %7s %7s %7s %8s %8s %7s %7s %8s %11s %12s %7s %7s %7s %7s") % head)
     for r in rows:
         o, i = r["ours"], r["idle"]
         mb = lambda p: o["progs"].get(p, {}).get("hwm_kb", 0) / 1024.0
-        print("%8d %6.0f %7.2f %7.2f %7.2f %8.2f %8.2f %7.3f %7.3f %11.4f %12.4f %7.1f %7.1f %7.1f %7.1f" % (
+        print("%8d %6.0f %7.2f %7.2f %7.2f %8.2f %8.2f %7.3f %7.3f %8s %11.4f %12.4f %7.1f %7.1f %7.1f %7.1f" % (
             r["streams"], o["events_per_s"], o["lag"]["p50"], o["lag"]["p99"], o["lag"]["max"],
             r["base"]["lag"]["p50"], r["base"]["lag"]["p99"],
             o["req_per_event"]["GetLogEvents"], o["req_per_event"]["DescribeLogStreams"],
+            fmt(o.get("read_per_indexed")),
             i["get_per_stream_min"], i["describe_per_stream_min"],
             mb("cwl-list"), mb("cwl-tail"), mb("cwl-ship"), mb("cwl-registry")))
     for x, y in zip(rows, rows[1:]):
@@ -609,6 +668,9 @@ def main():
     p.add_argument("--rate", type=float, default=200)
     p.add_argument("--life", type=float, default=40)
     p.add_argument("--warm", type=float, default=0.7)
+    p.add_argument("--late", type=float, default=0.0, help="fraction of the batches that come late")
+    p.add_argument("--late-min", type=float, default=30.0, help="seconds")
+    p.add_argument("--late-max", type=float, default=90.0, help="seconds")
     p = sub.add_parser("sample")
     p.add_argument("--out", required=True)
     p.add_argument("--tree", action="append", default=[])
@@ -625,6 +687,8 @@ def main():
     p.add_argument("--base-budget", default="filter=5")
     p.add_argument("--base-scan", default="10s")
     p.add_argument("--base-latency", default="2s")
+    p.add_argument("--order", default="timestamp", help="the AWS server's --logs-order")
+    p.add_argument("--restart-at", type=float, help="seconds into the run the wrapper was restarted")
     p = sub.add_parser("scale")
     p.add_argument("file")
     a = ap.parse_args()

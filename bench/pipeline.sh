@@ -27,19 +27,30 @@
 #                        filter --latency 2s --budget-filter 5 | cwl-ship,
 #                        signing with its own access key
 #
+# The AWS server orders each stream by BENCH_ORDER (timestamp, or
+# ingestion: its --logs-order), and BENCH_LATE (0) is the fraction of the
+# driver's batches that come late, stamped 30 to 90 s in the past (so
+# that, ordered by timestamp, they go before events already there).
+# BENCH_RESTART=1 stops the wrapper (SIGTERM) half-way through the events
+# and starts it again, with the same registry.
+#
 # After the events stop, it waits up to BENCH_DRAIN (300) seconds for
-# both indices to hold every event, stops both readers (SIGTERM) and
-# prints, for each: events/s sustained; the lag from ingestion to the
+# both indices to hold every event (or until neither has grown for
+# BENCH_STALL, 120, seconds: an event missed for good), stops both readers
+# (SIGTERM) and prints, for each: events/s sustained; the lag from ingestion to the
 # indexed document (p50, p99, max: the server's ingestion time in
 # aws.cloudwatch.ingestion_time against the Elasticsearch server's
 # receive time); API requests per event and per operation (the AWS
-# server's counters by access key); CPU seconds per million events and
+# server's counters by access key); the events the server's answers held
+# per event indexed; the documents written more than once (rewritten);
+# CPU seconds per million events and
 # peak RSS of each program (/proc of the wrapper's children, sampled);
 # the requests spent on streams that stayed idle; each request rate
 # against its budget (the bucket depth the server's arrival times need);
 # then a table by STREAMS. Every run is checked: each index must hold
 # every event of the run exactly once, by content and by _id, none
-# written twice; otherwise the bench says so and exits 1. BENCH_WRAPPER
+# written twice (with BENCH_RESTART, the documents the wrapper wrote again
+# are reported, not checked); otherwise the bench says so and exits 1. BENCH_WRAPPER
 # runs another wrapper (which takes the programs of the bin/ beside it),
 # CWL_BIN the baseline's programs of another build; BENCH_KEEP=1 keeps
 # the files of the runs (logs, configs, samples, and each document's
@@ -58,6 +69,10 @@ rate=${BENCH_RATE:-200}
 active=${BENCH_ACTIVE:-200}
 base_scan=${BENCH_BASE_SCAN:-10s}
 base_latency=${BENCH_BASE_LATENCY:-2s}
+order=${BENCH_ORDER:-timestamp}
+late=${BENCH_LATE:-0}
+restart=${BENCH_RESTART:-}
+stall=${BENCH_STALL:-120}
 group=/aws/lambda/bench
 [ $# -gt 0 ] || set -- 1000 10000 50000
 
@@ -65,11 +80,21 @@ for p in cwl-list cwl-tail cwl-ship cwl-registry; do
 	[ -x "$bin/$p" ] || { echo "bench: build first: make" >&2; exit 2; }
 done
 [ -x "$py" ] || { echo "bench: needs Debian's python3" >&2; exit 2; }
-for n in "$@" "$seconds" "$drain" "$rate" "$active"; do
+for n in "$@" "$seconds" "$drain" "$rate" "$active" "$stall"; do
 	case $n in
 	'' | *[!0-9]*) echo "bench: not a number: '$n'" >&2; exit 2 ;;
 	esac
 done
+case $order in
+timestamp | ingestion) ;;
+*) echo "bench: BENCH_ORDER: not timestamp or ingestion: '$order'" >&2; exit 2 ;;
+esac
+awk -v v="$late" 'BEGIN { exit !(v ~ /^(0|1|0?\.[0-9]+|1\.0*)$/) }' ||
+	{ echo "bench: BENCH_LATE: not a fraction from 0 to 1: '$late'" >&2; exit 2; }
+case $restart in
+'' | 0 | 1) ;;
+*) echo "bench: BENCH_RESTART: not 0 or 1: '$restart'" >&2; exit 2 ;;
+esac
 for v in "$base_scan" "$base_latency"; do
 	case $v in
 	[0-9]*s | [0-9]*ms | [0-9]*m) ;;
@@ -120,7 +145,7 @@ run() {
 	n=$1 d=$tmp/$1
 	mkdir -p "$d"
 	"$py" "$repo/tests/servers/aws_server.py" --port 0 --port-file "$d/aws.port" \
-		--pid-file "$d/aws.pid" --keys "$tmp/keys.json" \
+		--pid-file "$d/aws.pid" --keys "$tmp/keys.json" --logs-order "$order" \
 		--tps GetLogEvents=25 --tps FilterLogEvents=5 --tps DescribeLogStreams=5 \
 		--tps DescribeLogGroups=5 >"$d/aws.log" 2>&1 &
 	aws_pid=$!
@@ -164,16 +189,17 @@ output.elasticsearch:
   index: baseline
 EOF
 	since=$(($(date +%s) * 1000 - 1000))
-	echo "bench: $n streams: $seconds s of events at $rate/s, $active streams active;" \
+	echo "bench: $n streams: $seconds s of events at $rate/s, $active streams active," \
+		"late batches $late, streams in $order order;" \
 		"baseline: a query every $base_scan, latency $base_latency" >&2
 	"$py" bench/pipeline.py drive --aws "$aws" --group "$group" --names "$d/names" \
-		--seconds "$seconds" --rate "$rate" --active "$active" --out "$d/drive.json" >&2 &
+		--seconds "$seconds" --rate "$rate" --active "$active" --late "$late" --out "$d/drive.json" >&2 &
 	drive_pid=$!
 	TMPDIR=$d "$wrapper" -c "$d/beat.yml" 2>"$d/beat.err" &
 	beat_pid=$!
 	mkfifo "$d/base.fifo"
 	AWS_ACCESS_KEY_ID=$base_akid AWS_SECRET_ACCESS_KEY=$base_secret \
-		"$bin/cwl-tail" -c "$d/base.yml" --follow --mode filter --latency "$base_latency" \
+		"$bin/cwl-tail" -c "$d/base.yml" --follow --mode filter --latency "$base_latency" --max-delay 0 \
 		--budget-filter 5 --since "$since" "$group" >"$d/base.fifo" 2>"$d/base-tail.err" &
 	btail_pid=$!
 	"$bin/cwl-ship" -c "$d/base.yml" <"$d/base.fifo" >/dev/null 2>"$d/base-ship.err" &
@@ -182,12 +208,31 @@ EOF
 		--pids "base=$btail_pid,$bship_pid" &
 	sample_pid=$!
 	running="$drive_pid $beat_pid $btail_pid $bship_pid $sample_pid $aws_pid $es_pid"
+	samples=$d/samples.json restart_at= sample2_pid=
+	if [ "$restart" = 1 ]; then
+		sleep $((seconds / 2))
+		restart_at=$((seconds / 2))
+		echo "bench: $n streams: stopping cloudwatchlogsbeat (SIGTERM) and starting it again" >&2
+		kill -TERM "$beat_pid" 2>/dev/null || true
+		wait "$beat_pid" || echo "bench: cloudwatchlogsbeat exited with $? at the restart" >&2
+		TMPDIR=$d "$wrapper" -c "$d/beat.yml" 2>>"$d/beat.err" &
+		beat_pid=$!
+		"$py" bench/pipeline.py sample --out "$d/samples2.json" --tree "ours=$beat_pid" &
+		sample2_pid=$!
+		samples=$samples,$d/samples2.json
+		running="$drive_pid $beat_pid $btail_pid $bship_pid $sample_pid $sample2_pid $aws_pid $es_pid"
+	fi
 	wait "$drive_pid" || { echo "bench: the driver failed" >&2; exit 1; }
 	want=$(sed -n 's/.*"events": \([0-9]*\).*/\1/p' "$d/drive.json")
-	t0=$(date +%s) dead=
+	t0=$(date +%s) dead= seen= grew=$t0
 	while :; do
 		c1=$(es_count cwlbeat) c2=$(es_count baseline)
 		[ "$c1" -ge "$want" ] && [ "$c2" -ge "$want" ] && break
+		[ "$c1 $c2" = "$seen" ] || { seen="$c1 $c2"; grew=$(date +%s); }
+		if [ $(($(date +%s) - grew)) -ge "$stall" ]; then
+			echo "bench: $n streams: neither index grew for ${stall}s: cloudwatchlogsbeat indexed $c1 and the baseline $c2 of $want events" >&2
+			break
+		fi
 		for p in "$beat_pid:cloudwatchlogsbeat:beat.err" "$btail_pid:the baseline's cwl-tail:base-tail.err" \
 			"$bship_pid:the baseline's cwl-ship:base-ship.err"; do
 			kill -0 "${p%%:*}" 2>/dev/null && continue
@@ -208,9 +253,11 @@ EOF
 	wait "$btail_pid" || echo "bench: the baseline's cwl-tail exited with $?" >&2
 	wait "$bship_pid" || echo "bench: the baseline's cwl-ship exited with $?" >&2
 	wait "$sample_pid" || true
+	[ -z "$sample2_pid" ] || wait "$sample2_pid" || true
 	running="$aws_pid $es_pid"
 	BENCH_KEEP_DIR=${BENCH_KEEP:+$d} "$py" bench/pipeline.py report --aws "$aws" --es "$esctl" --group "$group" \
-		--drive "$d/drive.json" --samples "$d/samples.json" --streams "$n" \
+		--drive "$d/drive.json" --samples "$samples" --streams "$n" \
+		--order "$order" ${restart_at:+--restart-at "$restart_at"} \
 		--ours-key "$AWS_ACCESS_KEY_ID" --base-key "$base_akid" \
 		--ours-budget get=10,filter=2,describe=4 --base-budget filter=5 \
 		--base-scan "$base_scan" --base-latency "$base_latency" \

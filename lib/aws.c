@@ -31,6 +31,11 @@ struct aws {
 	struct creds_provider *creds;
 	struct http_client *http;
 	struct retry_policy retry;
+	struct {
+		char op[64];
+		uint64_t requests, throttles, retries;
+	} counts[AWS_MAX_OPS];
+	size_t ncounts;
 };
 
 /* The SDK service ids of the services we call, for
@@ -52,8 +57,12 @@ static const char *const throttling[] = {
 	"ProvisionedThroughputExceededException", "RequestThrottled",
 	"RequestThrottledException", "SlowDown", "EC2ThrottledException",
 	"LimitExceededException", "BandwidthLimitExceeded",
-	"TransactionInProgressException",
-	/* botocore's transient errors */
+	"TransactionInProgressException", NULL
+};
+
+/* botocore's transient errors: retried as throttling is, but no sign of
+ * a rate too high */
+static const char *const transient[] = {
 	"RequestTimeout", "RequestTimeoutException",
 	"PriorRequestNotComplete", "IDPCommunicationError",
 	"InternalError", "InternalFailure", "ServiceUnavailable",
@@ -254,7 +263,7 @@ aws_classify(long status, const char *code)
 		return AWS_ERR_NONE;
 	if (status == 0)
 		return AWS_ERR_RETRY;
-	if (in_list(throttling, code))
+	if (in_list(throttling, code) || in_list(transient, code))
 		return AWS_ERR_RETRY;
 	if (in_list(auth_codes, code))
 		return AWS_ERR_AUTH;
@@ -447,6 +456,41 @@ op_name(const char *target)
 	return d ? d + 1 : target;
 }
 
+/* Counts an answer to op in a->counts: ae is its error, NULL for a success. */
+static void
+count(struct aws *a, const char *op, const struct aws_error *ae)
+{
+	size_t i;
+
+	for (i = 0; i < a->ncounts && strcmp(a->counts[i].op, op) != 0; i++)
+		;
+	if (i == a->ncounts) {
+		if (i == AWS_MAX_OPS || strlen(op) >= sizeof(a->counts[i].op))
+			return;
+		strcpy(a->counts[i].op, op);
+		a->ncounts++;
+	}
+	a->counts[i].requests++;
+	if (ae == NULL || ae->cls != AWS_ERR_RETRY)
+		return;
+	if (ae->status == 429 || in_list(throttling, ae->code))
+		a->counts[i].throttles++;
+	else
+		a->counts[i].retries++;
+}
+
+int
+aws_counts(const struct aws *a, size_t i, struct aws_count *c)
+{
+	if (i >= a->ncounts)
+		return -1;
+	c->op = a->counts[i].op;
+	c->requests = a->counts[i].requests;
+	c->throttles = a->counts[i].throttles;
+	c->retries = a->counts[i].retries;
+	return 0;
+}
+
 static const char *
 request_id(const struct http_resp *r)
 {
@@ -562,6 +606,36 @@ nap(long ms)
 /* What to do after an attempt that failed with class cls and code. */
 enum { GIVE_UP, AGAIN, AGAIN_NOW };
 
+/* Set once a failure was said, until a call succeeds: a network that is
+ * down is said once, not at every call that meets it. */
+static int retry_said;
+
+/* Says, at the first failure of a call, what is retried and how many
+ * times, so that the retries of an endpoint that does not answer are not
+ * silent (they may last minutes). Throttling is routine and said by the
+ * error only when the retries run out. */
+static void
+say_retry(const struct aws *a, const char *op, const struct aws_error *ae,
+    const struct err *e, int attempt)
+{
+	struct err w = ERR_INIT;
+
+	if (attempt > 0 || retry_said || (ae->status != 0 && ae->code &&
+	    in_list(throttling, ae->code)) || ae->status == 429)
+		return;
+	retry_said = 1;
+	if (ae->status == 0 && e && e->msg)
+		err_set(&w, EXIT_RUNTIME, "%s: %s", op, e->msg);
+	else
+		aws_error_to_err(ae, &w, op);
+	if (a->retry.max_attempts > 0)
+		log_warn("%s; retrying, %d attempts in all", err_msg(&w),
+		    a->retry.max_attempts);
+	else
+		log_warn("%s; retrying until it answers", err_msg(&w));
+	err_clear(&w);
+}
+
 static int
 next_step(struct aws *a, const struct aws_error *ae, int attempt,
     int *refreshed)
@@ -618,16 +692,20 @@ aws_json_call(struct aws *a, const char *service, const char *target,
 		    "%.3f s", op, resp.status, request_id(&resp), attempt + 1,
 		    resp.seconds);
 		if (aws_json_response(&resp, out, err) == 0) {
+			count(a, op, NULL);
 			http_resp_free(&resp);
 			if (!ae)
 				aws_error_clear(&local);
+			retry_said = 0;
 			return 0;
 		}
 		http_resp_free(&resp);
+		count(a, op, err);
 		step = next_step(a, err, attempt, &refreshed);
 		if (step == GIVE_UP)
 			break;
 		if (step == AGAIN) {
+			say_retry(a, op, err, e, attempt);
 			delay = retry_delay_ms(&a->retry, attempt);
 			log_debug("aws", "%s: %s, retrying in %ld ms", op,
 			    err->code, delay);
@@ -700,7 +778,7 @@ aws_s3(struct aws *a, const char *method, const char *bucket,
     const void *body, size_t body_len, struct http_resp *resp,
     struct err *e)
 {
-	struct buf url = BUF_INIT;
+	struct buf url = BUF_INIT, what = BUF_INIT;
 	struct http_req *req = NULL;
 	struct aws_error ae;
 	int attempt, refreshed = 0, step;
@@ -739,13 +817,21 @@ aws_s3(struct aws *a, const char *method, const char *bucket,
 		    "attempt %d, %.3f s", method, bucket, key ? "/" : "",
 		    key ? key : "", resp->status, request_id(resp),
 		    attempt + 1, resp->seconds);
-		if (resp->status >= 200 && resp->status < 400)
+		if (resp->status >= 200 && resp->status < 400) {
+			retry_said = 0;
 			break;
+		}
 		aws_error_parse(resp, &ae);
 		step = next_step(a, &ae, attempt, &refreshed);
 		if (step == GIVE_UP)
 			break;
 		if (step == AGAIN) {
+			if (attempt == 0) {
+				buf_printf(&what, "S3 %s %s%s%s", method, bucket,
+				    key ? "/" : "", key ? key : "");
+				say_retry(a, buf_str(&what), &ae, e, attempt);
+				buf_free(&what);
+			}
 			delay = retry_delay_ms(&a->retry, attempt);
 			log_debug("aws", "S3 %s %s: %s, retrying in %ld ms",
 			    method, bucket, ae.code, delay);

@@ -21,6 +21,8 @@
 #ifndef CWL_AWS_H
 #define CWL_AWS_H
 
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "creds.h"
@@ -101,6 +103,21 @@ struct http_req *aws_json_request(struct aws *a, const char *service,
 int aws_json_call(struct aws *a, const char *service, const char *target,
     const char *json_version, json_object *in, json_object **out,
     struct aws_error *ae, struct err *e);
+
+/* What a client's aws_json_call sent, per operation: every attempt is a
+ * request; an answer that may be retried is a throttle (throttling codes,
+ * 429) or else a retry (5xx, network errors), whether or not the call
+ * went on to retry it. */
+struct aws_count {
+	const char *op;		/* "DescribeLogStreams"; owned by the client */
+	uint64_t requests, throttles, retries;
+};
+
+/* Fills *c with the counts of the i-th operation called (in the order of
+ * their first call; the first AWS_MAX_OPS only). Returns 0, or -1 past
+ * the last. */
+#define AWS_MAX_OPS 16
+int aws_counts(const struct aws *a, size_t i, struct aws_count *c);
 
 /* Parses a JSON-protocol response: 2xx gives *out; otherwise fills *ae.
  * Returns 0 or -1. Used by callers that drive http_multi themselves. */

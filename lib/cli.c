@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,10 +87,54 @@ cli_usage(struct cli *cli, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: error: %s\nusage: %s\nTry '%s --help' for more.\n",
-	    cli->prog, buf_str(&b), cli->synopsis, cli->prog);
+	log_error("%s", buf_str(&b));
+	fprintf(stderr, "usage: %s\nTry '%s --help' for more.\n",
+	    cli->synopsis, cli->prog);
 	buf_free(&b);
 	exit(EXIT_USAGE);
+}
+
+/* Says what getopt found wrong with argv[optind - 1] (or optopt). */
+static void
+bad_option(struct cli *cli, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "", *name, *eq;
+	const char *sp = optopt ? strchr(shortopts, optopt) : NULL;
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		if (optopt && sp && sp[1] == ':')
+			cli_usage(cli, "option -%c needs a value", optopt);
+		cli_usage(cli, "unknown option -%c", optopt ? optopt : '?');
+	}
+	name = arg + 2;
+	n = (eq = strchr(name, '=')) ? (size_t)(eq - name) : strlen(name);
+	for (; longopts && longopts->name; longopts++) {
+		if (strlen(longopts->name) != n ||
+		    strncmp(longopts->name, name, n) != 0)
+			continue;
+		if (longopts->has_arg == required_argument && eq == NULL)
+			cli_usage(cli, "option --%.*s needs a value", (int)n,
+			    name);
+		if (longopts->has_arg == no_argument && eq != NULL)
+			cli_usage(cli, "option --%.*s takes no value", (int)n,
+			    name);
+	}
+	cli_usage(cli, "unknown option '%s'", arg);
+}
+
+int
+cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;	/* getopt would print the argument as it is */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == '?' || c == ':')
+		bad_option(cli, argv, shortopts, longopts);
+	return c;
 }
 
 int
@@ -112,15 +157,18 @@ cli_option(struct cli *cli, int opt, const char *arg)
 		return 1;
 	case 'd':
 		log_set_selectors(arg);
+		cli->level_set = 1;
 		return 1;
 	case 'e':	/* log to stderr: always so; kept for beat compatibility */
 		return 1;
-	case 'v':
+	case 'v':	/* info as well; never less than -d gave */
 		cli->verbose++;
-		if (log_enabled("*") == 0)
+		cli->level_set = 1;
+		if (log_level() < LOG_INFO)
 			log_set_level(LOG_INFO);
 		return 1;
 	case 'q':
+		cli->level_set = 1;
 		log_set_level(LOG_ERROR);
 		return 1;
 	case 'h':
@@ -143,12 +191,41 @@ cli_option(struct cli *cli, int opt, const char *arg)
 	case CLI_OPT_CHECK_CONFIG:
 		cli->check_config = 1;
 		return 1;
+	case CLI_OPT_SHOW_SECRETS:
+		cli->show_secrets = 1;
+		return 1;
+	case CLI_OPT_CONFIG_MS:
+		cli->config_ms = arg;
+		return 1;
 	}
 	return 0;
 }
 
+/* Prints one line of --config-value: as it is with --show-secrets,
+ * else through the redactor, and "[REDACTED]" for a secret key's. */
 static void
-print_value(json_object *v)
+print_line(const char *s, int secret, int show)
+{
+	char *r;
+
+	if (show) {
+		printf("%s\n", s);
+		return;
+	}
+	if (secret) {
+		printf("[REDACTED]\n");
+		return;
+	}
+	if ((r = log_redact(s)) == NULL) {
+		log_error("--config-value: out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	printf("%s\n", r);
+	free(r);
+}
+
+static void
+print_value(json_object *v, int secret, int show)
 {
 	size_t i, n;
 
@@ -158,25 +235,65 @@ print_value(json_object *v)
 	case json_type_array:
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++)
-			print_value(json_object_array_get_idx(v, i));
+			print_value(json_object_array_get_idx(v, i), secret,
+			    show);
 		break;
 	case json_type_object:
-		printf("%s\n", json_object_to_json_string_ext(v,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		print_line(json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		    secret, show);
 		break;
 	case json_type_null:
 		break;
 	default:
-		printf("%s\n", json_object_get_string(v));
+		print_line(json_object_get_string(v), secret, show);
 	}
 	fflush(stdout);
+}
+
+/* logging.level and logging.selectors, unless -v, -q or -d said what to
+ * show. As in libbeat, debug without selectors is debug for all ("*"). */
+static int
+log_config(struct cli *cli, struct err *e)
+{
+	static const char *const names[] = { "error", "warning", "info",
+	    "debug" };
+	const char *const *sel;
+	const char *v;
+	size_t i, n;
+	int lvl = -1;
+
+	if (cfg_str(cli->cfg, "logging.level", NULL, &v, e) == -1 ||
+	    cfg_strlist(cli->cfg, "logging.selectors", &sel, &n, e) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0)
+			lvl = (int)i;
+	if (lvl == -1)
+		return err_set(e, EXIT_USAGE, "%s: logging.level: '%s': error, "
+		    "warning, info or debug", cfg_where(cli->cfg,
+		    "logging.level"), v);
+	if (cli->level_set)
+		return 0;
+	log_set_level(lvl);
+	if (lvl != LOG_DEBUG)
+		return 0;
+	if (n == 0)
+		log_set_selectors("*");
+	for (i = 0; i < n; i++)
+		log_set_selectors(sel[i]);
+	return 0;
 }
 
 int
 cli_load(struct cli *cli, struct err *e)
 {
 	const char *path = cli->config_path;
+	int64_t ms;
 	size_t i;
+	int r;
 
 	if (path == NULL)
 		path = getenv("CWL_CONFIG");
@@ -187,13 +304,28 @@ cli_load(struct cli *cli, struct err *e)
 	for (i = 0; i < cli->noverrides; i++)
 		if (cfg_override(cli->cfg, cli->overrides[i], e) == -1)
 			return -1;
-	if (cfg_validate(cli->cfg, e) == -1)
+	if (cfg_validate(cli->cfg, e) == -1 || log_config(cli, e) == -1)
 		return -1;
 	if (cli->config_value)
-		print_value(cfg_node(cli->cfg, cli->config_value));
-	if (cli->config_value || cli->check_config)
+		print_value(cfg_node(cli->cfg, cli->config_value),
+		    cfg_secret(cli->config_value), cli->show_secrets);
+	if (cli->config_ms) {
+		if ((r = cfg_duration(cli->cfg, cli->config_ms, 0, &ms, e)) == -1)
+			return -1;
+		if (r == 1)
+			printf("%" PRId64 "\n", ms);
+		fflush(stdout);
+	}
+	if (cli->config_value || cli->config_ms)
 		exit(0);
 	return 0;
+}
+
+void
+cli_checked(struct cli *cli)
+{
+	if (cli->check_config)
+		exit(0);
 }
 
 void
@@ -316,6 +448,30 @@ cli_stats_name(struct buf *b, const char *s, size_t n)
 	return bad ? -1 : 0;
 }
 
+int
+cli_stats_write(const char *path, struct buf *b, int bad, struct err *e)
+{
+	int r = 0;
+
+	if (bad) {
+		err_set(e, EXIT_RUNTIME, "--stats %s: out of memory", path);
+		r = -1;
+	} else if (cli_replace_file(path, b->p, b->len, e) == -1) {
+		err_prefix(e, "--stats");
+		r = -1;
+	}
+	buf_free(b);
+	return r;
+}
+
+int
+cli_stats_api(struct buf *b, const char *op, uint64_t requests,
+    uint64_t throttles, uint64_t retries)
+{
+	return buf_printf(b, "\trequests.%s=%" PRIu64 "\tthrottles.%s=%" PRIu64
+	    "\tretries.%s=%" PRIu64, op, requests, op, throttles, op, retries);
+}
+
 void
 cli_flush_stdout(struct buf *b)
 {
@@ -349,6 +505,25 @@ shard_parse(const char *s, unsigned *pi, unsigned *pn, struct err *e)
 	*pi = (unsigned)i;
 	*pn = (unsigned)n;
 	return 0;
+}
+
+double
+cli_budget(struct cli *cli, const char *key, double def, unsigned shard_n)
+{
+	struct err e = ERR_INIT;
+	double rate;
+	int own;
+
+	if (cfg_float(cli->cfg, key, def, &rate, &e) == -1 ||
+	    cfg_bool(cli->cfg, "cloudwatchlogsbeat.request_budget.per_shard", 0,
+	    &own, &e) == -1)
+		cli_die(&e);
+	if (rate < 0) {
+		err_set(&e, EXIT_USAGE, "%s: %s: a rate can not be negative",
+		    cfg_where(cli->cfg, key), key);
+		cli_die(&e);
+	}
+	return shard_n > 1 && !own ? rate / shard_n : rate;
 }
 
 void

@@ -1011,6 +1011,30 @@ is_index(const char *s, size_t n)
 	return 1;
 }
 
+int
+cfg_secret(const char *key)
+{
+	struct buf sk = BUF_INIT;
+	const struct cfg_key *k;
+	const char *p = key;
+	size_t n;
+
+	while (*p) {
+		n = strcspn(p, ".");
+		if (is_index(p, n))
+			buf_adds(&sk, "[]");
+		else if (buf_add(&sk, sk.len ? "." : "", sk.len ? 1 : 0) == -1 ||
+		    buf_add(&sk, p, n) == -1)
+			break;
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	k = cfg_schema_find(buf_str(&sk));
+	buf_free(&sk);
+	return k != NULL && k->type == CFG_SECRET;
+}
+
 /* Returns the node at key, or NULL; *found says whether the key is
  * there at all (it may hold a null). */
 static json_object *
@@ -1584,6 +1608,26 @@ warn_unknown(struct cfg *c, const char *key, const char *spath)
 static int val_members(struct cfg *c, json_object *obj, struct buf *path,
     struct buf *spath, struct err *e);
 
+/* Registers the secrets of a value: all of it for a secret key, and
+ * the passwords of URLs in its strings and lists of strings. */
+static void
+secrets_of(json_object *v, int secret)
+{
+	size_t i, n;
+
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			secrets_of(json_object_array_get_idx(v, i), secret);
+		return;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return;
+	log_secret_url(json_object_get_string(v));
+	if (secret)
+		log_secret(json_object_get_string(v));
+}
+
 static int
 val_node(struct cfg *c, json_object *v, struct buf *path, struct buf *spath,
     struct err *e)
@@ -1597,6 +1641,7 @@ val_node(struct cfg *c, json_object *v, struct buf *path, struct buf *spath,
 
 	if (v == NULL)		/* "key:" with no value is the default */
 		return 0;
+	secrets_of(v, k && k->type == CFG_SECRET);
 	if (k == NULL) {
 		if (!schema_has_below(buf_str(spath))) {
 			warn_unknown(c, key, buf_str(spath));
@@ -1608,6 +1653,7 @@ val_node(struct cfg *c, json_object *v, struct buf *path, struct buf *spath,
 	}
 	switch (k->type) {
 	case CFG_STR:
+	case CFG_SECRET:
 		return scalar(c, key, v, "a string", &s, e);
 	case CFG_INT:
 		return conv_int(c, key, v, &i64, e);

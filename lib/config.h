@@ -34,7 +34,8 @@ void cfg_free(struct cfg *c);
 int cfg_override(struct cfg *c, const char *assignment, struct err *e);
 /* Checks every key against the schema: unknown keys are warned about
  * through log_warn (with file and line); a value of the wrong type is
- * an error. Returns 0 or -1. */
+ * an error. The values of secret keys, and the passwords of URLs in any
+ * value, are registered with log_secret. Returns 0 or -1. */
 int cfg_validate(struct cfg *c, struct err *e);
 
 /* Typed getters for a dotted key ("output.elasticsearch.hosts"). Each
@@ -77,7 +78,10 @@ const char *cfg_path(const struct cfg *c);
  */
 enum cfg_type {
 	CFG_STR, CFG_INT, CFG_BOOL, CFG_DURATION, CFG_STRLIST, CFG_FLOAT,
-	CFG_SIZE, CFG_MAP, CFG_LIST, CFG_ANY
+	CFG_SIZE, CFG_MAP, CFG_LIST, CFG_ANY,
+	CFG_SECRET	/* a string that is a password or key: registered
+			 * with log_secret when the config is validated,
+			 * and never printed */
 };
 struct cfg_key {
 	const char *key;
@@ -90,6 +94,9 @@ extern const struct cfg_key cfg_keys[];
 const char *cfg_type_name(enum cfg_type t);
 /* Returns the schema entry of a key as written in the table, or NULL. */
 const struct cfg_key *cfg_schema_find(const char *key);
+/* Returns 1 if the dotted key ("output.elasticsearch.password",
+ * "cloudwatchlogsbeat.accounts.0.name") is a secret of the schema. */
+int cfg_secret(const char *key);
 /* Prints the schema to f, one key a line: "KEY<TAB>TYPE<TAB>DESCRIPTION". */
 void cfg_schema_print(FILE *f);
 

@@ -20,6 +20,7 @@
 #define M CFG_MAP
 #define LIST CFG_LIST
 #define ANY CFG_ANY
+#define SECRET CFG_SECRET
 
 /* TLS settings, the same for every output (libbeat's ssl.*). */
 #define SSL_KEYS(p) \
@@ -28,7 +29,7 @@
 	{ p ".ssl.certificate_authorities", L, "CA certificate files (PEM) to trust instead of the system store" }, \
 	{ p ".ssl.certificate", S, "client certificate file (PEM)" }, \
 	{ p ".ssl.key", S, "client private key file (PEM)" }, \
-	{ p ".ssl.key_passphrase", S, "passphrase of the client key" }, \
+	{ p ".ssl.key_passphrase", SECRET, "passphrase of the client key" }, \
 	{ p ".ssl.supported_protocols", L, "TLS versions allowed: TLSv1.2, TLSv1.3" }, \
 	{ p ".ssl.cipher_suites", L, "cipher suites allowed (OpenSSL names)" }, \
 	{ p ".ssl.curve_types", L, "ECDHE curves allowed" }
@@ -51,8 +52,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.region", S, "the same as aws_region" },
 	{ "cloudwatchlogsbeat.regions", L, "several regions, one pipeline each" },
 	{ "cloudwatchlogsbeat.access_key_id", S, "AWS access key id (default: the SDKs' credential chain)" },
-	{ "cloudwatchlogsbeat.secret_access_key", S, "AWS secret access key" },
-	{ "cloudwatchlogsbeat.session_token", S, "AWS session token of temporary credentials" },
+	{ "cloudwatchlogsbeat.secret_access_key", SECRET, "AWS secret access key" },
+	{ "cloudwatchlogsbeat.session_token", SECRET, "AWS session token of temporary credentials" },
 	{ "cloudwatchlogsbeat.credential_profile_name", S, "profile of the shared credentials file (default: AWS_PROFILE, default)" },
 	{ "cloudwatchlogsbeat.shared_credential_file", S, "shared credentials file (default: ~/.aws/credentials)" },
 	{ "cloudwatchlogsbeat.role_arn", S, "IAM role to assume with the credentials found" },
@@ -65,6 +66,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.request_budget.describe", F, "DescribeLogGroups and DescribeLogStreams calls per second" },
 	{ "cloudwatchlogsbeat.request_budget.get_log_events", F, "GetLogEvents calls per second" },
 	{ "cloudwatchlogsbeat.request_budget.filter_log_events", F, "FilterLogEvents calls per second" },
+	{ "cloudwatchlogsbeat.request_budget.per_shard", B, "the budgets are each --shard instance's own, not the account's shared by the N instances (default false: each takes 1/N)" },
 
 	/* cloudwatchlogsbeat: checkpoints */
 	{ "cloudwatchlogsbeat.s3_bucket_name", S, "S3 bucket of the checkpoints (the original beat's registry)" },
@@ -82,15 +84,16 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.hot_stream_event_refresh_frequency", D, "how often a hot stream (recent events) is polled" },
 	{ "cloudwatchlogsbeat.stream_event_horizon", D, "streams without events for this long are polled less often" },
 	{ "cloudwatchlogsbeat.hot_stream_event_horizon", D, "streams with events this recent are hot" },
-	{ "cloudwatchlogsbeat.group_poll_hot_streams", I, "while this many streams of a group are hot, the group is also polled as a whole with FilterLogEvents (0: never)" },
-	{ "cloudwatchlogsbeat.group_poll_overlap", D, "how far behind now the group poll reads again, for events ingested late" },
 	{ "cloudwatchlogsbeat.stream_last_event_horizon", D, "streams whose last event is older than this are not read" },
-	{ "cloudwatchlogsbeat.latency", D, "how long to wait for late events before moving past a time" },
+	{ "cloudwatchlogsbeat.latency", D, "how far behind now group-wide reads stay (following: at most; default 10s, else 0)" },
+	{ "cloudwatchlogsbeat.max_event_delay", D, "following, every event ingested up to this long after its timestamp is written once (default 2m)" },
 	{ "cloudwatchlogsbeat.start", S, "where a stream with no checkpoint starts: a time expression (now, 1h ago, ISO 8601)" },
 	{ "cloudwatchlogsbeat.shard", S, "I/N: take only the streams whose hash falls in shard I of N" },
 	{ "cloudwatchlogsbeat.grace_period", D, "how long a stop waits for the pipeline to drain" },
+	{ "cloudwatchlogsbeat.shutdown_timeout", D, "on SIGTERM or SIGINT, how long cwl-ship goes on delivering the events it holds before it exits 1 without acking them" },
 	{ "cloudwatchlogsbeat.restart.backoff", D, "first delay before a failed pipeline is started again" },
 	{ "cloudwatchlogsbeat.restart.max_backoff", D, "longest delay between restarts of a failed pipeline" },
+	{ "cloudwatchlogsbeat.metrics.textfile", S, "file the wrapper replaces with its counters in the Prometheus text format every report_frequency, for node_exporter's textfile collector (a name ending in .prom; default: none, no metrics)" },
 	{ "cloudwatchlogsbeat.max_line_bytes", Z, "longest event line; longer messages are truncated" },
 	{ "cloudwatchlogsbeat.dead_letter", S, "file where rejected input lines are set aside" },
 
@@ -141,9 +144,9 @@ const struct cfg_key cfg_keys[] = {
 	{ "output.elasticsearch.protocol", S, "http or https, for hosts given without a scheme" },
 	{ "output.elasticsearch.path", S, "HTTP path prefix of the API" },
 	{ "output.elasticsearch.username", S, "basic authentication user" },
-	{ "output.elasticsearch.password", S, "basic authentication password" },
-	{ "output.elasticsearch.api_key", S, "API key as id:key" },
-	{ "output.elasticsearch.bearer_token", S, "bearer token for the Authorization header" },
+	{ "output.elasticsearch.password", SECRET, "basic authentication password" },
+	{ "output.elasticsearch.api_key", SECRET, "API key as id:key" },
+	{ "output.elasticsearch.bearer_token", SECRET, "bearer token for the Authorization header" },
 	{ "output.elasticsearch.headers", M, "HTTP headers added to every request" },
 	{ "output.elasticsearch.parameters", M, "URL parameters added to every bulk request" },
 	{ "output.elasticsearch.index", S, "index name, with %{+yyyy.MM.dd} date patterns" },
@@ -217,8 +220,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "output.console.max_line_bytes", Z, "largest event accepted; larger ones are set aside" },
 
 	/* logging */
-	{ "logging.level", S, "error, warning, info or debug" },
-	{ "logging.selectors", L, "debug selectors: http, sigv4, aws, config, registry, ship, tail, list, or *" },
+	{ "logging.level", S, "error, warning (the default), info or debug; -v, -q and -d win" },
+	{ "logging.selectors", L, "debug selectors with logging.level debug: http, sigv4, aws, config, registry, ship, tail, list, beat, or * (the default)" },
 	{ "logging.to_stderr", B, "log to stderr (always so)" },
 	{ "logging.to_files", B, "log to files (accepted, not used: logs go to stderr)" },
 	{ "logging.to_syslog", B, "log to syslog (accepted, not used: logs go to stderr)" },
@@ -285,6 +288,8 @@ cfg_type_name(enum cfg_type t)
 		return "list of objects";
 	case CFG_ANY:
 		return "any";
+	case CFG_SECRET:
+		return "secret";
 	}
 	return "any";
 }

@@ -1776,11 +1776,39 @@ creds_invalidate(struct creds_provider *p)
 	p->have = 0;
 }
 
+/* A region is a host name label, as botocore's validate_region_name
+ * has it: letters, digits and '-', 63 at most, no '-' at either end, not
+ * all digits. Returns a copy of r, or NULL with e naming where it came
+ * from (EXIT_USAGE): an endpoint is made of it, and a wrong one would
+ * only show as a failed request. */
+static char *
+region_ok(const char *r, const char *from, struct err *e)
+{
+	size_t n = strlen(r), i, digits = 0;
+	char *out;
+
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)r[i]))
+			digits++;
+		else if (!isalpha((unsigned char)r[i]) && r[i] != '-')
+			break;
+	}
+	if (i < n || n > 63 || r[0] == '-' || r[n - 1] == '-' || digits == n) {
+		err_set(e, EXIT_USAGE, "AWS region '%s' (%s): not a region name "
+		    "(letters, digits and '-', as in eu-west-1)", r, from);
+		return NULL;
+	}
+	if ((out = strdup(r)) == NULL)
+		err_set(e, EXIT_RUNTIME, "region: out of memory");
+	return out;
+}
+
 char *
 creds_region(const struct creds_opts *o, struct err *e)
 {
 	struct creds_opts none;
 	struct profile cc;
+	struct buf from = BUF_INIT;
 	const char *r, *name;
 	char *gpath, *out = NULL;
 	int named, rc;
@@ -1790,10 +1818,11 @@ creds_region(const struct creds_opts *o, struct err *e)
 		o = &none;
 	}
 	if ((r = o->region) != NULL && *r)
-		return strdup(r);
-	if ((r = env("AWS_REGION")) != NULL ||
-	    (r = env("AWS_DEFAULT_REGION")) != NULL)
-		return strdup(r);
+		return region_ok(r, "the config", e);
+	if ((r = env("AWS_REGION")) != NULL)
+		return region_ok(r, "AWS_REGION", e);
+	if ((r = env("AWS_DEFAULT_REGION")) != NULL)
+		return region_ok(r, "AWS_DEFAULT_REGION", e);
 	name = profile_name(o, &named);
 	if ((gpath = config_path()) == NULL) {
 		err_set(e, EXIT_RUNTIME, "region: out of memory");
@@ -1803,9 +1832,11 @@ creds_region(const struct creds_opts *o, struct err *e)
 		free(gpath);
 		return NULL;
 	}
-	if ((r = profile_get(&cc, "region")) != NULL && *r)
-		out = strdup(r);
-	else
+	if ((r = profile_get(&cc, "region")) != NULL && *r) {
+		buf_printf(&from, "profile %s of %s", name, gpath);
+		out = region_ok(r, buf_str(&from), e);
+		buf_free(&from);
+	} else
 		err_set(e, EXIT_USAGE, "no AWS region: set "
 		    "cloudwatchlogsbeat.aws_region, AWS_REGION or "
 		    "AWS_DEFAULT_REGION, or region in profile %s of %s%s",

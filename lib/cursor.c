@@ -41,6 +41,26 @@ nul_member(json_object *o)
 	return NULL;
 }
 
+/* Reads the number at key into *out: absent is 0; present, it must be a
+ * whole number of 0 or more, as cwl-tail writes it ("skip": -5, "ts":
+ * "x", "n": 1e999 are not positions). Returns 0, or -1 with e. */
+static int
+position(json_object *o, const char *key, int64_t *out, struct err *e)
+{
+	json_object *v;
+
+	*out = 0;
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return err_set(e, EXIT_REJECTED, "cursor \"%s\" is not a whole "
+		    "number", key);
+	if ((*out = json_object_get_int64(v)) < 0)
+		return err_set(e, EXIT_REJECTED, "cursor \"%s\" is negative",
+		    key);
+	return 0;
+}
+
 int
 cursor_from_json(json_object *o, struct cursor *c, struct err *e)
 {
@@ -65,9 +85,13 @@ cursor_from_json(json_object *o, struct cursor *c, struct err *e)
 	}
 	c->stream = strdup(json_object_get_string(v));
 	c->token = dupstr(jsonx_get_str(o, "token", NULL));
-	c->skip = jsonx_get_int(o, "skip", 0);
-	c->ts = jsonx_get_int(o, "ts", 0);
-	c->n = jsonx_get_int(o, "n", 0);
+	if (position(o, "skip", &c->skip, e) == -1 ||
+	    position(o, "ts", &c->ts, e) == -1 ||
+	    position(o, "to", &c->to, e) == -1 ||
+	    position(o, "n", &c->n, e) == -1) {
+		cursor_clear(c);
+		return -1;
+	}
 	if ((ids = jsonx_get(o, "ids", json_type_array)) != NULL) {
 		n = json_object_array_length(ids);
 		if (n && (c->ids = calloc(n, sizeof(*c->ids))) == NULL) {
@@ -122,8 +146,10 @@ cursor_to_json(const struct cursor *c, struct buf *b)
 		r |= jsonx_strz(b, c->token);
 		r |= buf_printf(b, ",\"skip\":%lld", (long long)c->skip);
 	}
-	r |= buf_printf(b, ",\"ts\":%lld,\"n\":%lld", (long long)c->ts,
-	    (long long)c->n);
+	r |= buf_printf(b, ",\"ts\":%lld", (long long)c->ts);
+	if (c->to)
+		r |= buf_printf(b, ",\"to\":%lld", (long long)c->to);
+	r |= buf_printf(b, ",\"n\":%lld", (long long)c->n);
 	if (c->nids) {
 		r |= buf_adds(b, ",\"ids\":[");
 		for (i = 0; i < c->nids; i++) {
@@ -165,6 +191,7 @@ cursor_copy(struct cursor *dst, const struct cursor *src)
 	dst->skip = src->skip;
 	dst->ts = src->ts;
 	dst->n = src->n;
+	dst->to = src->to;
 	if (src->nids) {
 		if ((dst->ids = calloc(src->nids, sizeof(*dst->ids))) == NULL) {
 			cursor_clear(dst);

@@ -5,7 +5,10 @@
  *
  * token fetched the page that holds the event and skip is its rank + 1 in
  * that page. For a group-wide (FilterLogEvents) source, stream is "*",
- * token is absent and "ids" lists the eventIds seen at timestamp ts. n is
+ * token is absent and "ids" lists the eventIds seen at timestamp ts; a
+ * followed group's cursor holds in ts the time before which its events
+ * are all written, and, while a sweep of [ts, to] is in progress, "to"
+ * with the token and skip of the page in hand (cwl-lines(5)). n is
  * the event's position among the events read from the source (1, 2, ...),
  * carried across resumes: it orders the cursors of one source, which a
  * timestamp cannot do because late events arrive with old timestamps.
@@ -29,12 +32,14 @@ struct cursor {
 	int64_t skip;
 	int64_t ts;
 	int64_t n;
+	int64_t to;		/* a sweep in progress: its end; 0: none */
 	char **ids;		/* owned, group-wide sources only */
 	size_t nids;
 };
 
 /* Fills c from a parsed cursor object. Returns 0, or -1 with e saying
- * which field is missing or wrong (EXIT_REJECTED). */
+ * which field is missing or wrong (EXIT_REJECTED): skip, ts and n, when
+ * present, are whole numbers of 0 or more. */
 int cursor_from_json(json_object *o, struct cursor *c, struct err *e);
 /* Parses one line (a cursor, or an event line whose @metadata.cursor is
  * used). Returns 0 or -1 with e. */

@@ -82,8 +82,15 @@ evline_cursor(struct buf *b, const struct cursor *c)
 		r |= buf_add(b, ",\"skip\":", 8);
 		r |= add_int(b, c->skip);
 	}
+	/* a position is never before the epoch, where the API's times
+	 * start: an event stamped earlier leaves 0, from where it is read
+	 * again */
 	r |= buf_add(b, ",\"ts\":", 6);
-	r |= add_int(b, c->ts);
+	r |= add_int(b, c->ts < 0 ? 0 : c->ts);
+	if (c->to) {
+		r |= buf_add(b, ",\"to\":", 6);
+		r |= add_int(b, c->to);
+	}
 	r |= buf_add(b, ",\"n\":", 5);
 	r |= add_int(b, c->n);
 	if (c->nids) {

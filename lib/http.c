@@ -636,11 +636,18 @@ fail:
 
 #undef SET
 
-/* Errors that no retry cures: the request or the settings are wrong. */
+/* Errors that no retry cures: the request or the settings are wrong.
+ * A server certificate that does not verify (an unknown CA, another host
+ * name, a pinned key that differs) is one: the TLS settings, or the URL,
+ * are at fault, as much as a CA file that cannot be read. */
 static int
 is_usage_error(CURLcode rc)
 {
 	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_SSL_CERTPROBLEM:

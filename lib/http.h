@@ -2,7 +2,8 @@
  * http: HTTP over libcurl. One client holds the settings and a connection
  * cache shared by every request it sends, blocking (http_send) or many in
  * flight from one thread (http_multi). TLS verification is on unless the
- * caller asks for HTTP_VERIFY_NONE, which logs a warning. Proxies come
+ * caller asks for HTTP_VERIFY_NONE, which logs a warning; a certificate
+ * that does not verify is a configuration error, not a network one. Proxies come
  * from the usual environment (http_proxy, https_proxy, no_proxy) unless
  * proxy_url is given. A client and its multi handles belong to one
  * thread; free the multis before their client.
@@ -83,8 +84,9 @@ void http_resp_free(struct http_resp *r);
 /* Sends one request and waits. Returns 0 when an HTTP response arrived
  * (any status, see resp->status), -1 on a network error (resp->neterr set,
  * e says what failed). resp must be zeroed by the caller. A response
- * larger than max_response_bytes, a bad URL or bad TLS files also give
- * -1, with neterr 0 (not worth a retry); after -1, status is 0. */
+ * larger than max_response_bytes, a bad URL, bad TLS files or a server
+ * certificate that does not verify also give -1, with neterr 0 (not worth
+ * a retry; the last three are EXIT_USAGE); after -1, status is 0. */
 int http_send(struct http_client *c, const struct http_req *req,
     struct http_resp *resp, struct err *e);
 

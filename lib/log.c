@@ -10,7 +10,7 @@
 #include "log.h"
 
 static const char *prog = "cwl";
-static int level = LOG_INFO;
+static int level = LOG_WARN;
 static char *selectors;
 static char **secrets;
 static size_t nsecrets;
@@ -21,8 +21,8 @@ static const char *const secret_names[] = {
 	"authorization", "x-amz-security-token", "x-amz-signature",
 	"aws_secret_access_key", "secret_access_key", "secretaccesskey",
 	"aws_session_token", "session_token", "sessiontoken", "token",
-	"password", "passwd", "api_key", "apikey", "key_passphrase",
-	"x-aws-ec2-metadata-token", "secret", NULL
+	"bearer_token", "password", "passwd", "api_key", "apikey",
+	"key_passphrase", "x-aws-ec2-metadata-token", "secret", NULL
 };
 
 void
@@ -43,6 +43,12 @@ void
 log_set_level(int l)
 {
 	level = l;
+}
+
+int
+log_level(void)
+{
+	return level;
 }
 
 void
@@ -187,6 +193,63 @@ redact_names(struct buf *b)
 	}
 }
 
+/* The password of a URL's user information, "scheme://user:PASS@host":
+ * returns 1 and its span [*from, *to) in s, searching from s + at. */
+static int
+url_password(const char *s, size_t len, size_t at, size_t *from, size_t *to)
+{
+	const char *p, *colon, *at_sign;
+	size_t i;
+
+	/* the user information ends at the last '@' of the authority: a
+	 * password may hold an '@' that should have been %40 */
+	while (at + 3 <= len && (p = strstr(s + at, "://")) != NULL) {
+		at = (size_t)(p - s) + 3;
+		colon = at_sign = NULL;
+		for (i = at; i < len && s[i] && !strchr("/?# \t\r\n\"'", s[i]);
+		    i++) {
+			if (s[i] == ':' && colon == NULL && at_sign == NULL)
+				colon = s + i;
+			if (s[i] == '@')
+				at_sign = s + i;
+		}
+		if (at_sign != NULL && colon != NULL && colon < at_sign) {
+			*from = (size_t)(colon - s) + 1;
+			*to = (size_t)(at_sign - s);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+log_secret_url(const char *url)
+{
+	size_t from, to;
+	char *pw;
+
+	if (url == NULL || !url_password(url, strlen(url), 0, &from, &to))
+		return;
+	if ((pw = strndup(url + from, to - from)) != NULL)
+		log_secret(pw);
+	free(pw);
+}
+
+/* Redacts the passwords of URLs, whether registered or not. */
+static void
+redact_urls(struct buf *b)
+{
+	size_t at = 0, from, to;
+
+	while (b->p && url_password(b->p, b->len, at, &from, &to)) {
+		at = from + sizeof(redacted) - 1;
+		if (to - from == sizeof(redacted) - 1 &&
+		    memcmp(b->p + from, redacted, to - from) == 0)
+			continue;
+		splice(b, from, to);
+	}
+}
+
 static void
 redact_buf(struct buf *b)
 {
@@ -205,6 +268,7 @@ redact_buf(struct buf *b)
 	}
 	if (b->p)
 		redact_names(b);
+	redact_urls(b);
 }
 
 char *
@@ -217,10 +281,34 @@ log_redact(const char *s)
 	return buf_detach(&b);
 }
 
+int
+log_printable(struct buf *b, const char *p, size_t n, int lines)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if ((c < 0x20 && c != '\t' && (c != '\n' || !lines)) ||
+		    c == 0x7f) {
+			r |= buf_addc(b, '?');
+		} else if (c == 0xc2 && i + 1 < n &&
+		    (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f) {
+			r |= buf_addc(b, '?');
+			i++;
+		} else {
+			r |= buf_addc(b, (char)c);
+		}
+	}
+	return r ? -1 : 0;
+}
+
 static void
 vlog(const char *lvl, const char *sel, const char *fmt, va_list ap)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, out = BUF_INIT;
 	size_t i;
 
 	if (sel)
@@ -234,11 +322,14 @@ vlog(const char *lvl, const char *sel, const char *fmt, va_list ap)
 	for (i = 0; i < b.len; i++)	/* one message, one line */
 		if (b.p[i] == '\n' && i + 1 < b.len)
 			b.p[i] = ' ';
-	if (b.len == 0 || b.p[b.len - 1] != '\n')
-		buf_addc(&b, '\n');
-	fwrite(b.p, 1, b.len, stderr);
+	if (b.len > 0 && b.p[b.len - 1] == '\n')
+		b.p[--b.len] = '\0';
+	if (log_printable(&out, b.p, b.len, 0) == 0 &&
+	    buf_addc(&out, '\n') == 0)
+		fwrite(out.p, 1, out.len, stderr);
 	fflush(stderr);
 	buf_free(&b);
+	buf_free(&out);
 }
 
 void
@@ -270,6 +361,16 @@ log_info(const char *fmt, ...)
 
 	if (level < LOG_INFO)
 		return;
+	va_start(ap, fmt);
+	vlog("info", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_report(const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
 	vlog("info", NULL, fmt, ap);
 	va_end(ap);

@@ -286,6 +286,13 @@ trim(const char *s, const char **p)
 	return n;
 }
 
+/* The one rule for signs, in times and durations alike: none. A relative
+ * time counts back from now ("5m", "5m ago"), and a duration has no
+ * direction: "-5m" was once read as "5m ago" by one and refused by the
+ * other. */
+static const char no_sign[] = "no sign: a relative time counts back from "
+    "now (5m, 5m ago) and a duration has none (5m)";
+
 int
 timex_duration(const char *s, int64_t *out_ms, struct err *e)
 {
@@ -295,8 +302,8 @@ timex_duration(const char *s, int64_t *out_ms, struct err *e)
 	if (s == NULL)
 		return fail(e, "duration", "", "empty");
 	n = trim(s, &p);
-	if (n > 0 && *p == '-')
-		return fail(e, "duration", s, "negative");
+	if (n > 0 && (*p == '-' || *p == '+'))
+		return fail(e, "duration", s, "%s", no_sign);
 	return parse_spans(p, n, 1, out_ms, "duration", s, "not a duration "
 	    "(expected 10s, 5m, 1h30m, 250ms, 2d, 1w or seconds)", e);
 }
@@ -445,7 +452,6 @@ timex_parse(const char *s, int64_t now_ms, int64_t *out_ms, struct err *e)
 	const char *p, *orig = s ? s : "";
 	size_t n;
 	int64_t d;
-	int neg = 0, ago = 0;
 
 	n = trim(orig, &p);
 	if (n == 0)
@@ -460,18 +466,11 @@ timex_parse(const char *s, int64_t now_ms, int64_t *out_ms, struct err *e)
 		return parse_iso(p, n, out_ms, orig, e);
 	if (is_number(p, n))
 		return parse_epoch(p, n, out_ms, orig, e);
-	if (*p == '-') {
-		neg = 1;
-		p++;
-		n--;
-	}
+	if (*p == '-' || *p == '+')
+		return fail(e, "time", orig, "%s", no_sign);
 	if (n >= 4 && strncasecmp(p + n - 3, "ago", 3) == 0 &&
-	    p[n - 4] == ' ') {
-		ago = 1;
+	    p[n - 4] == ' ')
 		n -= 4;
-	}
-	if (neg && ago)
-		return fail(e, "time", orig, "'-' and 'ago' together");
 	if (parse_spans(p, n, 0, &d, "time", orig, "expected now, a relative "
 	    "time (90s, 5m, 1h30m, 2 hours ago), ISO 8601 "
 	    "(2026-11-23T10:00:00Z) or epoch seconds", e) == -1)

@@ -3,7 +3,8 @@
  *
  * A time expression is one of: "now"; a relative time before now ("90s",
  * "5m", "2h", "3d", "1w", combined like "1h30m", with or without a
- * trailing " ago"); ISO 8601 ("2026-11-23T10:00:00Z",
+ * trailing " ago"; never with a sign, as durations have none); ISO 8601
+ * ("2026-11-23T10:00:00Z",
  * "2026-11-23T10:00:00.123+02:00", "2026-11-23 10:00:00"; no zone means
  * UTC); a date alone ("2026-11-23", midnight UTC); epoch seconds
  * (up to 11 digits) or epoch milliseconds (12 digits or more).

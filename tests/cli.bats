@@ -154,3 +154,87 @@ YML
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--shard 4/3"* ]]
 }
+
+@test "every program's --help says what -v and -q show, and the default" {
+	for p in $PROGS; do
+		run "$p" --help
+		[[ "$output" =~ "-v, --verbose "+"info lines as well: what is being done" ]] || { echo "$p: $output"; false; }
+		[[ "$output" =~ "-q, --quiet "+"errors only (default: warnings and errors)" ]] || { echo "$p: $output"; false; }
+	done
+	run cloudwatchlogsbeat --help
+	[[ "$output" == *"-v, --verbose         info lines as well, the programs' too"* ]]
+	[[ "$output" == *"-q, --quiet           errors only"* ]]
+}
+
+# cur N: a checkpoint of source g:s at N.
+cur() {
+	printf '{"group":"g","stream":"s","token":"f/%d","skip":1,"ts":%d,"n":%d}\n' "$1" "$1" "$1"
+}
+
+@test "warnings and errors by default; -v adds info, -d debug, -q leaves errors" {
+	cur 5 | cwl-registry put reg
+	# a success says nothing; a warning is said
+	run cwl-registry init reg
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run bash -c "$(declare -f cur); cur 3 | cwl-registry put reg"
+	[ "$status" -eq 0 ]
+	[ "$output" = "cwl-registry: warning: registry reg: 1 source: it holds a newer checkpoint, kept (another writer on the same sources?)" ]
+	run bash -c "$(declare -f cur); cur 3 | cwl-registry -q put reg"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run cwl-registry -v init reg
+	[ "$output" = "cwl-registry: info: reg: exists" ]
+	# -d with -v, in either order: the debug lines stay
+	n=6
+	for flags in "-d registry -v" "-v -d registry"; do
+		n=$((n + 1))
+		run bash -c "$(declare -f cur); cur $n | cwl-registry $flags put reg"
+		[ "$status" -eq 0 ]
+		[ "$output" = "cwl-registry: debug: registry: reg: saved 1 source" ] || { echo "$flags: $output"; false; }
+	done
+	# an error is said under -q
+	run cwl-registry -q put nodir/reg </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "cwl-registry: error: registry nodir/reg: nodir/reg.lock: No such file or directory" ]
+}
+
+@test "logging.level and logging.selectors choose when no flag does; -v, -q and -d win" {
+	cur 5 | cwl-registry put reg
+	run cwl-registry -E logging.level=info init reg
+	[ "$output" = "cwl-registry: info: reg: exists" ]
+	run cwl-registry -E logging.level=info -q init reg
+	[ "$output" = "" ]
+	run bash -c "$(declare -f cur); cur 3 | cwl-registry -E logging.level=error put reg"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run bash -c "$(declare -f cur); cur 3 | cwl-registry -E logging.level=error -v put reg"
+	[[ "$output" == "cwl-registry: warning: registry reg: 1 source: it holds a newer checkpoint, kept"* ]]
+	run cwl-registry -E logging.level=warning -v init reg
+	[ "$output" = "cwl-registry: info: reg: exists" ]
+	# debug: every selector, unless logging.selectors names some
+	printf 'logging:\n  level: debug\n' >debug.yml
+	run bash -c "$(declare -f cur); cur 6 | cwl-registry -c debug.yml put reg"
+	[ "$output" = "cwl-registry: debug: registry: reg: saved 1 source" ]
+	printf 'logging:\n  level: debug\n  selectors: [http]\n' >http.yml
+	run bash -c "$(declare -f cur); cur 7 | cwl-registry -c http.yml put reg"
+	[ "$output" = "" ]
+	printf 'logging:\n  level: debug\n  selectors: [http, registry]\n' >both.yml
+	run bash -c "$(declare -f cur); cur 8 | cwl-registry -c both.yml put reg"
+	[ "$output" = "cwl-registry: debug: registry: reg: saved 1 source" ]
+}
+
+@test "a logging.level that is not a level is exit 2 naming file, line and key, in every program" {
+	printf 'logging:\n  level: loud\n' >bad.yml
+	for p in $PROGS; do
+		run "$p" -c bad.yml --check-config
+		[ "$status" -eq 2 ] || { echo "$p: $status $output"; false; }
+		[ "$output" = "$p: error: bad.yml:2: logging.level: 'loud': error, warning, info or debug" ] || { echo "$output"; false; }
+		# a flag does not hide it
+		run "$p" -c bad.yml -v --check-config
+		[ "$status" -eq 2 ]
+	done
+	run cwl-list -E logging.level=verbose --check-config
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: -E: logging.level: 'verbose': error, warning, info or debug" ]
+}

@@ -86,7 +86,7 @@ EOF
 	[ "${#lines[@]}" -gt 150 ]
 	[ "${lines[0]}" = "cloudwatchlogsbeat.aws_region	string	AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" ]
 	# three fields on every line, and a type the reference knows
-	run awk -F '\t' 'NF != 3 || $2 !~ /^(string|integer|boolean|duration|list of strings|number|size|mapping|list of objects|any)$/' <("$CFGKEYS")
+	run awk -F '\t' 'NF != 3 || $2 !~ /^(string|integer|boolean|duration|list of strings|number|size|mapping|list of objects|any|secret)$/' <("$CFGKEYS")
 	[ -z "$output" ]
 	run "$CFGKEYS" extra
 	[ "$status" -eq 2 ]
@@ -104,6 +104,8 @@ EOF
 }
 
 @test "cloudwatchlogsbeat.yml loads with every program's --check-config, without a warning" {
+	# the file names no region: a run takes it from the environment
+	export AWS_REGION=eu-west-1
 	for p in cwl-list cwl-tail cwl-ship cwl-registry; do
 		run "$p" -c "$EXAMPLE" --check-config
 		[ "$status" -eq 0 ] || { echo "$p: $output"; false; }
@@ -122,15 +124,21 @@ EOF
 	[ "$(grep -c '^[[:space:]]*#[^[:space:]#]' full.yml)" -eq 0 ]
 	[ "$(grep -c '^[[:space:]]*#[^[:space:]#]' "$EXAMPLE")" -gt 150 ]
 	export_refs full.yml
+	# every key against the schema (--config-value loads and validates
+	# the file; --check-config would go on with what a run checks, and
+	# this file names files that are not here and shows every output,
+	# every kind of authentication and options that exclude each other)
 	for p in cwl-list cwl-tail cwl-ship cwl-registry; do
-		run "$p" -c full.yml --check-config
+		run "$p" -c full.yml --config-value cloudwatchlogsbeat.prospectors.1.id
 		[ "$status" -eq 0 ] || { echo "$p: $output"; false; }
-		[ -z "$output" ] || { echo "$p: $output"; false; }
+		[ "$output" = "ecs-errors" ] || { echo "$p: $output"; false; }
 	done
-	run cwl-registry -c full.yml --config-value cloudwatchlogsbeat.prospectors.1.id
-	[ "$output" = "ecs-errors" ]
 	run cwl-tail -c full.yml --config-value cloudwatchlogsbeat.prospectors.0.fields
 	[ "$output" = '{"env":"production","team":"payments"}' ]
+	# and the run's checks do apply to it
+	run cwl-ship -c full.yml --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: more than one output is enabled"* ]]
 }
 
 @test "a key the schema does not know is a warning, a value of the wrong type exit 2 (the check can fail)" {

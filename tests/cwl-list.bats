@@ -21,6 +21,14 @@ start() {
 # count of lines of a file, or of stdin
 lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 
+# rounds OP N: waits until the server has answered N more calls of OP,
+# so that what a watch does in its rounds has been done.
+rounds() {
+	local n
+	n=$(awsctl stats --get "requests.$1")
+	wait_for "[ \"\$(awsctl stats --get requests.$1)\" -ge $((n + $2)) ]"
+}
+
 @test "cwl-list: usage errors exit 2 with the reason" {
 	run cwl-list
 	[ "$status" -eq 2 ]
@@ -112,6 +120,36 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	run cwl-list streams /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-list: error: no AWS region"* ]]
+}
+
+@test "cwl-list: a region that cannot be one is exit 2, naming where it came from" {
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	run env AWS_REGION='us east' cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region 'us east' (AWS_REGION): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	run env AWS_REGION=eu-west-1 cwl-list -E cloudwatchlogsbeat.aws_region=eu_west_1 --check-config
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region 'eu_west_1' (the config): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	mkdir -p "$HOME/.aws"
+	printf '[default]\nregion = -eu-west-1\n' >"$HOME/.aws/config"
+	run cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: AWS region '-eu-west-1' (profile default of $HOME/.aws/config): not a region name (letters, digits and '-', as in eu-west-1)" ]
+	run env AWS_REGION=123 cwl-list streams /g
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-list: error: AWS region '123' (AWS_REGION): not a region name"* ]]
+}
+
+@test "cwl-list: an endpoint that does not answer: a warning at the first failure says what is retried, then exit 1" {
+	printf 'cloudwatchlogsbeat:\n  retry.backoff: 5ms\n  retry.max_backoff: 20ms\n  retry.max_attempts: 3\n' >c.yml
+	export AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_REGION=us-east-1
+	export AWS_ACCESS_KEY_ID=$TEST_AKID AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+	run cwl-list -c c.yml streams /g
+	[ "$status" -eq 1 ]
+	# one warning, at the first failure, not one per attempt
+	[ "${lines[0]}" = "cwl-list: warning: DescribeLogStreams: POST http://127.0.0.1:1/: Connection refused; retrying, 3 attempts in all" ]
+	[ "${lines[1]}" = "cwl-list: error: log group /g: DescribeLogStreams: POST http://127.0.0.1:1/: Connection refused" ]
+	[ "${#lines[@]}" -eq 2 ]
 }
 
 @test "cwl-list: groups pages past 50, with the API's fields" {
@@ -234,8 +272,9 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	cwl-list --plain --watch=200ms streams /cwl/nope /cwl/here >out 2>err &
 	pid=$!
 	server_register "$pid"
-	wait_for_file out 5
-	sleep 0.7
+	wait_for '[ "$(lines out)" -ge 2 ]'
+	# three more rounds, of two groups each, ask again for the missing one
+	rounds DescribeLogStreams 6
 	kill -TERM "$pid"
 	wait "$pid"
 	[ "$(grep -c 'cwl-list: warning: log group /cwl/nope: does not exist (yet)' err)" -eq 1 ]
@@ -250,22 +289,18 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 		streams '/cwl/w*' >out 2>err &
 	pid=$!
 	server_register "$pid"
-	wait_for_file out 5
-	sleep 0.3
+	wait_for '[ "$(lines out)" -ge 3 ]'
 	[ "$(lines out)" -eq 3 ]
 	awsctl create-stream --group /cwl/w --stream born-later >/dev/null
 	awsctl put --group /cwl/w --stream stream-0001 --messages '["again"]' >/dev/null
 	awsctl create-stream --group /cwl/w2 --stream in-a-new-group >/dev/null
-	for i in $(seq 30); do
-		[ "$(lines out)" -ge 6 ] && break
-		sleep 0.1
-	done
+	wait_for '[ "$(lines out)" -ge 6 ]'
 	[ "$(lines out)" -eq 6 ]
 	grep -qx /cwl/w:born-later out
 	[ "$(grep -cx /cwl/w:stream-0001 out)" -eq 2 ]
 	grep -qx /cwl/w2:in-a-new-group out
-	# nothing changes: nothing more is written
-	sleep 1.2
+	# nothing changes: two more rounds over both groups write nothing
+	rounds DescribeLogStreams 6
 	[ "$(lines out)" -eq 6 ]
 	kill -TERM "$pid"
 	st=0
@@ -282,13 +317,13 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	cwl-list -c c.yml --plain --watch=300ms groups >out 2>err &
 	pid=$!
 	server_register "$pid"
-	wait_for_file out 5
+	wait_for_file out
+	# b is created once the watch has found it missing
+	wait_for 'grep -q "log group /cwl/gw/b: does not exist" err'
 	awsctl create-group --group /cwl/gw/b >/dev/null
-	for i in $(seq 30); do
-		[ "$(lines out)" -ge 2 ] && break
-		sleep 0.1
-	done
-	sleep 0.7
+	wait_for '[ "$(lines out)" -ge 2 ]'
+	# three more rounds, of three names each: nothing more is written
+	rounds DescribeLogGroups 9
 	[ "$(cat out | paste -sd' ')" = "/cwl/gw/a /cwl/gw/b" ]
 	kill -TERM "$pid"
 	st=0
@@ -301,11 +336,11 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 @test "cwl-list: --watch ends quietly when its reader goes away" {
 	start
 	aws_seed /cwl/r 2 1 >/dev/null
-	start_s=$SECONDS
-	run bash -c 'cwl-list --plain --watch=200ms streams /cwl/r 2>err | head -n 1'
+	# it ends by itself, with 0: not at timeout's hand (124)
+	run timeout 120 bash -c 'cwl-list --plain --watch=200ms streams /cwl/r 2>err | head -n 1; echo "${PIPESTATUS[*]}"'
 	[ "$status" -eq 0 ]
-	[ "$output" = /cwl/r:stream-0000 ]
-	[ $((SECONDS - start_s)) -lt 5 ]
+	[ "${lines[0]}" = /cwl/r:stream-0000 ]
+	[ "${lines[1]}" = "0 0" ]
 	[ ! -s err ]
 }
 
@@ -435,6 +470,33 @@ lines() { wc -l <"${1:-/dev/stdin}" | tr -d ' '; }
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "GROUP     STREAM       CREATED              LAST EVENT           LAST INGESTION" ]]
 	[[ "${lines[1]}" =~ ^/cwl/tab\ \ stream-0000\ \ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8} ]]
+}
+
+@test "cwl-list: terminal escapes in names and arguments reach no terminal: '?' for each control character" {
+	start
+	awsctl create-group --group /cwl/esc >/dev/null
+	awsctl create-stream --group /cwl/esc --stream "$(printf 's\033[2Jx')" >/dev/null
+	run cwl-list --table streams /cwl/esc
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^/cwl/esc\ \ s\?\[2Jx\ \  ]]
+	[[ "$output" != *$'\033'* ]]
+	# plain names: cleaned on a terminal, as they are for a pipe
+	script -qec "cwl-list --plain streams /cwl/esc" /dev/null >tty.out
+	grep -q '^/cwl/esc:s?\[2Jx' tty.out
+	! grep -q $'\033' tty.out
+	run cwl-list --plain streams /cwl/esc
+	[ "$output" = "$(printf '/cwl/esc:s\033[2Jx')" ]
+	# JSON escapes it
+	run cwl-list --json streams /cwl/esc
+	[[ "$output" == *'"logStreamName":"s\u001b[2Jx"'* ]]
+	# an argument echoed in an error
+	run cwl-list groups "$(printf 'a\033[31mb')"
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-list: error: 'a?[31mb': not a log group name"* ]]
+	run cwl-list "$(printf -- '--x\033]0;title\007')" groups
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-list: error: unknown option '--x?]0;title?'" ]
+	[[ "$output" != *$'\033'* ]]
 }
 
 @test "cwl-list: --credentials-source names where the keys came from" {

@@ -123,7 +123,7 @@ line() {
 
 @test "setup --dry-run: prints every request with its JSON body and sends nothing at all" {
 	before=$(requests)
-	cwl-ship -c c.yml -E setup.ilm.enabled=true -E output.elasticsearch.op_type=create \
+	cwl-ship -v -c c.yml -E setup.ilm.enabled=true -E output.elasticsearch.op_type=create \
 		-E output.elasticsearch.index=logs-cwl-default setup --dry-run >out 2>err
 	[ "$(requests)" -eq "$before" ]
 	grep -q "cwl-ship: info: dry run: the requests are printed, nothing is sent" err
@@ -149,7 +149,7 @@ line() {
 	assert reqs[2][2].strip() == ""
 	EOF
 	# the wrapper's form
-	cloudwatchlogsbeat -c c.yml setup --dry-run >out2 2>err2
+	cloudwatchlogsbeat -v -c c.yml setup --dry-run >out2 2>err2
 	[ "$(head -n 1 out2)" = "PUT /_index_template/cloudwatchlogsbeat" ]
 	grep -q "cwl-ship: info: ilm policy: not enabled" err2
 	[ "$(requests)" -eq "$before" ]
@@ -321,7 +321,7 @@ line() {
 	[[ "$output" == *"  version... 8.15.0"* ]]
 }
 
-@test "--test-output: TLS with the right CA is OK, with another CA it fails (1)" {
+@test "--test-output: TLS with the right CA is OK, with another CA it fails (2, as a run would)" {
 	tls_make_ca
 	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
 	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
@@ -331,7 +331,7 @@ line() {
 	[[ "$output" == *"  auth... OK (none)"* ]]
 	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.ssl.certificate_authorities="$TLS_OTHER_CA" --test-output
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"  dial up... OK"*"  TLS... ERROR "* ]]
 	[[ "$output" == *"cwl-ship: error: test output: $ES_URL: TLS: "* ]]
 }

@@ -37,10 +37,11 @@ BIG="$BATS_FILE_TMPDIR/big.ndjson"
 MID="$BATS_FILE_TMPDIR/mid.ndjson"
 SMALL="$BATS_FILE_TMPDIR/small.ndjson"
 
-# ship [ARGS...]: cwl-ship to the local Elasticsearch with quick retries;
-# stdin as given, acks in acks.out, messages in err.out.
+# ship [ARGS...]: cwl-ship -v to the local Elasticsearch with quick
+# retries; stdin as given, acks in acks.out, messages (info lines too) in
+# err.out.
 ship() {
-	cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.backoff.init=5ms \
 		-E output.elasticsearch.backoff.max=100ms "$@" >acks.out 2>err.out
 }
@@ -92,16 +93,10 @@ check_docs() {
 	EOF
 }
 
-# wait_ready PID: until the process catches SIGTERM and SIGUSR1.
-wait_ready() {
-	local i mask
-	for i in $(seq 100); do
-		mask=$(sed -n 's/^SigCgt:\t*//p' "/proc/$1/status" 2>/dev/null)
-		# SIGUSR1 is signal 10, SIGTERM 15
-		[ -n "$mask" ] && [ $((0x$mask & 0x4200)) = $((0x4200)) ] && return 0
-		sleep 0.05
-	done
-	return 1
+# counters_show PID PATTERN: asks for the counters (SIGUSR1) until a
+# line of them in err.out matches the extended regular expression PATTERN.
+counters_show() {
+	kill -USR1 "$1" && grep -Eq "cwl-ship: info: counters: $2" err.out
 }
 
 # summary KEY: the value of KEY in the final counters line.
@@ -176,6 +171,42 @@ summary() {
 	[[ "$output" == *"output.elasticsearch.bulk_max_bytes: 10 is less than 1024"* ]]
 }
 
+@test "cwl-ship: a password in a host URL is never printed: the refusal, --check-config, --config-value" {
+	url=http://elastic:S3cretPw@127.0.0.1:9200
+	run cwl-ship -E output.elasticsearch.hosts="$url" </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-ship: error: output.elasticsearch.hosts: 'http://elastic:[REDACTED]@127.0.0.1:9200': put credentials in username and password, not in the URL" ]
+	run cwl-ship -E output.elasticsearch.hosts="$url" --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" != *S3cretPw* ]]
+	# an '@' in the password, as people write it, is hidden too
+	run cwl-ship -E output.elasticsearch.hosts=http://elastic:S3c@ret@127.0.0.1:9200 </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'http://elastic:[REDACTED]@127.0.0.1:9200'"* ]]
+	[[ "$output" != *S3c* ]]
+	run cwl-ship -E output.elasticsearch.hosts="$url" --config-value output.elasticsearch.hosts
+	[ "$status" -eq 0 ]
+	[ "$output" = "http://elastic:[REDACTED]@127.0.0.1:9200" ]
+}
+
+@test "cwl-ship: --config-value of a secret key prints [REDACTED], the secret only with --show-secrets" {
+	printf 'output.elasticsearch:\n  username: elastic\n  password: S3cretPw\n  api_key: "id:K3yK3y"\n' >c.yml
+	run cwl-ship -c c.yml --config-value output.elasticsearch.password
+	[ "$status" -eq 0 ]
+	[ "$output" = "[REDACTED]" ]
+	run cwl-ship -c c.yml -E output.elasticsearch.bearer_token=abc --config-value output.elasticsearch.bearer_token
+	[ "$output" = "[REDACTED]" ]
+	# a map that holds secrets shows them redacted
+	run cwl-ship -c c.yml --config-value output.elasticsearch
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"username":"elastic","password":"[REDACTED]","api_key":"[REDACTED]"}' ]
+	run cwl-ship -c c.yml --config-value output.elasticsearch.password --show-secrets
+	[ "$status" -eq 0 ]
+	[ "$output" = S3cretPw ]
+	run cwl-ship -c c.yml --config-value output.elasticsearch.username
+	[ "$output" = elastic ]
+}
+
 @test "cwl-ship: an unwritable dead-letter or acks file is a usage error" {
 	run cwl-ship --dead-letter /nonexistent/dir/dl </dev/null
 	[ "$status" -eq 2 ]
@@ -205,7 +236,11 @@ summary() {
 	[ "${lines[3]}" = '{}' ]
 	[ "${lines[4]}" = '{"plain":"line","é":"ünïcode ✓ 😀"}' ]
 	[ "${lines[5]}" = '{ "spaced" : true  }' ]
-	[[ "${lines[6]}" == *"info: done: lines=7 acked=6"* ]]
+	# nothing else: all went well
+	[ "${#lines[@]}" -eq 6 ]
+	run cwl-ship -v --acks /dev/null <in.ndjson
+	[ "${#lines[@]}" -eq 7 ]
+	[[ "${lines[6]}" == "cwl-ship: info: done: lines=7 acked=6 "* ]]
 	# every document is valid JSON
 	cwl-ship <in.ndjson 2>/dev/null | "$PY" -c 'import json, sys; [json.loads(l) for l in sys.stdin]'
 	# the acks: the newest cursor of each source
@@ -263,10 +298,17 @@ summary() {
 	assert recs[2]["raw"] == "{\"nul\":\"a\u0000b\"}"
 	assert recs[3]["raw"] == "{\"bad\":\"\ufffd\ufffd\"}"
 	EOF
-	# without a dead-letter file, a warning says the same
+	# without a dead-letter file, a warning says the line is dropped, and why
 	run cwl-ship --acks /dev/null <in.ndjson
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"cwl-ship: warning: line 3: set aside: not a JSON object but an array"* ]]
+	[[ "$output" == *"cwl-ship: warning: line 3: dropped (no dead-letter file): not a JSON object but an array"* ]]
+	[[ "$output" != *"set aside"* ]]
+	[ "$(grep -c '^cwl-ship: warning: line [0-9]*: dropped (no dead-letter file): ' <<<"$output")" -eq 8 ]
+	# -q: errors only; the exit status says that lines were dropped
+	run cwl-ship -q --acks /dev/null <in.ndjson
+	[ "$status" -eq 3 ]
+	[ "$(grep -c '^cwl-ship: ' <<<"$output")" -eq 0 ]
+	run cwl-ship -v --acks /dev/null <in.ndjson
 	[[ "$output" == *"dropped=8 invalid=8"* ]]
 }
 
@@ -432,19 +474,16 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 	es_server_start
 	mkfifo in.fifo
 	# the writer keeps the pipe open: only the signal ends the run
-	{ cat "$SMALL"; exec sleep 60; } >in.fifo 3>&- &
+	{ cat "$SMALL"; exec sleep 600; } >in.fifo 3>&- &
 	server_register $!
-	cwl-ship -E output.elasticsearch.hosts="$ES_URL" -E output.elasticsearch.index=t \
-		-E output.elasticsearch.flush_interval=60s \
+	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" -E output.elasticsearch.index=t \
+		-E output.elasticsearch.flush_interval=1h \
 		-E output.elasticsearch.bulk_max_size=100000 <in.fifo >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	for i in $(seq 100); do
-		kill -USR1 "$pid"
-		sleep 0.1
-		grep -q "counters: lines=1000 " err.out && break
-	done
+	wait_signals "$pid"
+	# every line read; none sent, the batch waits for its flush interval
+	wait_for 'counters_show "$pid" "lines=1000 "'
 	[ "$(es_count)" = 0 ]
 	kill -TERM "$pid"
 	wait "$pid"
@@ -455,22 +494,85 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 
 @test "cwl-ship: a second SIGTERM gives up on an unreachable output, exit 1" {
 	mkfifo in.fifo
-	{ cat "$SMALL"; exec sleep 60; } >in.fifo 3>&- &
+	{ cat "$SMALL"; exec sleep 600; } >in.fifo 3>&- &
 	server_register $!
-	cwl-ship -E output.elasticsearch.hosts=http://127.0.0.1:1 \
+	cwl-ship -v -E output.elasticsearch.hosts=http://127.0.0.1:1 \
 		-E output.elasticsearch.backoff.init=10ms <in.fifo >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	sleep 1
+	wait_signals "$pid"
+	wait_for 'counters_show "$pid" "lines=1000 "'
 	kill -TERM "$pid"
-	sleep 0.5
+	# the second signal once the first is being acted on
+	wait_for 'grep -q "stopping: delivering the 1000 events in hand" err.out'
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 1 ]
 	grep -q "cwl-ship: error: stopped by a second signal with 1000 events not delivered" err.out
 	[ ! -s acks.out ]
+}
+
+# wait_grep PATTERN FILE [SECONDS]: until FILE has a line matching PATTERN.
+wait_grep() {
+	local i
+	for i in $(seq $((${3:-30} * 10))); do
+		grep -q -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no line matching '$1' in $2:" >&2
+	cat "$2" >&2
+	return 1
+}
+
+# wait_exit PID [SECONDS]: until PID has ended; sets RC to its status.
+wait_exit() {
+	local i
+	for i in $(seq $((${2:-60} * 10))); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null || { echo "pid $1 still runs" >&2; return 1; }
+	RC=0
+	wait "$1" || RC=$?
+}
+
+# stop_undeliverable FIFO [ARGS...]: cwl-ship of SMALL, through FIFO held
+# open, to an output nobody listens at; SIGTERM once it retries; RC is
+# its status.
+stop_undeliverable() {
+	local fifo=$1 pid
+	shift
+	mkfifo "$fifo"
+	# the writer keeps the pipe open: only the signal ends the run
+	{ cat "$SMALL"; exec sleep 600; } >"$fifo" 3>&- &
+	server_register $!
+	cwl-ship -v -E output.elasticsearch.hosts=http://127.0.0.1:1 \
+		-E output.elasticsearch.backoff.init=10ms -E output.elasticsearch.backoff.max=200ms \
+		"$@" <"$fifo" >acks.out 2>err.out 3>&- &
+	pid=$!
+	server_register "$pid"
+	wait_signals "$pid"
+	wait_grep "events again in" err.out
+	kill -TERM "$pid"
+	# the shutdown timeout ends it, far before this deadline
+	wait_exit "$pid" 120
+}
+
+@test "cwl-ship: SIGTERM with an unreachable output: delivers for shutdown_timeout, then exits 1 without acks" {
+	stop_undeliverable in.fifo -E cloudwatchlogsbeat.shutdown_timeout=1s
+	[ "$RC" -eq 1 ]
+	grep -q "cwl-ship: info: stopping: delivering the 1000 events in hand, for at most 1000 ms" err.out
+	grep -q "cwl-ship: error: stopped with 1000 events not delivered: the shutdown timeout (1000 ms) passed" err.out
+	[ ! -s acks.out ]
+	# --shutdown-timeout wins over the config; 0: no wait at all
+	stop_undeliverable in2.fifo -E cloudwatchlogsbeat.shutdown_timeout=600s --shutdown-timeout 0
+	[ "$RC" -eq 1 ]
+	grep -q "cwl-ship: error: stopped with 1000 events not delivered: the shutdown timeout (0 ms) passed" err.out
+	[ ! -s acks.out ]
+	run cwl-ship --shutdown-timeout soon </dev/null
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-ship: error: --shutdown-timeout: invalid duration 'soon'"* ]]
 }
 
 @test "cwl-ship: an unreachable output past max_retries exits 1" {
@@ -544,13 +646,12 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 		-E output.elasticsearch.ssl.certificate="$TLS_CLIENT_CERT" \
 		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" -E output.elasticsearch.index=tls <"$SMALL"
 	[ "$(es_count tls)" = 1000 ]
-	# an unknown CA: the handshake fails until the retry budget is spent
+	# an unknown CA: the handshake fails, and no retry would cure it
 	run ship -E output.elasticsearch.ssl.certificate_authorities="$TLS_OTHER_CA" \
 		-E output.elasticsearch.ssl.certificate="$TLS_CLIENT_CERT" \
-		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" \
-		-E output.elasticsearch.max_retries=1 <"$SMALL"
-	[ "$status" -eq 1 ]
-	grep -q "cwl-ship: error: POST $ES_URL/_bulk: .*certificate.*(after 1 retries)" err.out
+		-E output.elasticsearch.ssl.key="$TLS_CLIENT_KEY" <"$SMALL"
+	[ "$status" -eq 2 ]
+	grep -q "cwl-ship: error: POST $ES_URL/_bulk: .*certificate" err.out
 	# verification off: it goes through, with a warning
 	ship -E output.elasticsearch.ssl.verification_mode=none \
 		-E output.elasticsearch.ssl.certificate="$TLS_CLIENT_CERT" \
@@ -559,27 +660,50 @@ assert got == [("cwl-app-web-2026.11.22", "a"), ("cwl-app-web-2026.11.22", "b"),
 	grep -q "cwl-ship: warning: TLS verification is off" err.out
 }
 
+@test "cwl-ship: a certificate that does not verify is a configuration error: exit 2 at once, naming the problem" {
+	tls_make_ca
+	es_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+	# a CA the system does not know: not retried, whatever max_retries
+	run timeout -k 5 60 cwl-ship -E output.elasticsearch.hosts="https://localhost:$ES_PORT" <<<'{"message":"x"}'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: POST https://localhost:$ES_PORT/_bulk: SSL certificate problem: "*"certificate"* ]]
+	[[ "$output" != *"events again in"* ]]
+	[ "$(es_count)" = 0 ]
+	# the right CA, another name on the certificate
+	es_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
+	run timeout -k 5 60 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+		-E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" <<<'{"message":"x"}'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: "*"certificate"*"127.0.0.1"* ]]
+	[[ "$output" != *"events again in"* ]]
+}
+
 @test "cwl-ship: backpressure: reading stops at max_buffer_bytes, whatever the input's size" {
 	es_server_start --latency-ms 200
-	cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	cwl-ship -v -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.max_buffer_bytes=2MiB -E output.elasticsearch.bulk_max_size=200 \
 		-E output.elasticsearch.index=bp <"$BIG" >acks.out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	sleep 3
-	kill -USR1 "$pid"
-	sleep 0.3
+	wait_signals "$pid"
+	# until what is held has reached half the bound: the input is read
+	# far faster than the server takes it
+	held() {
+		local h
+		h=$(sed -n 's/.*counters: .* held=\([0-9]*\)$/\1/p' err.out | tail -n 1)
+		echo "${h:-0}"
+	}
+	wait_for 'kill -USR1 "$pid" && [ "$(held)" -ge 1048576 ]'
 	rss=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$pid/status")
 	kill -TERM "$pid"
-	sleep 0.3
+	wait_for 'grep -q "stopping: delivering" err.out'
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 1 ]
 	# the input is 95 MB and is read far faster than the server takes it;
 	# what is held stays under the bound, the process far under the input
-	held=$(sed -n 's/.*counters: .* held=\([0-9]*\)$/\1/p' err.out | tail -n 1)
+	held=$(held)
 	lines=$(sed -n 's/.*counters: lines=\([0-9]*\) .*/\1/p' err.out | tail -n 1)
 	[ "$held" -gt 0 ] && [ "$held" -le $((2 * 1024 * 1024 + 1100000)) ]
 	[ "$lines" -lt 100000 ]
@@ -595,7 +719,7 @@ with open("in.ndjson", "w") as f:
     f.write("{\"big\":\"%s\"}\n" % ("z" * 300000))
     f.write("{\"small\":2}\n")'
 	# it would wait for itself: a time limit turns that into a failure
-	run timeout 30 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
+	run timeout 120 cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.max_buffer_bytes=64KiB -E output.elasticsearch.index=huge <in.ndjson
 	[ "$status" -eq 0 ]
 	[ "$(es_count huge)" = 3 ]
@@ -611,24 +735,32 @@ with open("in.ndjson", "w") as f:
 	es_ctl requests | grep -q 'pipeline=p1&refresh=false'
 }
 
-@test "cwl-ship: SIGUSR1 logs the counters" {
+@test "cwl-ship: SIGUSR1 logs the counters, at every level; a run that goes well says nothing else" {
 	mkfifo in.fifo
-	{ cat "$SMALL"; exec sleep 30; } >in.fifo 3>&- &
+	{ cat "$SMALL"; exec sleep 600; } >in.fifo 3>&- &
 	server_register $!
 	cwl-ship --acks acks.out <in.fifo >out 2>err.out 3>&- &
 	pid=$!
 	server_register "$pid"
-	wait_ready "$pid"
-	for i in $(seq 50); do
-		kill -USR1 "$pid"
-		sleep 0.1
-		grep -q "counters: lines=1000 acked=1000 " err.out && break
-	done
+	wait_signals "$pid"
+	wait_for 'counters_show "$pid" "lines=1000 acked=1000 "'
 	kill -TERM "$pid"
 	wait "$pid"
 	grep -q "cwl-ship: info: counters: lines=1000 acked=1000 duplicates=0 failed=0 too_many=0 retries=0 dropped=0" err.out
-	grep -q "cwl-ship: info: done: lines=1000 " err.out
+	# no line but the counters asked for: neither the stop nor the end
+	[ -z "$(grep -v '^cwl-ship: info: counters: ' err.out)" ]
 	[ "$(wc -l <out)" = 1000 ]
+	# -q too: the counters are what was asked for
+	mkfifo in2.fifo
+	{ echo '{"a":1}'; exec sleep 600; } >in2.fifo 3>&- &
+	server_register $!
+	cwl-ship -q <in2.fifo >out 2>err.out 3>&- &
+	pid=$!
+	server_register "$pid"
+	wait_signals "$pid"
+	wait_for 'counters_show "$pid" "lines=1 "'
+	kill -TERM "$pid"
+	wait "$pid"
 }
 
 @test "cwl-ship: a closed stdout ends the run quietly with 0" {
@@ -672,7 +804,7 @@ assert last["message"].startswith("event 999 ") and "@metadata" not in last'
 }
 
 @test "cwl-ship: a full disk: writes go again after a backoff, up to max_retries" {
-	run cwl-ship -E output.file.path=/dev -E output.file.filename=full \
+	run cwl-ship -v -E output.file.path=/dev -E output.file.filename=full \
 		-E output.file.max_retries=2 -E output.file.backoff.init=5ms <"$SMALL"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cwl-ship: warning: write /dev/full: No space left on device; "*" events again in "* ]]

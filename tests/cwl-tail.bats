@@ -126,13 +126,14 @@ for c in last.values(): print(json.dumps(c))' "$1"
 
 # wait_lines FILE N [SECONDS]: until FILE has N lines.
 wait_lines() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2
-	return 1
+	wait_for "[ \"\$(wc -l <$(printf %q "$1"))\" -ge $2 ]" "${3:-$WAIT_SECONDS}" ||
+		{ echo "wait_lines: $1 has $(wc -l <"$1") lines, not $2" >&2; return 1; }
+}
+
+# report PID PATTERN: asks for the counters (SIGUSR1) until a line of
+# them in err.txt matches the extended regular expression PATTERN.
+report() {
+	kill -USR1 "$1" && grep -Eq "^cwl-tail: info: requests=.*$2" err.txt
 }
 
 # succeeded: the last `run` exited 0; else say how it ended.
@@ -288,8 +289,10 @@ print(ascii(e["message"]))'
 	put /cwl/follow s1 "$(now_ms)" three
 	put /cwl/follow s2 "$(now_ms)" four five
 	wait_lines out.ndjson 5
+	# a new stream, seen empty by two listings before its first event
+	n=$(awsctl stats --get requests.DescribeLogStreams)
 	awsctl create-stream --group /cwl/follow --stream s3 >/dev/null
-	sleep 1
+	wait_for '[ "$(awsctl stats --get requests.DescribeLogStreams)" -ge $((n + 2)) ]'
 	put /cwl/follow s3 "$(now_ms)" six
 	wait_lines out.ndjson 6
 	kill -TERM $pid
@@ -325,35 +328,132 @@ print(ascii(e["message"]))'
 	[ "$status" -eq 0 ]
 }
 
-@test "late events with old timestamps are not skipped" {
-	shared
+# stat_of FILE KEY: a total of a --stats file.
+stat_of() {
+	sed -n 2p "$1" | tr '\t' '\n' | sed -n "s/^$2=//p"
+}
+
+# swept_of FILE GROUP: the swept_ms of GROUP in a --stats file.
+swept_of() {
+	awk -F'\t' -v g="$2" '$1 == g { for (i = 2; i <= NF; i++)
+		if ($i ~ /^swept_ms=/) print substr($i, 10) }' "$1"
+}
+
+# wait_swept PID STATS GROUP MS: until the --stats of PID (asked with
+# SIGUSR1) say that GROUP is swept past MS.
+wait_swept() {
+	wait_signals "$1" && wait_for "_swept_past $*" 120
+}
+
+_swept_past() {
+	local s
+	kill -USR1 "$1" 2>/dev/null || return 1
+	s=$(swept_of "$2" "$3" 2>/dev/null)
+	[ -n "$s" ] && [ "$s" -gt "$4" ]
+}
+
+# follow_config FILE: fast's config with a bound of 3 s, in FILE.
+follow_config() {
 	fast
+	{ cat "$CWL_CONFIG"; echo "  max_event_delay: 3s"; } >"$1"
+}
+
+# late_within ORDER: events ingested up to max_event_delay late are
+# written once each, under the order ORDER of GetLogEvents.
+late_within() {
+	CWL_LOGS_ORDER=$1 aws_server_start
+	follow_config f.yml
 	now=$(now_ms)
-	put /cwl/late s "$now" new
-	cwl-tail -f /cwl/late >out.ndjson 2>err.txt 3>&- &
+	put /late/g s "$now" new
+	cwl-tail -c f.yml -f --stats st /late/g >out.ndjson 2>err.txt 3>&- &
 	pid=$!
 	server_register $pid
 	wait_lines out.ndjson 1
-	put /cwl/late s $((now - 3600000)) "an hour late"
-	put /cwl/late s 1000 "from 1970"
+	put /late/g s $(($(now_ms) - 2500)) "2.5 s late"
+	put /late/g t $(($(now_ms) - 1000)) "1 s late"
+	put /late/g s $(($(now_ms) - 200000)) "200 s late, beyond the bound"
+	put /late/g s "$(now_ms)" newer
+	last=$(now_ms)
+	wait_lines out.ndjson 4 60
+	# until a sweep has passed every event: none may come twice
+	wait_swept $pid st /late/g "$last"
+	kill -TERM $pid
+	wait $pid
+	jq -r .message out.ndjson | sort >got
+	printf '%s\n' "1 s late" "2.5 s late" new newer >want
+	diff want got
+	[ "$(jq -r .event.id out.ndjson | sort -u | wc -l)" -eq 4 ]
+	# the ids are CloudWatch's
+	awsctl dump --group /late/g | jq -r 'select(.message != "200 s late, beyond the bound") | .eventId' | sort >want_ids
+	jq -r .event.id out.ndjson | sort >got_ids
+	diff want_ids got_ids
+	# the sweep read them again: events received are at most twice those written
+	[ "$(stat_of st received)" -le 10 ]
+	[ "$(stat_of st met)" -ge 1 ]
+}
+
+@test "following: events ingested late within --max-delay are written once (GetLogEvents by timestamp)" {
+	late_within timestamp
+}
+
+@test "following: events ingested late within --max-delay are written once (GetLogEvents by ingestion)" {
+	late_within ingestion
+}
+
+# late_beyond ORDER: an event later than the bound is not lost silently.
+late_beyond() {
+	CWL_LOGS_ORDER=$1 aws_server_start
+	follow_config f.yml
+	now=$(now_ms)
+	put /late/b s "$now" new
+	cwl-tail -c f.yml -f --stats st /late/b >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines out.ndjson 1
+	wait_swept $pid st /late/b "$now"
+	put /late/b s $((now - 60000)) "a minute late"
+	put /late/b t "$(now_ms)" "on time"
+	wait_lines out.ndjson 2 60
+	wait_for 'grep -q "were not read" err.txt' 120
+	wait_for 'kill -USR1 $pid && [ "$(stat_of st beyond_delay)" = 1 ]'
+	kill -TERM $pid
+	wait $pid
+	cat err.txt
+	[ "$(wc -l <err.txt)" -eq 1 ]
+	grep -E "^cwl-tail: warning: /late/b:s: events ingested at [0-9T:.-]+Z were not read: they came more than 3s after their timestamps \(--max-delay\); to read them: cwl-tail --mode filter --since 14d --end [0-9T:.-]+Z '/late/b:s'$" err.txt
+	[ "$(stat_of st beyond_delay)" -eq 1 ]
+	! grep -q "a minute late" out.ndjson
+	# the command it gives reads it, with the id a subscription gives
+	cmd=$(sed 's/.*to read them: //' err.txt)
+	eval "$cmd" >back.ndjson
+	grep -q '"message":"a minute late"' back.ndjson
+	id=$(awsctl dump --group /late/b | jq -r 'select(.message == "a minute late") | .eventId')
+	[ "$(jq -r 'select(.message == "a minute late") | .event.id' back.ndjson)" = "$id" ]
+}
+
+@test "following: an event later than --max-delay gets a warning with the command that reads it (GetLogEvents by timestamp)" {
+	late_beyond timestamp
+}
+
+@test "following: an event later than --max-delay gets a warning with the command that reads it (GetLogEvents by ingestion)" {
+	late_beyond ingestion
+}
+
+@test "--mode stream follows forward tokens: late events come where GetLogEvents keeps ingestion order" {
+	CWL_LOGS_ORDER=ingestion aws_server_start
+	fast
+	now=$(now_ms)
+	put /cwl/late s "$now" new
+	cwl-tail -f --mode stream /cwl/late >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_lines out.ndjson 1
+	put /cwl/late s $((now - 300000)) "5 minutes late"
+	put /cwl/late s $((now - 60000)) "a minute late"
 	wait_lines out.ndjson 3
 	kill -TERM $pid
 	wait $pid
 	run verify out.ndjson /cwl/late
-	[ "$status" -eq 0 ]
-	# group-wide: within --latency
-	now=$(now_ms)
-	put /cwl/late2 s "$now" new
-	cwl-tail -f --mode filter --latency 5s /cwl/late2 >out2.ndjson 2>err2.txt 3>&- &
-	pid=$!
-	server_register $pid
-	sleep 1
-	put /cwl/late2 t $(($(now_ms) - 1000)) "1 s late"
-	wait_lines out2.ndjson 2 30
-	kill -TERM $pid
-	wait $pid
-	run verify out2.ndjson /cwl/late2 ids
-	echo "$output"
 	[ "$status" -eq 0 ]
 }
 
@@ -363,24 +463,22 @@ print(ascii(e["message"]))'
 	echo '  stream_event_horizon: 1s' >>"$CWL_CONFIG"
 	put /cwl/idle s "$(now_ms)" one
 	mkfifo in.fifo
-	cwl-tail -f --since 1m <in.fifo >out.ndjson 2>err.txt 3>&- &
+	cwl-tail -f --mode stream --since 1m <in.fifo >out.ndjson 2>err.txt 3>&- &
 	pid=$!
 	server_register $pid
 	exec 7>in.fifo
 	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
 	wait_lines out.ndjson 1
-	sleep 2.5
-	kill -USR1 $pid
-	sleep 0.5
-	grep -q 'idle=1' err.txt
+	# a second past its last event, the stream is idle, and dropped
+	wait_for 'report $pid " idle=1 "'
 	put /cwl/idle s "$(now_ms)" two
-	sleep 1
-	[ "$(wc -l <out.ndjson)" -eq 1 ]
+	# (a slower machine can only poll less)
+	always_for 1 '[ "$(wc -l <out.ndjson)" -eq 1 ]'
 	echo "{\"logGroupName\":\"/cwl/idle\",\"logStreamName\":\"s\",\"lastIngestionTime\":$(now_ms)}" >&7
 	wait_lines out.ndjson 2
 	# once stdin has ended, nothing can report it: polled once a horizon
 	exec 7>&-
-	sleep 2.5
+	wait_for 'report $pid " idle=1 "'
 	put /cwl/idle s "$(now_ms)" three
 	wait_lines out.ndjson 3
 	kill -TERM $pid
@@ -444,9 +542,10 @@ print(ascii(e["message"]))'
 	awsctl seed --group /cwl/ttl --streams 2 --events 3000 >/dev/null
 	cwl-tail --limit 500 /cwl/ttl | head -n 2200 >first.ndjson
 	last_cursors first.ndjson >resume.ndjson
+	# time for the tokens to expire (the server's --token-ttl)
 	sleep 1.5
 	cwl-tail --limit 500 --resume resume.ndjson /cwl/ttl >second.ndjson 2>err.txt
-	grep -q "cwl-tail: warning: GetLogEvents /cwl/ttl/stream-000.: the cursor's token was refused (InvalidParameterException: The specified nextToken has expired. (HTTP 400)); reading again from " err.txt
+	grep -q "cwl-tail: warning: GetLogEvents /cwl/ttl:stream-000.: the cursor's token was refused (InvalidParameterException: The specified nextToken has expired. (HTTP 400)); reading again from " err.txt
 	cat first.ndjson second.ndjson >both.ndjson
 	run verify both.ndjson /cwl/ttl dups
 	echo "$output"
@@ -481,11 +580,11 @@ print(ascii(e["message"]))'
 	cwl-tail --budget-get 50 --limit 20 /cwl/aimd >out.ndjson 2>err.txt 3>&- &
 	pid=$!
 	server_register $pid
-	sleep 2
-	kill -USR1 $pid
+	wait_signals $pid
+	# (the server's 4 a second keep it reading for seconds)
+	wait_for 'report $pid " throttles=[1-9]"'
 	wait $pid
-	grep -q 'cwl-tail: info: requests=[0-9]* throttles=[1-9]' err.txt
-	rate=$(sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p' err.txt)
+	rate=$(grep ' throttles=[1-9]' err.txt | tail -n 1 | sed -n 's/.*rate_get=\([0-9.]*\)\/s.*/\1/p')
 	"$PY" -c "import sys; sys.exit(0 if float('$rate') < 50 else 1)"
 	run verify out.ndjson /cwl/aimd
 	[ "$status" -eq 0 ]
@@ -496,7 +595,7 @@ print(ascii(e["message"]))'
 	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=3 \
 		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x:s
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/x/s: ThrottlingException: Rate exceeded (HTTP 400), after 3 attempts" ]]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/x:s: ThrottlingException: Rate exceeded (HTTP 400), after 3 attempts" ]]
 }
 
 @test "500s past the retry budget: exit 1" {
@@ -504,7 +603,11 @@ print(ascii(e["message"]))'
 	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=2 \
 		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: DescribeLogStreams /cwl/x: "*"(HTTP 500), after 2 attempts" ]]
+	# the first failure is said at once, then the error when the retries
+	# are spent
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-tail: warning: DescribeLogStreams /cwl/x: "*"(HTTP 500); retrying, 2 attempts in all" ]]
+	[[ "${lines[1]}" == "cwl-tail: error: DescribeLogStreams /cwl/x: "*"(HTTP 500), after 2 attempts" ]]
 }
 
 @test "a server that does not answer: exit 1 after the retries" {
@@ -513,7 +616,9 @@ print(ascii(e["message"]))'
 	run cwl-tail -E cloudwatchlogsbeat.retry.max_attempts=2 \
 		-E cloudwatchlogsbeat.retry.max_backoff=20ms /cwl/x:s
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/x/s: network error: "*", after 2 attempts" ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "cwl-tail: warning: GetLogEvents /cwl/x:s: network error: "*"; retrying, 2 attempts in all" ]]
+	[[ "${lines[1]}" == "cwl-tail: error: GetLogEvents /cwl/x:s: network error: "*", after 2 attempts" ]]
 }
 
 @test "refused credentials: exit 4" {
@@ -521,12 +626,12 @@ print(ascii(e["message"]))'
 	export AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong
 	run cwl-tail /cwl/big:stream-0000
 	[ "$status" -eq 4 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/big/stream-0000: "*"Signature"* ]]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/big:stream-0000: "*"Signature"* ]]
 	[[ "$output" != *wrongwrong* ]]
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	run cwl-tail /cwl/big:stream-0000
 	[ "$status" -eq 4 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/big/stream-0000: "* ]]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /cwl/big:stream-0000: "* ]]
 }
 
 @test "a missing group or stream named on the command line: exit 1" {
@@ -536,7 +641,7 @@ print(ascii(e["message"]))'
 	[ "$output" = "cwl-tail: error: DescribeLogStreams /cwl/none: ResourceNotFoundException: The specified log group does not exist. (HTTP 400)" ]
 	run cwl-tail /cwl/big:nope
 	[ "$status" -eq 1 ]
-	[ "$output" = "cwl-tail: error: GetLogEvents /cwl/big/nope: ResourceNotFoundException: The specified log stream does not exist. (HTTP 400)" ]
+	[ "$output" = "cwl-tail: error: GetLogEvents /cwl/big:nope: ResourceNotFoundException: The specified log stream does not exist. (HTTP 400)" ]
 }
 
 @test "a filter pattern the service refuses: exit 2" {
@@ -571,6 +676,27 @@ print(ascii(e["message"]))'
 	[ "${lines[0]}" = "5" ]
 	[ "${lines[1]}" = "0" ]
 	[ ! -s err.txt ]
+}
+
+@test "cwl-list | cwl-tail | cwl-ship | cwl-registry put: a run that goes well writes nothing on stderr" {
+	shared
+	put /cwl/quiet s1 "$(now_ms)" one two
+	put /cwl/quiet s2 "$(now_ms)" three
+	pipeline() {
+		cwl-list "$@" streams /cwl/quiet 2>list.err | cwl-tail "$@" 2>tail.err |
+			cwl-ship "$@" -E output.file.path=. -E output.file.filename=shipped 2>ship.err |
+			cwl-registry "$@" put reg 2>reg.err
+		echo "${PIPESTATUS[*]}"
+	}
+	run pipeline
+	[ "$output" = "0 0 0 0" ]
+	[ ! -s list.err ] && [ ! -s tail.err ] && [ ! -s ship.err ] && [ ! -s reg.err ]
+	[ "$(wc -l <shipped)" -eq 3 ]
+	[ "$(cwl-registry get reg | wc -l)" -eq 2 ]
+	# -v: the shipper's counters as it ends
+	run pipeline -v
+	[ "$output" = "0 0 0 0" ]
+	grep -q "^cwl-ship: info: done: lines=3 acked=3 " ship.err
 }
 
 @test "the event line: fields in order, cursor, region, added fields" {
@@ -688,8 +814,7 @@ for l in open("out.ndjson"):
 	pid=$!
 	server_register $pid
 	wait_lines out.ndjson 2
-	kill -USR1 $pid
-	sleep 0.7
+	wait_for 'report $pid ""'
 	kill -TERM $pid
 	wait $pid
 	grep -Eq '^cwl-tail: info: requests=[1-9][0-9]* throttles=0 retries=0 events=2 bytes=[1-9][0-9]* streams=1 active=1 idle=0 done=0 lag=[0-9]+ms' err.txt
@@ -749,19 +874,16 @@ for l in open("out.ndjson"):
 	run cwl-tail --limit 0 /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--limit '0': not a number from 1 to 10000"* ]]
-	run cwl-tail --group-poll -1 /g
+	run cwl-tail --max-delay soon /g
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"cwl-tail: error: --group-poll '-1': not a number of streams (0: never)"* ]]
-	run cwl-tail --group-poll-overlap soon /g
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"cwl-tail: error: --group-poll-overlap: invalid duration 'soon'"* ]]
+	[[ "$output" == *"cwl-tail: error: --max-delay: invalid duration 'soon'"* ]]
 	run cwl-tail --shard 3/2 /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cwl-tail: error: --shard '3/2': I must be between 1 and N"* ]]
-	printf 'cloudwatchlogsbeat:\n  group_poll_hot_streams: -1\n' >gp.yml
-	run cwl-tail -c gp.yml /g
+	printf 'cloudwatchlogsbeat:\n  max_event_delay: soon\n' >md.yml
+	run cwl-tail -c md.yml /g
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"cwl-tail: error: "*"gp.yml:2: cloudwatchlogsbeat.group_poll_hot_streams can not be negative (0: never)"* ]]
+	[[ "$output" == "cwl-tail: error: "*"md.yml:2: cloudwatchlogsbeat.max_event_delay"*"soon"* ]]
 	run cwl-tail --latency forever /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-tail: error: "*"forever"* ]]
@@ -786,6 +908,60 @@ for l in open("out.ndjson"):
 	run cwl-tail --resume bad2.ndjson /g
 	[ "$status" -eq 2 ]
 	[[ "$output" == "cwl-tail: error: --resume bad2.ndjson:1: not JSON: "* ]]
+}
+
+@test "--resume: a position that is not one (skip -5, ts a string, n 1e999) is exit 2 naming the file and line" {
+	shared
+	local line
+	for line in '{"group":"/g","stream":"s","token":"f/1","skip":-5,"ts":1,"n":1}	cursor "skip" is negative' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1,"ts":"x","n":1}	cursor "ts" is not a whole number' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1,"ts":1,"n":1e999}	cursor "n" is not a whole number' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1.5,"ts":1,"n":1}	cursor "skip" is not a whole number' \
+		'{"group":"/g","stream":"s","token":"f/1","skip":1,"ts":-1,"n":1}	cursor "ts" is negative'; do
+		printf '{"group":"/g","stream":"t","ts":1,"n":1}\n%s\n' "${line%%	*}" >bad.ndjson
+		run cwl-tail --resume bad.ndjson /g
+		[ "$status" -eq 2 ]
+		[ "$output" = "cwl-tail: error: --resume bad.ndjson:2: ${line#*	}" ]
+	done
+}
+
+@test "--since and --latency take no sign, by one rule: exit 2 naming the option" {
+	shared
+	why="no sign: a relative time counts back from now (5m, 5m ago) and a duration has none (5m)"
+	run cwl-tail --since=-5s /g
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-tail: error: --since: invalid time '-5s': $why" ]
+	run cwl-tail --latency -5s /g
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-tail: error: --latency: invalid duration '-5s': $why" ]
+	run cwl-tail --end +5m /g
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "cwl-tail: error: --end: invalid time '+5m': $why" ]
+	printf 'cloudwatchlogsbeat:\n  start: -1h\n' >s.yml
+	run cwl-tail -c s.yml /g
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-tail: error: s.yml:2: cloudwatchlogsbeat.start: invalid time '-1h': $why" ]
+	# without the sign, both are what they were
+	run cwl-tail --since 5s --latency 5s --end now /g
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"ResourceNotFoundException"* ]]
+}
+
+@test "--since in the future reads nothing, and a warning says why" {
+	shared
+	awsctl put --group /cwl/future --stream s --messages '["a"]' >/dev/null
+	run cwl-tail --since 2099-01-01 /cwl/future
+	[ "$status" -eq 0 ]
+	[ "$output" = "cwl-tail: warning: --since '2099-01-01': 2099-01-01T00:00:00.000Z is in the future: no event is read before then, and without --follow none at all" ]
+	printf 'cloudwatchlogsbeat:\n  start: 2099-01-01T10:00:00Z\n' >f.yml
+	run cwl-tail -c f.yml /cwl/future
+	[ "$status" -eq 0 ]
+	[ "$output" = "cwl-tail: warning: cloudwatchlogsbeat.start '2099-01-01T10:00:00Z': 2099-01-01T10:00:00.000Z is in the future: no event is read before then, and without --follow none at all" ]
+	# the past is as it was: the event, no warning
+	run cwl-tail --since 1d /cwl/future
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"@timestamp":'*'"message":"a"'* ]]
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "configuration errors exit 2 naming the file and line" {
@@ -838,23 +1014,22 @@ for l in open("out.ndjson"):
 	cwl-tail --stats st /st/a /st/b >out 2>err
 	[ "$(wc -l <out)" -eq 200 ]
 	cat st
-	[[ "$(sed -n 1p st)" =~ ^cwl-tail$'\t'[0-9]{13}$ ]]
-	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$'\t'group_poll=0$'\t'group_poll_met=0$ ]]
-	grep -qE $'^/st/a\tread=100\tnewest_ms=[0-9]{13}$' st
-	grep -qE $'^/st/b\tread=100\tnewest_ms=[0-9]{13}$' st
+	[[ "$(sed -n 1p st)" =~ ^cwl-tail$'\t'[0-9]{13}$'\t'region=us-east-1$ ]]
+	[[ "$(sed -n 2p st)" =~ ^$'\t'read=200$'\t'requests=[0-9]+$'\t'throttles=0$'\t'retries=0$'\t'streams=4$'\t'active=[0-9]+$'\t'idle=[0-9]+$'\t'received=200$'\t'met=0$'\t'beyond_delay=0($'\t'(requests|throttles|retries)\.(GetLogEvents|FilterLogEvents|DescribeLogStreams)=[0-9]+){9}$ ]]
+	grep -qE $'^/st/a\tread=100\tnewest_ms=[0-9]{13}\tswept_ms=-1$' st
+	grep -qE $'^/st/b\tread=100\tnewest_ms=[0-9]{13}\tswept_ms=-1$' st
 	[ "$(wc -l <st)" -eq 4 ]
 	# following: SIGUSR1 rewrites the file, and nothing goes to stderr
 	rm st
 	cwl-tail --follow --stats st /st/a >out 2>err &
 	pid=$!
 	server_register "$pid"
-	for i in $(seq 50); do [ -s st ] && break; sleep 0.1; done
-	for i in $(seq 50); do
-		[ "$(wc -l <out)" -eq 100 ] && break
-		sleep 0.1
-	done
+	wait_for_file st
+	wait_lines out 100
+	# the file is written before the signal handlers are set
+	wait_signals "$pid"
 	kill -USR1 "$pid"
-	for i in $(seq 50); do grep -q $'^/st/a\tread=100\t' st && break; sleep 0.1; done
+	wait_for "grep -q $'^/st/a\\tread=100\\t' st"
 	kill -TERM "$pid"
 	wait "$pid"
 	grep -q $'^/st/a\tread=100\t' st
@@ -872,144 +1047,192 @@ for l in open("out.ndjson"):
 	[[ "$output" == "cwl-tail: error: --stats: no file name"* ]]
 }
 
-# --- the group poll --------------------------------------------------------
+# --- following groups ------------------------------------------------------
 
-# gp_config FILE: quick polls, GetLogEvents every 3 s, the group poll from
-# 2 hot streams, reading 2 s behind now again.
-gp_config() {
-	cat >"$1" <<-EOF
-	cloudwatchlogsbeat:
-	  retry.backoff: 5ms
-	  retry.max_backoff: 200ms
-	  stream_event_refresh_frequency: 3s
-	  hot_stream_event_refresh_frequency: 200ms
-	  group_poll_hot_streams: 2
-	  group_poll_overlap: 2s
-	EOF
-}
-
-# stat_of FILE KEY: a total of a --stats file.
-stat_of() {
-	sed -n 2p "$1" | tr '\t' '\n' | sed -n "s/^$2=//p"
-}
-
-@test "a group with hot streams is polled as a whole: every event once, late ones through GetLogEvents, and marks move the checkpoints to the end" {
-	aws_server_start
-	gp_config gp.yml
-	now=$(now_ms)
-	for s in a b c; do put /gp/g $s "$now" "$s 1"; done
-	cwl-tail -c gp.yml -v -f --stats st /gp/g 2>err.txt 3>&- |
-		tee out.ndjson | cwl-ship -E output.file.path=. -E output.file.filename=shipped \
+# follow_run ORDER: a group of many streams followed while events come,
+# stopped with SIGTERM half-way and resumed from its checkpoints.
+follow_run() {
+	CWL_LOGS_ORDER=$1 aws_server_start
+	follow_config f.yml
+	for s in a b c d e f; do put /fol/g $s "$(now_ms)" "$s 0"; done
+	cwl-tail -c f.yml -f --stats st /fol/g 2>err.txt 3>&- |
+		tee out1.ndjson | cwl-ship -E output.file.path=. -E output.file.filename=shipped \
 		--acks acks.ndjson 2>ship.txt 3>&- &
 	pipe=$!
 	server_register $pipe
-	wait_lines out.ndjson 3
-	for i in $(seq 100); do grep -q "polled as a whole" err.txt && break; sleep 0.1; done
-	grep "cwl-tail: info: /gp/g: [0-9]* hot streams: the group is polled as a whole as well, with FilterLogEvents every 200ms" err.txt
-	for k in 2 3 4 5 6; do
-		for s in a b c; do put /gp/g $s "$(now_ms)" "$s $k"; done
-		sleep 0.3
+	wait_lines out1.ndjson 6
+	pid=$(pgrep -f "cwl-tail -c f.yml")
+	for k in 1 2 3; do
+		for s in a b c d e f; do put /fol/g $s "$(now_ms)" "$s $k"; done
 	done
-	# an hour late: outside the group poll's window, GetLogEvents reads it
-	put /gp/g b $((now - 3600000)) "b late"
-	pid=$(pgrep -f "cwl-tail -c gp.yml")
-	# until GetLogEvents has met every event the group poll wrote
-	for i in $(seq 150); do
-		kill -USR1 "$pid"
-		sleep 0.1
-		[ "$(grep -cv '^{"@metadata":{"cursor"' out.ndjson)" -eq 19 ] &&
-			[ "$(stat_of st group_poll)" -gt 0 ] &&
-			[ "$(stat_of st group_poll)" = "$(stat_of st group_poll_met)" ] && break
-	done
-	cat st
+	put /fol/g c $(($(now_ms) - 2000)) "c late"
+	wait_lines out1.ndjson 25 60
 	kill -TERM "$pid"
 	wait $pipe
-	cat err.txt ship.txt
-	# the event lines: every event of the server once, with the ids a
-	# plain GetLogEvents run gives them
-	grep -v '^{"@metadata":{"cursor"' out.ndjson >events.ndjson
-	run verify events.ndjson /gp/g
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == "verified 19 events, 19 lines, 19 ids" ]]
-	cwl-tail /gp/g >plain.ndjson
-	diff <(ids events.ndjson) <(ids plain.ndjson)
-	# the group poll wrote most of the 15 events after the start
-	gp=$(stat_of st group_poll)
-	[ "$gp" -ge 8 ]
-	[ "$(stat_of st group_poll_met)" -eq "$gp" ]
-	awsctl stats | jq -e '.requests.FilterLogEvents > 0'
-	# cwl-ship shipped the events and not the marks
-	[ "$(wc -l <shipped)" -eq 19 ]
-	! grep -q '"@metadata"' shipped
-	# a resume from the last ack of each stream reads nothing again: the
-	# checkpoints are at the end of every stream
-	"$PY" -c 'import json,sys
-last = {}
-for l in open("acks.ndjson"):
-    c = json.loads(l); last[(c["group"], c["stream"])] = l
-sys.stdout.write("".join(last.values()))' >ck.ndjson
-	[ "$(wc -l <ck.ndjson)" -eq 3 ]
-	cwl-tail --resume ck.ndjson /gp/g >again.ndjson
-	[ ! -s again.ndjson ]
-}
-
-@test "a group poll whose FilterLogEvents keeps failing stops with a warning; the streams are read one by one, nothing lost" {
-	aws_server_start
-	gp_config gp.yml
-	echo "  retry.max_attempts: 3" >>gp.yml
-	awsctl faults --ops FilterLogEvents --error500 1 >/dev/null
-	now=$(now_ms)
-	for s in a b c; do put /gp/r $s "$now" "$s 1"; done
-	cwl-tail -c gp.yml -f /gp/r >out.ndjson 2>err.txt 3>&- &
+	[ ! -s err.txt ]
+	# the last ack is the checkpoint
+	tail -n 1 acks.ndjson >ck.ndjson
+	jq -e '.group == "/fol/g" and .stream == "*"' ck.ndjson
+	swept=$(jq .ts ck.ndjson)
+	for s in a b; do put /fol/g $s "$(now_ms)" "$s after"; done
+	cwl-tail -c f.yml -f --resume ck.ndjson --stats st2 /fol/g >out2.ndjson 2>err2.txt 3>&- &
 	pid=$!
 	server_register $pid
-	wait_lines out.ndjson 3
-	for i in $(seq 100); do grep -q "read one by one" err.txt && break; sleep 0.1; done
-	cat err.txt
-	grep -q "^cwl-tail: warning: FilterLogEvents /gp/r: InternalFailure.*(HTTP 500): its streams are read one by one only$" err.txt
-	for s in a b c; do put /gp/r $s "$(now_ms)" "$s 2"; done
-	wait_lines out.ndjson 6
+	last=$(now_ms)
+	wait_swept $pid st2 /fol/g "$last"
 	kill -TERM $pid
 	wait $pid
-	# once: the group poll does not start again
-	[ "$(grep -c "read one by one" err.txt)" -eq 1 ]
-	[ "$(awsctl stats | jq '.requests.FilterLogEvents')" -eq 3 ]
-	run verify out.ndjson /gp/r
+	cat err2.txt
+	[ ! -s err2.txt ]
+	# with --resume, once the sweep has passed the last events, a mark
+	# (a cursor alone) carries the checkpoint past them
+	tail -n 1 out2.ndjson | jq -e --argjson last "$last" \
+		'(keys == ["@metadata"]) and .["@metadata"].cursor.stream == "*" and .["@metadata"].cursor.ts > $last'
+	n2=$(grep -v '^{"@metadata":{"cursor"' out2.ndjson | tail -n 1 | jq '.["@metadata"].cursor.n')
+	[ "$(tail -n 1 out2.ndjson | jq '.["@metadata"].cursor.n')" -eq "$n2" ]
+	grep -v '^{"@metadata":{"cursor"' out2.ndjson >events2.ndjson
+	mv events2.ndjson out2.ndjson
+	cat out1.ndjson out2.ndjson >both.ndjson
+	run verify both.ndjson /fol/g dups
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == "verified 6 events, 6 lines, 6 ids" ]]
+	# read again after the restart: only events stamped at or after the
+	# checkpoint's time, each once more
+	"$PY" - "$swept" <<-'EOF'
+	import json, sys
+	swept = int(sys.argv[1])
+	first = {json.loads(l)["@metadata"]["_id"]: l for l in open("out1.ndjson")}
+	seen = set()
+	for l in open("out2.ndjson"):
+	    e = json.loads(l)
+	    i = e["@metadata"]["_id"]
+	    assert i not in seen, "written twice after the restart: " + l
+	    seen.add(i)
+	    if i in first:
+	        from datetime import datetime, timezone
+	        t = datetime.strptime(e["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+	        ms = int(t.timestamp() * 1000 + 0.5)
+	        assert ms >= swept, "read again from before the checkpoint: " + l
+	EOF
 }
 
-@test "--group-poll-adopt: the group poll reads new streams before any listing names them, those of its --shard only" {
+@test "following many streams with SIGTERM and a resume: every event, each once per run, only the late window again (GetLogEvents by timestamp)" {
+	follow_run timestamp
+}
+
+@test "following many streams with SIGTERM and a resume: every event, each once per run, only the late window again (GetLogEvents by ingestion)" {
+	follow_run ingestion
+}
+
+@test "following: a stop in the middle of a catch-up resumes from its page, writing nothing twice" {
 	aws_server_start
-	gp_config gp.yml
-	now=$(now_ms)
-	for s in a b; do put /gp/n $s "$now" "$s 1"; done
-	mkfifo in.fifo
-	cwl-tail -c gp.yml -v -f --group-poll-adopt --shard 1/2 <in.fifo >out.ndjson 2>err.txt 3>&- &
+	follow_config f.yml
+	start=$(($(now_ms) - 300000))
+	awsctl seed --group /fol/c --streams 3 --events 3000 --size 60 --start "$start" --step 11 >/dev/null
+	cwl-tail -c f.yml -f --limit 500 /fol/c 2>err1.txt 3>&- | head -n 2222 >out1.ndjson
+	[ ! -s err1.txt ]
+	tail -n 1 out1.ndjson | jq -c '.["@metadata"].cursor' >ck.ndjson
+	# the checkpoint is inside the sweep, at its page
+	jq -e '.stream == "*" and .to > .ts and (.token | type) == "string" and .skip > 0' ck.ndjson
+	cwl-tail -c f.yml -f --limit 500 --resume ck.ndjson --stats st /fol/c >out2.ndjson 2>err2.txt 3>&- &
 	pid=$!
 	server_register $pid
-	exec 7>in.fifo
-	for s in a b; do echo '{"logGroupName":"/gp/n","logStreamName":"'$s'"}' >&7; done
-	wait_lines out.ndjson 2
-	for i in $(seq 100); do grep -q "polled as a whole" err.txt && break; sleep 0.1; done
-	grep -q "polled as a whole" err.txt
-	# new streams that no line on stdin names
-	for k in 1 2 3 4 5 6 7 8; do put /gp/n "x$k" "$(now_ms)" "x$k 1" "x$k 2"; done
-	cwl-list --shard 1/2 -o json streams /gp/n | jq -r .logStreamName | grep '^x' | sort >mine
+	wait_swept $pid st /fol/c "$((start + 3000 * 11))"
+	kill -TERM $pid
+	wait $pid
+	[ ! -s err2.txt ]
+	# the events, less the marks that --resume writes
+	cat out1.ndjson out2.ndjson | grep -v '^{"@metadata":{"cursor"' >both.ndjson
+	run verify both.ndjson /fol/c ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 9000 events, 9000 lines, 9000 ids" ]]
+}
+
+@test "following: a FilterLogEvents that keeps failing is exit 1 naming the call" {
+	aws_server_start
+	follow_config f.yml
+	sed -i 's/max_attempts: 40/max_attempts: 3/' f.yml
+	awsctl faults --ops FilterLogEvents --error500 1 >/dev/null
+	put /fol/r a "$(now_ms)" one
+	run cwl-tail -c f.yml -f /fol/r
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "cwl-tail: warning: FilterLogEvents /fol/r: InternalFailure"*"(HTTP 500); retrying, 3 attempts in all" ]]
+	[[ "${lines[-1]}" == "cwl-tail: error: FilterLogEvents /fol/r: InternalFailure"*"(HTTP 500), after 3 attempts" ]]
+}
+
+@test "following with --shard: only the events of the shard's streams, as cwl-list --shard lists them" {
+	aws_server_start
+	follow_config f.yml
+	for k in 1 2 3 4 5 6 7 8; do put /fol/n "x$k" "$(now_ms)" "x$k 1" "x$k 2"; done
+	cwl-list --shard 1/2 -o json streams /fol/n | jq -r .logStreamName | sort >mine
 	[ -s mine ]
 	[ "$(wc -l <mine)" -lt 8 ]
-	want=$((2 + 2 * $(wc -l <mine)))
+	want=$((2 * $(wc -l <mine)))
+	cwl-tail -c f.yml -f --shard 1/2 --stats st /fol/n >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
 	wait_lines out.ndjson "$want"
-	sleep 1
-	exec 7>&-
+	wait_swept $pid st /fol/n "$(now_ms)"
 	kill -TERM $pid
 	wait $pid
-	# every event of the streams of shard 1 (and of a and b, named on
-	# stdin), each once; none of the others
-	jq -r 'select(.message) | .aws.cloudwatch.log_stream' out.ndjson | sort -u | grep '^x' >got
+	jq -r .aws.cloudwatch.log_stream out.ndjson | sort -u >got
 	diff mine got
-	[ "$(jq -r 'select(.message) | .event.id' out.ndjson | sort -u | wc -l)" -eq "$want" ]
-	[ "$(grep -c '"message"' out.ndjson)" -eq "$want" ]
+	[ "$(wc -l <out.ndjson)" -eq "$want" ]
+}
+
+@test "three shards share the account's budget: no throttling at the quota, every event once" {
+	# AWS's quota of FilterLogEvents: 5 a second; 4 a second each would
+	# be 12 for three shards
+	aws_server_start --tps FilterLogEvents=5
+	follow_config f.yml
+	echo "  request_budget.filter_log_events: 4" >>f.yml
+	for s in a b c d e f g h; do put /sh/g $s "$(now_ms)" "$s 0"; done
+	pids=()
+	for i in 1 2 3; do
+		cwl-tail -c f.yml -f --shard "$i/3" --stats "st$i" /sh/g >"out$i.ndjson" 2>"err$i.txt" 3>&- &
+		pids+=($!)
+		server_register $!
+	done
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		for s in a b c d e f g h; do put /sh/g $s "$(now_ms)" "$s $k"; done
+	done
+	last=$(now_ms)
+	for i in 1 2 3; do wait_swept "${pids[$((i - 1))]}" "st$i" /sh/g "$last"; done
+	kill -TERM "${pids[@]}"
+	for p in "${pids[@]}"; do wait "$p"; done
+	cat err1.txt err2.txt err3.txt
+	[ ! -s err1.txt ] && [ ! -s err2.txt ] && [ ! -s err3.txt ]
+	# the shards kept to a third of the budget each: the server never
+	# throttled them
+	awsctl stats | jq -e '(.throttles.FilterLogEvents // 0) == 0'
+	for i in 1 2 3; do [ "$(stat_of "st$i" throttles)" -eq 0 ]; done
+	cat out1.ndjson out2.ndjson out3.ndjson | grep -v '^{"@metadata":{"cursor"' >all.ndjson
+	run verify all.ndjson /sh/g ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "verified 88 events, 88 lines, 88 ids" ]]
+	# with request_budget.per_shard, each takes the whole budget
+	echo "  request_budget.per_shard: true" >>f.yml
+	run cwl-tail -c f.yml --shard 2/3 --config-value cloudwatchlogsbeat.request_budget.per_shard
+	[ "$output" = true ]
+}
+
+@test "pages keep their window: tokens that hold only with the request they came from" {
+	CWL_TOKEN_WINDOW=check CWL_FILTER_TOKEN=position aws_server_start
+	now=$(now_ms)
+	for s in a b; do
+		for k in 1 2 3 4 5 6 7 8 9 10; do
+			put /win/g $s $((now - 7200000 + k)) "$s old $k"
+			put /win/g $s $((now - 60000 + k)) "$s new $k"
+		done
+	done
+	run cwl-tail --since 1h --limit 3 -o text /win/g
+	succeeded
+	[ "$(echo "$output" | grep -c ' new ')" -eq 20 ]
+	! echo "$output" | grep -q ' old '
+	run cwl-tail --since 1h --limit 3 --mode filter /win/g
+	succeeded
+	[ "$(echo "$output" | jq -r .message | sort -u | grep -c ' new ')" -eq 20 ]
+	[ "$(echo "$output" | wc -l)" -eq 20 ]
 }

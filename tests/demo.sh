@@ -22,7 +22,7 @@ say() { printf '\n== %s\n' "$*"; }
 
 wait_port() {
 	local i
-	for i in $(seq 150); do [ -s "$1" ] && return 0; sleep 0.1; done
+	for i in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.1; done
 	echo "demo: a server did not start; see $2" >&2
 	exit 1
 }
@@ -87,10 +87,13 @@ while [ $((SECONDS - start)) -lt "$SECS" ]; do
 		--events 20 --step 5 --start "$(($(date +%s) * 1000))" --kind lambda >/dev/null
 	progress
 done
-# the last invocations still on their way
-for _ in $(seq 20); do
+# the last invocations still on their way, and the registry catching up
+# with them (a busy machine takes longer: up to two minutes)
+for _ in $(seq 120); do
 	progress
-	[ "$have" -ge "$total" ] && break
+	[ "$have" -ge "$total" ] && bin/cwl-registry get "file:$D/registry.ndjson" >"$D/reg.ndjson" &&
+		"$PY" tests/e2e_check.py --aws-port "$AWS_SERVER_PORT" --es "$ES" --registry "$D/reg.ndjson" >/dev/null 2>&1 &&
+		break
 	sleep 1
 done
 

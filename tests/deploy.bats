@@ -148,7 +148,7 @@ complete_words() {
 	run cwl-registry -c cwl.yml --config-value cloudwatchlogsbeat.registry.url
 	[[ "$output" == s3://* ]]
 	# its secrets come from the environment, as the pod's env gives them
-	run cwl-ship -c cwl.yml --config-value output.elasticsearch.password
+	run cwl-ship -c cwl.yml --config-value output.elasticsearch.password --show-secrets
 	[ "$output" = secret ]
 	[ "$(manifest 'sorted(e["name"] for e in c["env"] if "valueFrom" in e)')" = "$(printf 'ES_PASSWORD\nES_USERNAME')" ]
 }

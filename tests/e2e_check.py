@@ -11,7 +11,9 @@ nothing else is: it prints "server N, index N, missing 0, extra 0,
 duplicated 0" and exits 0; otherwise it names the first differences and
 exits 1. With --registry (checkpoint lines), it also checks that the
 registry ends at the end of every stream: the cursor's n equals the number
-of events the server holds for that stream. With --account, only the
+of events the server holds for that stream, or, for a group read as a
+whole (stream "*"), the cursor's time is past the newest event of the
+group. With --account, only the
 documents whose fields.account is NAME are the index."""
 
 import argparse
@@ -33,6 +35,7 @@ def server_events(port, groups):
                                  headers={"Content-Type": "application/json"})
     out = collections.Counter()
     per_stream = collections.Counter()
+    newest = {}
     with urllib.request.urlopen(req, timeout=120) as r:
         for line in r:
             e = json.loads(line)
@@ -40,7 +43,8 @@ def server_events(port, groups):
                 continue
             out[(e["group"], e["stream"], e["timestamp"], e["message"])] += 1
             per_stream[(e["group"], e["stream"])] += 1
-    return out, per_stream
+            newest[e["group"]] = max(newest.get(e["group"], 0), e["timestamp"])
+    return out, per_stream, newest
 
 
 def doc_key(src):
@@ -85,7 +89,7 @@ def main():
     a = ap.parse_args()
     groups = set(a.groups.split(",")) if a.groups else None
 
-    want, per_stream = server_events(a.aws_port, groups)
+    want, per_stream, newest = server_events(a.aws_port, groups)
     if a.es:
         got, ids = index_events(a.es, a.account)
     else:
@@ -104,12 +108,18 @@ def main():
         print("extra: %s" % (k,))
 
     if a.registry:
-        pos = {}
+        pos, swept = {}, {}
         with open(a.registry, encoding="utf-8") as f:
             for line in f:
                 c = json.loads(line)
-                pos[(c["group"], c["stream"])] = c.get("n", 0)
-        behind = [(s, pos.get(s, 0), n) for s, n in sorted(per_stream.items()) if pos.get(s, 0) != n]
+                if c["stream"] == "*":
+                    swept[c["group"]] = c.get("ts", 0)
+                else:
+                    pos[(c["group"], c["stream"])] = c.get("n", 0)
+        behind = [(s, pos.get(s, 0), n) for s, n in sorted(per_stream.items())
+                  if s[0] not in swept and pos.get(s, 0) != n]
+        behind += [((g, "*"), swept[g], newest[g] + 1) for g in sorted(swept)
+                   if g in newest and swept[g] <= newest[g]]
         print("registry: %d streams, %d not at their end" % (len(per_stream), len(behind)))
         for s, have, n in behind[:5]:
             print("registry: %s:%s at %d of %d" % (s[0], s[1], have, n))

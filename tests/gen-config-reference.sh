@@ -61,8 +61,14 @@ in place, with its default or an example; this page is the index.
 - A key that is not below is reported with a warning (and a suggestion
   when one is close), naming the file and line; a value of the wrong type
   stops the program with exit status 2 and \`FILE:LINE: key: why\`.
-  \`cwl-list --check-config\` (or any program's) validates a file and
-  exits.
+  Each program's \`--check-config\` reads and checks the settings it
+  uses with the code its run uses, then exits: 0, or 2 with the reason;
+  \`cloudwatchlogsbeat test config\` runs all four, and \`run\` does
+  the same before it starts anything.
+- A secret (a password, a key) is never printed: logs show it, and the
+  password of a URL (\`https://user:PASSWORD@host\`), as
+  \`[REDACTED]\`, and so does \`--config-value\` unless it is given
+  \`--show-secrets\`.
 - The option names of the original Go cloudwatchlogsbeat are accepted
   unchanged (\`aws_region\`, \`s3_bucket_name\`, \`s3_key_prefix\`, the
   refresh frequencies and horizons, \`prospectors\` with \`id\`,
@@ -82,6 +88,7 @@ in place, with its default or an example; this page is the index.
 | list of objects | a YAML list of mappings |
 | mapping | a YAML mapping of names to values |
 | any | accepted as it is written |
+| secret | a string that is never printed (\`[REDACTED]\`) |
 EOF
 
 printf '%s\n' "$schema" | awk -F '\t' '
@@ -119,7 +126,7 @@ BEGIN {
 	title[6] = "output.console"
 	intro[6] = "Standard output, written by cwl-ship."
 	title[7] = "logging"
-	intro[7] = "Logs always go to standard error, one line each; -d SELECTORS, -v and -q choose what is shown."
+	intro[7] = "Logs go to standard error, one line each. By default only warnings and errors are written; logging.level (or -v, -q, -d SELECTORS, which win) chooses more or less."
 	title[8] = "setup"
 	intro[8] = "The index template and lifecycle policy that cloudwatchlogsbeat setup (cwl-ship setup) installs through the Elasticsearch output."
 	title[9] = "General settings"

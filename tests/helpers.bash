@@ -62,14 +62,62 @@ servers_stop() {
 	rm -f "$f"
 }
 
+# Waiting. A test waits for a condition (a file, a count, a line, a port,
+# a process), never for a fixed time: the machine that runs the suite may
+# be much slower or busier than the one it was written on. Deadlines are
+# generous, and only there so that a failure ends.
+WAIT_SECONDS=${WAIT_SECONDS:-60}
+
+# wait_for CONDITION [SECONDS]: evaluates the shell command CONDITION every
+# tenth of a second until it succeeds; fails (naming it) after SECONDS
+# (default $WAIT_SECONDS).
+wait_for() {
+	local cond=$1 secs=${2:-$WAIT_SECONDS} deadline
+	deadline=$((SECONDS + secs))
+	until eval "$cond"; do
+		if [ "$SECONDS" -gt "$deadline" ]; then
+			echo "wait_for: still not true after $secs s: $cond" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# always_for SECONDS CONDITION: CONDITION holds the whole time. For what
+# must not happen: a slower machine can only make it pass.
+always_for() {
+	local deadline=$((SECONDS + $1))
+	while [ "$SECONDS" -le "$deadline" ]; do
+		eval "$2" || { echo "always_for: no longer true: $2" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
 # wait_for_file FILE [SECONDS]: until FILE exists and is not empty.
 wait_for_file() {
-	local f="$1" n=$((${2:-15} * 10))
-	while [ ! -s "$f" ] && [ "$n" -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	[ -s "$f" ]
+	wait_for "[ -s $(printf %q "$1") ]" "${2:-$WAIT_SECONDS}"
+}
+
+# wait_signals PID [SECONDS]: until the process catches SIGTERM and
+# SIGUSR1, so that a signal sent next is handled, not fatal.
+wait_signals() {
+	wait_for "_catches_term_usr1 $1" "${2:-$WAIT_SECONDS}"
+}
+
+_catches_term_usr1() {
+	local mask
+	mask=$(sed -n 's/^SigCgt:\t*//p' "/proc/$1/status" 2>/dev/null)
+	# SIGUSR1 is signal 10, SIGTERM 15
+	[ -n "$mask" ] && [ $((0x$mask & 0x4200)) = $((0x4200)) ]
+}
+
+# pipe_empty FD: the pipe open on FD holds no unread byte: its reader has
+# taken everything written so far.
+pipe_empty() {
+	[ "$("$PY" -S -c 'import array, fcntl, sys, termios
+n = array.array("i", [0])
+fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, n)
+print(n[0])' "$1")" = 0 ]
 }
 
 # The servers' own helpers.

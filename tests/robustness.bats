@@ -83,7 +83,9 @@ sanitized() {
 
 # measure CMD...: runs CMD like `run`, also recording its peak RSS in KB
 # ($rss, the kernel's maxrss, as /usr/bin/time -f %M reports it) and the
-# seconds it took ($secs).
+# seconds it took ($secs). A stalled or trickling answer lasts 600 s
+# (aws_hostile.py): a run over in under a minute was ended by its
+# timeouts, however busy the machine.
 measure() {
 	local t0=$SECONDS
 	run "$PY" -c 'import resource, subprocess, sys
@@ -115,7 +117,7 @@ rss_below() {
 	hostile truncated GetLogEvents
 	run cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: network error: transfer closed with "*" bytes remaining to read, after 2 attempts" ]]
+	[[ "${lines[-1]}" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: transfer closed with "*" bytes remaining to read, after 2 attempts" ]]
 }
 
 @test "cwl-tail: JSON cut in half, an HTML page, not an object, wrong types: exit 1, InvalidResponse, no event written" {
@@ -124,7 +126,9 @@ rss_below() {
 		run cwl-tail /rb/g:stream-0000
 		echo "$kind: $output"
 		[ "$status" -eq 1 ]
-		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: InvalidResponse: "*" (HTTP 200), after 2 attempts" ]]
+		# the first failure said as it is retried, then the error
+		[[ "${lines[0]}" == "cwl-tail: warning: GetLogEvents /rb/g:stream-0000: InvalidResponse: "*"; retrying, 2 attempts in all" ]]
+		[[ "${lines[-1]}" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: InvalidResponse: "*" (HTTP 200), after 2 attempts" ]]
 		[[ "$output" != *'"@timestamp"'* ]]
 	done
 }
@@ -133,7 +137,7 @@ rss_below() {
 	hostile huge GetLogEvents
 	measure cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cwl-tail: error: GetLogEvents /rb/g/stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
+	[[ "$output" == *"cwl-tail: error: GetLogEvents /rb/g:stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
 	rss_below 60000
 	hostile huge GetLogEvents --chunked false
 	measure cwl-tail /rb/g:stream-0000
@@ -146,7 +150,7 @@ rss_below() {
 	hostile gzip-bomb GetLogEvents --bytes 33554432
 	measure cwl-tail -E cloudwatchlogsbeat.api_timeout=30s /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"GetLogEvents /rb/g/stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
+	[[ "$output" == *"GetLogEvents /rb/g:stream-0000: POST $AWS_ENDPOINT_URL/: response larger than 16777216 bytes" ]]
 	rss_below 60000
 }
 
@@ -156,8 +160,9 @@ rss_below() {
 		measure cwl-tail /rb/g:stream-0000
 		echo "$kind: $output ($secs s)"
 		[ "$status" -eq 1 ]
-		[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
-		[ "$secs" -le 5 ]
+		[[ "${lines[0]}" == "cwl-tail: warning: GetLogEvents /rb/g:stream-0000: network error: Operation timed out after "*"; retrying, 2 attempts in all" ]]
+		[[ "${lines[-1]}" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: network error: Operation timed out after "*" bytes received, after 2 attempts" ]]
+		[ "$secs" -lt 60 ]
 	done
 }
 
@@ -174,30 +179,33 @@ rss_below() {
 	hostile redirect GetLogEvents
 	run cwl-tail /rb/g:stream-0000
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g/stream-0000: HTTP301: "*"(HTTP 301)" ]]
+	[[ "$output" == "cwl-tail: error: GetLogEvents /rb/g:stream-0000: HTTP301: "*"(HTTP 301)" ]]
 }
 
 @test "cwl-tail: empty pages with new tokens without end: a one-shot read ends with a warning" {
 	hostile endless GetLogEvents
-	measure timeout 60 cwl-tail --budget-get 0 /rb/g:stream-0000
+	# it ends by itself (status 0, not timeout's 124)
+	run timeout 300 cwl-tail --budget-get 0 /rb/g:stream-0000
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"cwl-tail: warning: "*"/rb/g/stream-0000"* ]]
+	[[ "$output" == *"cwl-tail: warning: "*"/rb/g:stream-0000"* ]]
 	[[ "$output" != *'"@timestamp"'* ]]
-	[ "$secs" -le 30 ]
 }
 
 @test "cwl-tail --follow: empty pages with new tokens without end: polled within the request budget, SIGTERM ends it" {
 	hostile endless GetLogEvents
 	awsctl stats --reset true >/dev/null
-	cwl-tail -f --budget-get 5 /rb/g:stream-0000 >out.ndjson 2>err.txt &
+	t0=$(date +%s%N)
+	cwl-tail -f --mode stream --budget-get 5 /rb/g:stream-0000 >out.ndjson 2>err.txt &
 	pid=$!
 	server_register $pid
-	sleep 3
+	wait_for '[ "$(awsctl stats --get requests.GetLogEvents)" -ge 20 ]'
 	n=$(awsctl stats --get requests.GetLogEvents)
+	ms=$((($(date +%s%N) - t0) / 1000000))
 	kill -TERM $pid
 	wait $pid
-	echo "$n requests in 3 s"
-	[ "$n" -ge 8 ] && [ "$n" -le 25 ]
+	# never more than the budget: 5 a second, and 5 at once at the start
+	echo "$n requests in $ms ms"
+	[ "$n" -le $((5 + 5 * ms / 1000)) ]
 	[ ! -s out.ndjson ]
 	[ ! -s err.txt ]
 }
@@ -266,16 +274,19 @@ rss_below() {
 	hostile truncated DescribeLogStreams
 	run cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-list: error: log group /rb/many: DescribeLogStreams: POST $AWS_ENDPOINT_URL/: transfer closed with "*" bytes remaining to read" ]]
+	# the first failure is said as it happens, the last as the error
+	[[ "${lines[0]}" == "cwl-list: warning: DescribeLogStreams: POST $AWS_ENDPOINT_URL/: transfer closed with "*" bytes remaining to read; retrying, "*" attempts in all" ]]
+	[[ "${lines[1]}" == "cwl-list: error: log group /rb/many: DescribeLogStreams: POST $AWS_ENDPOINT_URL/: transfer closed with "*" bytes remaining to read" ]]
+	[ "${#lines[@]}" -eq 2 ]
 	hostile cut-json DescribeLogStreams
 	run cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-list: error: log group /rb/many: DescribeLogStreams: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
+	[[ "${lines[-1]}" == "cwl-list: error: log group /rb/many: DescribeLogStreams: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
 	hostile stall DescribeLogStreams
 	measure cwl-list streams /rb/many
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"DescribeLogStreams: POST $AWS_ENDPOINT_URL/: Operation timed out after "* ]]
-	[ "$secs" -le 5 ]
+	[ "$secs" -lt 60 ]
 }
 
 # --- cwl-registry: S3 and DynamoDB ---------------------------------------------------
@@ -284,7 +295,8 @@ rss_below() {
 	hostile truncated GetObject
 	run cwl-registry get s3://rbkt/p
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-registry: error: registry s3://rbkt/p: GET p/rb/g.json: GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: transfer closed with "*" bytes remaining to read" ]]
+	[[ "${lines[0]}" == "cwl-registry: warning: S3 GET rbkt/p/rb/g.json: GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: transfer closed with "*"; retrying, "*" attempts in all" ]]
+	[[ "${lines[-1]}" == "cwl-registry: error: registry s3://rbkt/p: GET p/rb/g.json: GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: transfer closed with "*" bytes remaining to read" ]]
 	hostile cut-json GetObject
 	run cwl-registry get s3://rbkt/p
 	[ "$status" -eq 1 ]
@@ -293,7 +305,7 @@ rss_below() {
 	measure cwl-registry get s3://rbkt/p
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"GET $AWS_ENDPOINT_URL/rbkt/p/rb/g.json: Operation timed out after "* ]]
-	[ "$secs" -le 5 ]
+	[ "$secs" -lt 60 ]
 }
 
 @test "cwl-registry: S3 objects are held up to 64 MiB: 50 MB is read and checked, 100 MB refused" {
@@ -335,7 +347,7 @@ rss_below() {
 	hostile cut-json Scan
 	run cwl-registry get dynamodb://rbt
 	[ "$status" -eq 1 ]
-	[[ "$output" == "cwl-registry: error: registry dynamodb://rbt: Scan: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
+	[[ "${lines[-1]}" == "cwl-registry: error: registry dynamodb://rbt: Scan: InvalidResponse: the response is not JSON: "*"(HTTP 200)" ]]
 	hostile huge Scan
 	measure cwl-registry get dynamodb://rbt
 	[ "$status" -eq 1 ]
@@ -345,7 +357,7 @@ rss_below() {
 
 # --- TLS -------------------------------------------------------------------------------
 
-@test "AWS over TLS: AWS_CA_BUNDLE is trusted; no CA, an unknown CA, another host name: exit 1; a missing bundle: exit 2" {
+@test "AWS over TLS: AWS_CA_BUNDLE is trusted; no CA, an unknown CA, another host name: a configuration error, not retried; a missing bundle: exit 2" {
 	tls_make_ca
 	aws_server_start --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" --bucket tlsb \
 		--seed '{"group": "/tls/g", "streams": 1, "events": 5}'
@@ -359,13 +371,14 @@ rss_below() {
 	AWS_CA_BUNDLE=$TLS_CA run cwl-registry get s3://tlsb/p/
 	[ "$status" -eq 0 ]
 	run cwl-list groups
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"DescribeLogGroups: POST $AWS_ENDPOINT_URL/: SSL certificate problem: unable to get local issuer certificate" ]]
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: log groups *: DescribeLogGroups: POST $AWS_ENDPOINT_URL/: SSL certificate problem: unable to get local issuer certificate" ]
 	AWS_CA_BUNDLE=$TLS_OTHER_CA run cwl-tail /tls/g
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"SSL certificate problem: unable to get local issuer certificate, after 2 attempts" ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-tail: error: DescribeLogStreams /tls/g: "*"SSL certificate problem: unable to get local issuer certificate" ]]
+	[[ "$output" != *"attempts"* ]]
 	AWS_CA_BUNDLE=$TLS_OTHER_CA run cwl-registry get s3://tlsb/p/
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"SSL certificate problem: unable to get local issuer certificate" ]]
 	AWS_CA_BUNDLE=$BATS_TEST_TMPDIR/none.pem run cwl-list groups
 	[ "$status" -eq 2 ]
@@ -373,17 +386,18 @@ rss_below() {
 	aws_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
 	export AWS_ENDPOINT_URL=https://127.0.0.1:$AWS_SERVER_PORT
 	AWS_CA_BUNDLE=$TLS_CA run cwl-list groups
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"SSL: no alternative certificate subject name matches target host name '127.0.0.1'" ]]
 }
 
-@test "cwl-ship: Elasticsearch with a certificate for another host name: exit 1 past max_retries" {
+@test "cwl-ship: Elasticsearch with a certificate for another host name: exit 2 at once, nothing acked" {
 	tls_make_ca
 	es_server_start --tls-cert "$TLS_WRONGHOST_CERT" --tls-key "$TLS_WRONGHOST_KEY"
 	run cwl-ship -E output.elasticsearch.hosts="$ES_URL" \
 		-E output.elasticsearch.ssl.certificate_authorities="$TLS_CA" --acks acks.out <"$EVENTS"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: SSL: no alternative certificate subject name matches target host name '127.0.0.1' (after 1 retries)"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: SSL: no alternative certificate subject name matches target host name '127.0.0.1'"* ]]
+	[[ "$output" != *"(after "* ]] && [[ "$output" != *"again in"* ]]
 	[ ! -s acks.out ]
 }
 
@@ -446,12 +460,13 @@ rss_below() {
 @test "cwl-ship: a 50 MB bulk answer or a gzip bomb is refused without being held" {
 	for kind in huge gzip-bomb; do
 		es_ctl hostile "{\"kind\":\"$kind\",\"bytes\":67108864}" >/dev/null
-		measure cwl-ship -E output.elasticsearch.timeout=30s --acks acks.out <"$EVENTS"
+		# refused as it comes: long before the timeout
+		measure cwl-ship -E output.elasticsearch.timeout=300s --acks acks.out <"$EVENTS"
 		echo "$kind: $output ($secs s, $rss KB)"
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: response larger than "*" bytes"* ]]
 		rss_below 100000
-		[ "$secs" -le 10 ]
+		[ "$secs" -lt 60 ]
 		[ ! -s acks.out ]
 	done
 }
@@ -463,7 +478,7 @@ rss_below() {
 		echo "$kind: $output ($secs s)"
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"cwl-ship: error: POST $ES_URL/_bulk: Operation timed out after "*" bytes received (after 1 retries)"* ]]
-		[ "$secs" -le 6 ]
+		[ "$secs" -lt 60 ]
 		[ ! -s acks.out ]
 	done
 }
@@ -546,6 +561,22 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 
 # --- the wrapper ------------------------------------------------------------------------
 
+# beat_until CONDITION ARGS...: runs cloudwatchlogsbeat ARGS in the
+# background (stderr in beat.err) until CONDITION holds, then stops it
+# and waits for it.
+beat_until() {
+	local cond=$1 beat st=0
+	shift
+	cloudwatchlogsbeat "$@" >beat.out 2>beat.err &
+	beat=$!
+	server_register "$beat"
+	wait_for "$cond" || st=$?
+	kill -TERM "$beat"
+	wait "$beat" || true
+	cat beat.err
+	return "$st"
+}
+
 @test "wrapper: newlines, globs and command substitutions in config values run nothing" {
 	touch glob-bait-1 glob-bait-2
 	printf '%s\n' \
@@ -560,21 +591,31 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 		'  path: "out\n; touch pwned5"' >"$CFG"
 	run cloudwatchlogsbeat -c "$CFG" test config
 	run cloudwatchlogsbeat -c "$CFG" list
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v run
-	echo "$output"
+	# a run checks the config as its programs will, before it starts:
+	# a region and a group that cannot be are refused, named as written
+	run cloudwatchlogsbeat -c "$CFG" -v run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'/x"*"\$(touch pwned4)': not a log group name"* ]]
+	[[ "$output" != *"pipeline started"* ]]
+	sed -i '/groupnames:/s|"/x\\n$(touch pwned4)", ||' "$CFG"
+	run cloudwatchlogsbeat -c "$CFG" -v run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"AWS region 'glob-bait-*' (the config): not a region name"* ]]
+	# the other values are taken as words: the pipelines run, for the
+	# regions and groups as written, nothing globbed
+	sed -i 's|regions: \["us-east-1", "glob-bait-\*"\]|regions: ["us-east-1", "eu-west-1"]|' "$CFG"
+	beat_until 'grep -qF "[eu-west-1] pipeline started" beat.err' -c "$CFG" run
 	ls
 	[ ! -e pwned1 ] && [ ! -e pwned3 ] && [ ! -e pwned4 ] && [ ! -e pwned5 ]
-	# the pipelines ran, for the regions as written: nothing globbed
-	[[ "$output" == *"[glob-bait-*] pipeline started"* ]]
-	[ -z "$(ls | grep -e '-glob-bait-[12]')" ]
-	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
+	[ -z "$(ls | grep -e 'glob-bait-[12].')" ]
+	wait_for '[ -z "$(pgrep -f -- "-c $CFG" || true)" ]'
 }
 
 @test "wrapper: a region with a newline is refused, not split in two" {
 	printf '%s\n' 'cloudwatchlogsbeat:' '  grace_period: 1s' \
 		'  regions: ["us-east-1\n$(touch pwned2)"]' \
 		'  prospectors: [{id: x, groupnames: ["/rb/g"]}]' >"$CFG"
-	run timeout 10 cloudwatchlogsbeat -c "$CFG" run
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cloudwatchlogsbeat.regions"* ]]
 	[ ! -e pwned2 ]
@@ -582,27 +623,42 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 
 @test "wrapper: hostile -E values run nothing" {
 	printf 'cloudwatchlogsbeat:\n  grace_period: 1s\n' >"$CFG"
-	run timeout 4 cloudwatchlogsbeat -c "$CFG" -v \
+	run cloudwatchlogsbeat -c "$CFG" -v \
 		-E 'cloudwatchlogsbeat.registry.url=file:r$(touch pwned1)' \
 		-E "cloudwatchlogsbeat.prospectors=[{id: x, groupnames: ['\`touch pwned2\`', '*']}]" \
 		-E $'output.file.path=o\n$(touch pwned3)' \
 		-E 'cloudwatchlogsbeat.regions=["*", "$HOME"]' \
 		run
 	echo "$output"
-	[[ "$output" == *"[*] pipeline started"* ]]
-	[[ "$output" == *'[$HOME] pipeline started'* ]]
+	# refused, as written, before anything runs
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'\`touch pwned2\`': not a log group name"* ]]
+	[[ "$output" != *"pipeline started"* ]]
+	run cloudwatchlogsbeat -c "$CFG" -v \
+		-E 'cloudwatchlogsbeat.prospectors=[{id: x, groupnames: ["*"]}]' \
+		-E 'cloudwatchlogsbeat.regions=["*", "$HOME"]' run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"AWS region '*' (the config): not a region name"* ]]
+	# the others are taken as words, and run
+	beat_until 'grep -qF "[us-east-1] pipeline started" beat.err && grep -qF "[eu-west-1] pipeline started" beat.err' \
+		-c "$CFG" -v \
+		-E 'cloudwatchlogsbeat.registry.url=file:r$(touch pwned1)' \
+		-E "cloudwatchlogsbeat.prospectors=[{id: '\`touch pwned2\`', groupnames: ['*']}]" \
+		-E $'output.file.path=o\n$(touch pwned3)' \
+		-E 'cloudwatchlogsbeat.regions=["us-east-1", "eu-west-1"]' \
+		run
 	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ]
-	run timeout 20 cloudwatchlogsbeat -c "$CFG" \
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" \
 		-E 'cloudwatchlogsbeat.grace_period=a[$(touch pwned4)]' run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cloudwatchlogsbeat.grace_period: not a duration: 'a[\$(touch pwned4)]'"* ]]
-	run timeout 20 cloudwatchlogsbeat -c "$CFG" \
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" \
 		-E 'cloudwatchlogsbeat.report_frequency=$((1/0))' run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cloudwatchlogsbeat.report_frequency: not a duration: '\$((1/0))'"* ]]
-	run timeout 20 cloudwatchlogsbeat -c "$CFG" -E $'cloudwatchlogsbeat.registry.url=file:r\n$(touch pwned5)' list
+	run timeout 120 cloudwatchlogsbeat -c "$CFG" -E $'cloudwatchlogsbeat.registry.url=file:r\n$(touch pwned5)' list
 	[ ! -e pwned4 ] && [ ! -e pwned5 ]
-	[ -z "$(pgrep -f -- "-c $CFG" || true)" ]
+	wait_for '[ -z "$(pgrep -f -- "-c $CFG" || true)" ]'
 }
 
 # --- the whole pipeline under valgrind -------------------------------------------------
@@ -619,7 +675,9 @@ cwl-tail: warning: stdin:2: not JSON: null expected" ]
 		$vg --log-file=vg.reg.%p $b/cwl-registry put file:reg.ndjson
 		echo \"\${PIPESTATUS[*]}\""
 	cat vg.*
-	[ "$output" = "0 0 0 0" ]
+	echo "$output"
+	# every program exits 0 (a retry said on a slow machine is no fault)
+	[ "${lines[-1]}" = "0 0 0 0" ]
 	[ "$(cat vg.* | wc -c)" -eq 0 ]
 	[ "$(es_count rb-vg)" -eq 3000 ]
 	[ "$(grep -c '"n":1000}$' reg.ndjson)" -eq 3 ]

@@ -284,10 +284,10 @@ for k in json.load(sys.stdin)["keys"]:
 	beat=$!
 	server_register $beat
 	es_wait_count 100 sec-beat 60
-	sleep 1
 	kill -TERM $beat
 	wait $beat
-	[ "$(wc -l <out/registry.ndjson)" -eq 2 ]
+	# the group's checkpoint, read as a whole
+	jq -e -s 'length == 1 and .[0].group == "/sec/g" and .[0].stream == "*"' out/registry.ndjson
 	run timeout 60 cloudwatchlogsbeat -c conf/beat.yml -d '*' \
 		-E "output.elasticsearch.password=$ES_WRONG_PASS" -E output.elasticsearch.index=sec-wrong \
 		-E "cloudwatchlogsbeat.registry.url=file:$BATS_TEST_TMPDIR/out/registry-wrong.ndjson"

@@ -7,8 +7,11 @@
 
 load helpers
 
-# These tests run no program of ours, so they need no build.
+# These tests run no program of ours, so they need no build. They choose
+# the order switches themselves: those of the environment (aws.bash) are
+# cleared.
 setup() {
+	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW
 	_PIDFILE="$BATS_TEST_TMPDIR/.server-pids"
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
@@ -23,6 +26,7 @@ setup() {
 
 # One server for the tests that need no command-line switch.
 setup_file() {
+	unset CWL_LOGS_ORDER CWL_FILTER_TOKEN CWL_TOKEN_WINDOW
 	aws_server_start
 	export SHARED_AWS_PORT=$AWS_SERVER_PORT
 }
@@ -42,7 +46,9 @@ shared() {
 # boto <<'EOF' ... EOF: Python with botocore clients for the server, one
 # attempt per call: logs, s3, ddb, sts; err(fn, **kw) gives the error code
 # of a call (None when it succeeded); raw(method, path, body, ...) sends one
-# request signed by botocore and gives (status, headers, body).
+# request signed by botocore and gives (status, headers, body); ctl(command,
+# **args) posts to the control endpoint (bodies of any size) and gives the
+# answer.
 boto() {
 	REPO=$REPO "$PY" -c '
 import json, os, sys, time, http.client
@@ -69,6 +75,13 @@ def err(fn, **kw):
     except ClientError as e:
         return e.response["Error"]["Code"]
     return None
+def ctl(cmd, **args):
+    c = http.client.HTTPConnection("127.0.0.1", int(os.environ["AWS_SERVER_PORT"]), timeout=60)
+    c.request("POST", "/_control/" + cmd, body=json.dumps(args))
+    r = c.getresponse()
+    body = r.read()
+    assert r.status == 200, (cmd, r.status, body[:300])
+    return json.loads(body)
 def raw(method, path, body=b"", headers=None, target=None, service=None, key=None, secret=None,
         token=None, date=None, sha=None, signed=True):
     body = body.encode() if isinstance(body, str) else body
@@ -363,7 +376,9 @@ assert [e["timestamp"] for e in r2["events"]] == [3000, 4000]
 all_ids = [e["eventId"] for e in logs.filter_log_events(logGroupName="/f")["events"]]
 assert [e["eventId"] for e in r1["events"] + r2["events"]] == all_ids[:4]
 assert len(set(all_ids)) == 6
-assert r1["searchedLogStreams"][0]["logStreamName"] == "a"
+# "As of May 15, 2020, this parameter is no longer supported. This
+# parameter returns an empty list."
+assert r1["searchedLogStreams"] == []
 assert err(logs.filter_log_events, logGroupName="/f", filterPattern="{ $.level = ") == "InvalidParameterException"
 # The dump gives each event the eventId FilterLogEvents gives it.
 dump = [json.loads(l) for l in os.popen("/usr/bin/python3 -S %s/tests/servers/awsctl dump --group /f" % os.environ["REPO"])]
@@ -594,7 +609,7 @@ EOF
 @test "faults: throttling rate and per-operation TPS limit" {
 	shared
 	awsctl seed --group /t --events 3 >/dev/null
-	awsctl faults --throttle 1 --ops GetLogEvents --tps DescribeLogStreams=0.5 >/dev/null
+	awsctl faults --throttle 1 --ops GetLogEvents --tps DescribeLogStreams=0.25 >/dev/null
 	boto <<'EOF'
 def ctl(args):
     assert os.system("/usr/bin/python3 %s/tests/servers/awsctl %s >/dev/null" % (os.environ["REPO"], args)) == 0
@@ -605,7 +620,8 @@ def stat(path):
 assert err(logs.get_log_events, logGroupName="/t", logStreamName="stream-0000") == "ThrottlingException"
 assert err(logs.describe_log_groups) is None
 assert stat("throttles.GetLogEvents") == "1"
-# 0.5 a second: one call, then "Rate exceeded" until two seconds have passed.
+# 0.25 a second: one call, then "Rate exceeded" until four seconds have
+# passed (the four calls below take far less, however busy the machine).
 codes = [err(logs.describe_log_streams, logGroupName="/t") for _ in range(3)]
 assert codes == [None, "ThrottlingException", "ThrottlingException"], codes
 try:
@@ -613,7 +629,7 @@ try:
 except ClientError as e:
     assert e.response["Error"]["Message"] == "Rate exceeded"
     assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-time.sleep(2.1)
+time.sleep(4.1)
 assert err(logs.describe_log_streams, logGroupName="/t") is None
 assert int(stat("faults.tps")) >= 2
 # A rate: about half of 100 requests, with a fixed seed.
@@ -671,33 +687,336 @@ EOF
 	[ "$(awsctl stats --get faults.503)" = 1 ]
 }
 
-@test "late events: a forward-token follower gets them, a search by time cannot" {
+# under ORDER...: run the boto script on stdin once per GetLogEvents order
+# (--logs-order), on the shared server reset, with ORDER in its environment.
+under() {
+	local script order
+	script=$(cat)
+	for order in "$@"; do
+		awsctl reset >/dev/null
+		awsctl settings --logs-order "$order" >/dev/null
+		echo "# --logs-order $order"
+		ORDER=$order boto <<<"$script" || return 1
+	done
+}
+
+@test "the order switches: command line, environment, settings, reset, bad values" {
+	aws_server_start
+	[ "$(awsctl settings | jq -c '[.logs_order, .filter_token, .token_window]')" = '["timestamp","key","free"]' ]
+	CWL_LOGS_ORDER=ingestion CWL_FILTER_TOKEN=position CWL_TOKEN_WINDOW=check aws_server_start
+	[ "$(awsctl settings | jq -c '[.logs_order, .filter_token, .token_window]')" = '["ingestion","position","check"]' ]
+	# The arguments win over the environment; reset goes back to them.
+	CWL_LOGS_ORDER=ingestion aws_server_start --logs-order timestamp --token-window check
+	[ "$(awsctl settings --get logs_order)" = timestamp ]
+	awsctl settings --logs-order ingestion --filter-token position --token-window free >/dev/null
+	[ "$(awsctl settings | jq -c '[.logs_order, .filter_token, .token_window]')" = '["ingestion","position","free"]' ]
+	awsctl reset >/dev/null
+	[ "$(awsctl settings | jq -c '[.logs_order, .filter_token, .token_window]')" = '["timestamp","key","check"]' ]
+	run awsctl settings --logs-order sideways
+	[ "$status" -eq 1 ]
+	[ "$output" = "awsctl: error: settings: 400 BadRequest: logs_order: 'sideways' is not one of timestamp ingestion" ]
+	run awsctl settings --filter-token index
+	[ "$output" = "awsctl: error: settings: 400 BadRequest: filter_token: 'index' is not one of key position" ]
+	run awsctl settings --token-window strict
+	[ "$output" = "awsctl: error: settings: 400 BadRequest: token_window: 'strict' is not one of free check" ]
+	[ "$(awsctl settings --get logs_order)" = timestamp ]
+	run "$PY" "$AWS_SERVER_PY" --logs-order sideways
+	[ "$status" -eq 2 ]
+	[[ "${lines[-1]}" == *"argument --logs-order: invalid choice: 'sideways' (choose from 'timestamp', 'ingestion')" ]]
+}
+
+@test "late events under each order: a forward-token follower gets them by ingestion, never by timestamp" {
 	shared
-	awsctl seed --group /late --events 100 --start 1000000 --step 1000 >/dev/null
-	REPO=$REPO boto <<'EOF'
+	under timestamp ingestion <<'EOF'
 import subprocess
+by_ts = os.environ["ORDER"] == "timestamp"
+def ctl(*args):
+    subprocess.check_call(["/usr/bin/python3", os.environ["REPO"] + "/tests/servers/awsctl"] + list(args),
+                          stdout=subprocess.DEVNULL)
+ctl("seed", "--group", "/late", "--events", "100", "--start", "1000000", "--step", "1000")
 g = dict(logGroupName="/late", logStreamName="stream-0000")
-r = logs.get_log_events(startFromHead=True, **g)
-assert len(r["events"]) == 100
+get = lambda **kw: logs.get_log_events(**dict(g, **kw))
+ts = lambda r: [e["timestamp"] for e in r["events"]]
+r = get(startFromHead=True)
+assert ts(r) == list(range(1000000, 1100000, 1000))
 tok = r["nextForwardToken"]
-start = r["events"][-1]["timestamp"] + 1
-subprocess.check_call(["/usr/bin/python3", os.environ["REPO"] + "/tests/servers/awsctl", "seed", "--group", "/late",
-                       "--events", "0", "--late", "5"], stdout=subprocess.DEVNULL)
-r = logs.get_log_events(nextToken=tok, **g)
-late = [e["timestamp"] for e in r["events"]]
-assert len(late) == 5 and all(t < start for t in late), late
-# A client that asks for what is newer than what it saw misses them.
-r = logs.filter_log_events(logGroupName="/late", startTime=start)
-assert r["events"] == []
-# Ordered by timestamp, the late events sit among the old ones.
+# A follower at the end; then late events (old timestamps) come, then a new one.
+ctl("put", "--group", "/late", "--stream", "stream-0000", "--json",
+    '{"events":[{"timestamp":1000500,"message":"late a"},{"timestamp":1050500,"message":"late b"}]}')
+ctl("put", "--group", "/late", "--stream", "stream-0000", "--json", '{"events":[{"timestamp":1098500,"message":"late c"}]}')
+ctl("put", "--group", "/late", "--stream", "stream-0000", "--messages", '["fresh"]', "--timestamp", "1200000")
+r = get(startFromHead=True, nextToken=tok)
+assert ts(r) == ([1200000] if by_ts else [1000500, 1050500, 1098500, 1200000]), ts(r)
+# At the end the token comes back unchanged, under both orders.
+end = get(startFromHead=True, nextToken=r["nextForwardToken"])
+assert end["events"] == [] and end["nextForwardToken"] == r["nextForwardToken"], end
+# From the head: by timestamp, the late events at their places; by ingestion, after.
+r = get(startFromHead=True)
+want = sorted(list(range(1000000, 1100000, 1000)) + [1000500, 1050500, 1098500]) + [1200000]
+assert ts(r) == (want if by_ts else list(range(1000000, 1100000, 1000)) + [1000500, 1050500, 1098500, 1200000]), ts(r)
+# Backward from the end, page by page: the same events, the other way, none twice.
+back, r = [], get(limit=7)
+while r["events"]:
+    back = ts(r) + back
+    r = get(limit=7, nextToken=r["nextBackwardToken"])
+assert back == ts(get(startFromHead=True)), back
+# startTime and endTime select by timestamp, under both orders.
+r = get(startFromHead=True, startTime=1050000, endTime=1052000)
+assert sorted(ts(r)) == [1050000, 1050500, 1051000], ts(r)
+assert ts(r) == ([1050000, 1050500, 1051000] if by_ts else [1050000, 1051000, 1050500]), ts(r)
+# A search by time after what was seen misses the late events under both.
+assert [e["message"] for e in logs.filter_log_events(logGroupName="/late", startTime=1099001)["events"]] == ["fresh"]
+# Late events of the seed (timestamps among the old ones), under a token held at the end.
+tok = get(startFromHead=True, nextToken=tok)["nextForwardToken"]
+tok = get(startFromHead=True, nextToken=tok)["nextForwardToken"]
+ctl("seed", "--group", "/late", "--events", "0", "--late", "5")
+r = get(startFromHead=True, nextToken=tok)
+assert ts(r) == [] if by_ts else len(ts(r)) == 5, ts(r)
+# FilterLogEvents orders by timestamp under both.
 r = logs.filter_log_events(logGroupName="/late")
-ts = [e["timestamp"] for e in r["events"]]
-assert len(ts) == 105 and ts == sorted(ts)
+assert len(ts(r)) == 109 and ts(r) == sorted(ts(r))
 EOF
 }
 
+@test "an out-of-order stream under each order: 10,000-event and 1 MB pages, empty pages, every event once" {
+	shared
+	under timestamp ingestion <<'EOF'
+by_ts = os.environ["ORDER"] == "timestamp"
+ctl("seed", group="/ooo", stream_names=["big"], events=20000, size=200, start=1000000, step=10)
+# 3,000 late events of the same size, one between each pair of the first 3,000.
+late = [{"timestamp": 1000005 + 10 * i, "message": ("late %05d " % i).ljust(200, "y")} for i in range(3000)]
+ctl("put", group="/ooo", stream="big", events=late)
+ctl("settings", empty_pages=1)
+g = dict(logGroupName="/ooo", logStreamName="big")
+def follow(forward):
+    out, empty, tok = [], 0, None
+    kw = dict(startFromHead=True) if forward else {}
+    while True:
+        r = logs.get_log_events(**dict(g, **kw, **({"nextToken": tok} if tok else {})))
+        nt = r["nextForwardToken" if forward else "nextBackwardToken"]
+        if not r["events"]:
+            if nt == tok:
+                return out, empty
+            empty += 1
+        size = sum(len(e["message"].encode()) + 26 for e in r["events"])
+        assert len(r["events"]) <= 10000 and size <= 1048576, (len(r["events"]), size)
+        # A page stops only where the next event would not fit.
+        if r["events"] and nt != tok:
+            assert size + 226 > 1048576 or len(r["events"]) == 10000 or len(out) + len(r["events"]) == 23000, size
+        out = out + r["events"] if forward else r["events"] + out
+        tok = nt
+fwd, empty = follow(True)
+assert len(fwd) == 23000 and len({(e["timestamp"], e["message"]) for e in fwd}) == 23000
+assert empty >= 5, empty
+stamps = [e["timestamp"] for e in fwd]
+assert (stamps == sorted(stamps)) if by_ts else (stamps[20000:] == [x["timestamp"] for x in late]), stamps[:4]
+back, _ = follow(False)
+assert back == fwd
+EOF
+}
+
+@test "FilterLogEvents --filter-token: a key skips an event inserted before it, a position repeats one, under each order" {
+	shared
+	for mode in key position; do
+		awsctl settings --filter-token "$mode" >/dev/null
+		MODE=$mode under timestamp ingestion <<'EOF' || return 1
+import subprocess
+def put(ts, msg):
+    subprocess.check_call(["/usr/bin/python3", os.environ["REPO"] + "/tests/servers/awsctl", "put", "--group", "/ft",
+                           "--stream", "a", "--messages", json.dumps([msg]), "--timestamp", str(ts)],
+                          stdout=subprocess.DEVNULL)
+subprocess.check_call(["/usr/bin/python3", os.environ["REPO"] + "/tests/servers/awsctl", "settings", "--filter-token",
+                       os.environ["MODE"]], stdout=subprocess.DEVNULL)
+for t in range(1000, 11000, 1000):
+    put(t, "e%d" % t)
+ts = lambda r: [e["timestamp"] for e in r["events"]]
+r = logs.filter_log_events(logGroupName="/ft", limit=4)
+assert ts(r) == [1000, 2000, 3000, 4000] and r["nextToken"]
+put(2500, "late before the boundary")
+put(9500, "late after it")
+r = logs.filter_log_events(logGroupName="/ft", limit=4, nextToken=r["nextToken"])
+seen = ts(r)
+while r.get("nextToken"):
+    r = logs.filter_log_events(logGroupName="/ft", limit=4, nextToken=r["nextToken"])
+    seen += ts(r)
+if os.environ["MODE"] == "key":
+    assert seen == [5000, 6000, 7000, 8000, 9000, 9500, 10000], seen
+else:
+    # The window has one more event before the place: 4000 again, 2500 never.
+    assert seen == [4000, 5000, 6000, 7000, 8000, 9000, 9500, 10000], seen
+EOF
+	done
+	# Over a group that does not change, the AWS CLI's paginator gets every event once.
+	awsctl seed --group /ftcli --streams 3 --events 20 >/dev/null
+	run aws_cli logs filter-log-events --log-group-name /ftcli --page-size 7
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq '[.events[].eventId] | unique | length')" = 60 ]
+	[ "$(awsctl stats --get requests.FilterLogEvents)" -ge 9 ]
+}
+
+@test "--token-window check: a nextToken is valid only with the parameters it came from; free takes any" {
+	shared
+	awsctl seed --group /tw --streams 3 --events 20 --start 1000000 --step 1000 >/dev/null
+	awsctl seed --group /tw-2 >/dev/null
+	awsctl seed --group /tw-3 >/dev/null
+	for window in check free; do
+		awsctl settings --token-window "$window" >/dev/null
+		WINDOW=$window boto <<'EOF' || return 1
+check = os.environ["WINDOW"] == "check"
+def same(fn, **kw):
+    assert err(fn, **kw) is None, kw
+def other(fn, **kw):
+    try:
+        fn(**kw)
+    except ClientError as e:
+        assert check, (kw, e)
+        assert e.response["Error"] == {"Code": "InvalidParameterException",
+                                       "Message": "The specified nextToken is invalid."}, e.response["Error"]
+        assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        return
+    assert not check, "%s: accepted" % kw
+g = dict(logGroupName="/tw", logStreamName="stream-0000")
+w = dict(g, startTime=1002000, endTime=1015000)
+r = logs.get_log_events(startFromHead=True, limit=5, **w)
+nf, nb = r["nextForwardToken"], r["nextBackwardToken"]
+same(logs.get_log_events, startFromHead=True, limit=7, nextToken=nf, **w)
+same(logs.get_log_events, startFromHead=True, nextToken=nb, **w)
+other(logs.get_log_events, startFromHead=True, nextToken=nf, **g)
+other(logs.get_log_events, startFromHead=True, nextToken=nf, **dict(g, startTime=1002000))
+other(logs.get_log_events, startFromHead=True, nextToken=nf, **dict(w, endTime=1016000))
+other(logs.get_log_events, nextToken=nf, **w)
+# Started from the tail: a nextForwardToken with startFromHead true, as the
+# reference asks, or false, as the first request and a paginator send it.
+r = logs.get_log_events(limit=5, **g)
+same(logs.get_log_events, startFromHead=True, nextToken=r["nextForwardToken"], **g)
+same(logs.get_log_events, nextToken=r["nextForwardToken"], **g)
+same(logs.get_log_events, nextToken=r["nextBackwardToken"], **g)
+other(logs.get_log_events, startFromHead=True, nextToken=r["nextBackwardToken"], **g)
+f = dict(logGroupName="/tw", startTime=1002000, endTime=1015000, filterPattern="event", logStreamNames=["stream-0000", "stream-0001"])
+r = logs.filter_log_events(limit=2, **f)
+same(logs.filter_log_events, limit=3, nextToken=r["nextToken"], **f)
+other(logs.filter_log_events, nextToken=r["nextToken"], logGroupName="/tw")
+other(logs.filter_log_events, nextToken=r["nextToken"], **dict(f, startTime=1003000))
+other(logs.filter_log_events, nextToken=r["nextToken"], **dict(f, filterPattern="event 0"))
+other(logs.filter_log_events, nextToken=r["nextToken"], **dict(f, logStreamNames=["stream-0000"]))
+s = dict(logGroupName="/tw", logStreamNamePrefix="stream-")
+r = logs.describe_log_streams(limit=1, **s)
+same(logs.describe_log_streams, limit=2, nextToken=r["nextToken"], **s)
+other(logs.describe_log_streams, nextToken=r["nextToken"], logGroupName="/tw")
+r = logs.describe_log_groups(limit=1, logGroupNamePrefix="/tw")
+same(logs.describe_log_groups, limit=1, logGroupNamePrefix="/tw", nextToken=r["nextToken"])
+other(logs.describe_log_groups, limit=1, logGroupNamePrefix="/tw-", nextToken=r["nextToken"])
+EOF
+	done
+	# The AWS CLI's paginators resend the first request with the token: they work under check.
+	awsctl settings --token-window check >/dev/null
+	aws_cli_batch cli <<'EOF'
+logs filter-log-events --log-group-name /tw --start-time 1002000 --end-time 1015000 --page-size 4
+logs describe-log-streams --log-group-name /tw --log-stream-name-prefix stream- --page-size 1
+logs describe-log-groups --log-group-name-prefix /tw --page-size 1
+logs filter-log-events --log-group-name /tw --start-time 1002000 --end-time 1015000 --page-size 4 --max-items 4
+EOF
+	for i in 1 2 3 4; do [ "$(rc $i)" = 0 ] || { echo "command $i"; out $i; false; }; done
+	[ "$(out 1 | jq '.events | length')" = 39 ]
+	[ "$(out 2 | jq '.logStreams | length')" = 3 ]
+	[ "$(out 3 | jq '.logGroups | length')" = 3 ]
+	# A client that drops startTime and endTime once it has a token fails.
+	run aws_cli logs filter-log-events --log-group-name /tw --starting-token "$(out 4 | jq -r .NextToken)"
+	[ "$status" -eq 254 ]
+	[ "${lines[-1]}" = "An error occurred (InvalidParameterException) when calling the FilterLogEvents operation: The specified nextToken is invalid." ]
+	# On the wire, as AWS answers a bad token.
+	tok=$(out 4 | jq -r .NextToken | base64 -d | jq -r .nextToken)
+	run aws_request -i --target Logs_20140328.FilterLogEvents POST / "{\"logGroupName\":\"/tw\",\"nextToken\":\"$tok\"}"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	[[ "$output" == *"x-amzn-ErrorType: InvalidParameterException"* ]]
+	[ "${lines[-1]}" = '{"__type":"InvalidParameterException","message":"The specified nextToken is invalid."}' ]
+}
+
+@test "event size: one event of 1 MB, counted in UTF-8 bytes + 26, fills a batch and a page alone" {
+	shared
+	boto <<'EOF'
+now = int(time.time() * 1000)
+logs.create_log_group(logGroupName="/size")
+logs.create_log_stream(logGroupName="/size", logStreamName="s")
+def put(*msgs):
+    return logs.put_log_events(logGroupName="/size", logStreamName="s",
+                               logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(msgs)])
+def fails(text, *msgs):
+    try:
+        put(*msgs)
+    except ClientError as e:
+        assert e.response["Error"] == {"Code": "InvalidParameterException", "Message": text}, e.response["Error"]
+        return
+    raise SystemExit("accepted: %s" % [len(m) for m in msgs])
+big = "x" * (1048576 - 26)
+put(big)
+fails("Log event too large: 1048577 bytes exceeds limit of 1048576", big + "x")
+# é is two bytes in UTF-8.
+put("\u00e9" * ((1048576 - 26) // 2))
+fails("Log event too large: 1048578 bytes exceeds limit of 1048576", "\u00e9" * ((1048576 - 26) // 2 + 1))
+fails("Upload too large: 1200052 bytes exceeds limit of 1048576", "a" * 600000, "b" * 600000)
+put("small")
+put(big)
+get = lambda **kw: logs.get_log_events(logGroupName="/size", logStreamName="s", **kw)
+sizes = lambda r: [len(e["message"].encode()) for e in r["events"]]
+r = get(startFromHead=True)
+assert sizes(r) == [1048550], sizes(r)
+r = get(startFromHead=True, nextToken=r["nextForwardToken"])
+assert sizes(r) == [1048550], sizes(r)
+r = get(startFromHead=True, nextToken=r["nextForwardToken"])
+assert sizes(r) == [5], sizes(r)
+r = get(startFromHead=True, nextToken=r["nextForwardToken"])
+assert sizes(r) == [1048550], sizes(r)
+assert get(startFromHead=True, nextToken=r["nextForwardToken"])["events"] == []
+assert sizes(get()) == [1048550]
+r = logs.filter_log_events(logGroupName="/size")
+assert sizes(r) == [1048550] and r["nextToken"]
+r = logs.filter_log_events(logGroupName="/size", nextToken=r["nextToken"])
+assert sizes(r) == [1048550] and r["nextToken"]
+EOF
+	# The control API puts what it is given: an event past 1 MB is served alone.
+	boto <<'EOF'
+ctl("put", group="/size", stream="huge", messages=["z" * 1500000, "after"])
+r = logs.get_log_events(logGroupName="/size", logStreamName="huge", startFromHead=True)
+assert [len(e["message"]) for e in r["events"]] == [1500000], [len(e["message"]) for e in r["events"]]
+r = logs.get_log_events(logGroupName="/size", logStreamName="huge", startFromHead=True, nextToken=r["nextForwardToken"])
+assert [e["message"] for e in r["events"]] == ["after"]
+EOF
+	# The AWS CLI, from a file.
+	"$PY" -c 'import json, sys, time; json.dump([{"timestamp": int(time.time() * 1000), "message": "y" * int(sys.argv[1])}], open(sys.argv[2], "w"))' 1048550 ok.json
+	"$PY" -c 'import json, sys, time; json.dump([{"timestamp": int(time.time() * 1000), "message": "y" * int(sys.argv[1])}], open(sys.argv[2], "w"))' 1048551 big.json
+	aws_cli_batch cli <<'EOF'
+logs put-log-events --log-group-name /size --log-stream-name s --log-events file://ok.json
+logs put-log-events --log-group-name /size --log-stream-name s --log-events file://big.json
+EOF
+	[ "$(rc 1)" = 0 ]
+	[[ "$(out 2)" == *"An error occurred (InvalidParameterException) when calling the PutLogEvents operation: Log event too large: 1048577 bytes exceeds limit of 1048576"* ]]
+}
+
+@test "stats: events returned in GetLogEvents and FilterLogEvents answers, by access key" {
+	shared
+	awsctl keys --json '{"add":[{"access_key_id":"AKIACWLOTHERKEY00001","secret_access_key":"otherSecret"}]}' >/dev/null
+	awsctl seed --group /count --streams 2 --events 30 >/dev/null
+	boto <<'EOF'
+logs.get_log_events(logGroupName="/count", logStreamName="stream-0000", startFromHead=True)
+r = logs.get_log_events(logGroupName="/count", logStreamName="stream-0001", limit=7)
+logs.get_log_events(logGroupName="/count", logStreamName="stream-0000", startFromHead=True, startTime=1, endTime=2)
+logs.filter_log_events(logGroupName="/count", limit=10)
+logs.describe_log_streams(logGroupName="/count")
+EOF
+	AWS_ACCESS_KEY_ID=AKIACWLOTHERKEY00001 AWS_SECRET_ACCESS_KEY=otherSecret boto <<'EOF'
+assert len(logs.filter_log_events(logGroupName="/count")["events"]) == 60
+EOF
+	[ "$(awsctl stats | jq -c .events_returned_by_key)" = \
+		'{"AKIACWLTESTKEY0000001":{"GetLogEvents":37,"FilterLogEvents":10},"AKIACWLOTHERKEY00001":{"FilterLogEvents":60}}' ]
+	[ "$(awsctl stats --get requests_by_key.AKIACWLTESTKEY0000001.GetLogEvents)" = 3 ]
+	awsctl stats --reset >/dev/null
+	[ "$(awsctl stats | jq -c .events_returned_by_key)" = '{}' ]
+}
+
 @test "expiring tokens, empty pages, late lastEventTimestamp, streams appearing" {
-	aws_server_start --token-ttl 1 --empty-pages 2 --last-event-lag 2
+	aws_server_start --token-ttl 3 --empty-pages 2 --last-event-lag 3
 	awsctl seed --group /sw --events 30 >/dev/null
 	boto <<'EOF'
 g = dict(logGroupName="/sw", logStreamName="stream-0000")
@@ -714,14 +1033,14 @@ assert r["events"] == [] and r["nextToken"]
 r = logs.filter_log_events(logGroupName="/sw", nextToken=r["nextToken"])
 r = logs.filter_log_events(logGroupName="/sw", nextToken=r["nextToken"])
 assert len(r["events"]) == 30
-# lastEventTimestamp shows events only once they are 2 s old.
+# lastEventTimestamp shows events only once they are 3 s old.
 logs.create_log_stream(logGroupName="/sw", logStreamName="fresh")
 now = int(time.time() * 1000)
 logs.put_log_events(logGroupName="/sw", logStreamName="fresh", logEvents=[{"timestamp": now, "message": "m"}])
 s = logs.describe_log_streams(logGroupName="/sw", logStreamNamePrefix="fresh")["logStreams"][0]
 assert "lastEventTimestamp" not in s and s["firstEventTimestamp"] == now and "lastIngestionTime" in s, s
-# A token older than 1 s is refused.
-time.sleep(2.1)
+# A token older than 3 s is refused.
+time.sleep(3.1)
 try:
     logs.get_log_events(nextToken=t1, **g)
     raise SystemExit("an expired token was accepted")
@@ -743,14 +1062,14 @@ EOF
 	shared
 	awsctl roles --json '{"roles":[{"arn":"arn:aws:iam::123456789012:role/ext","allow":["AKIACWLTESTKEY0000001"],"external_id":"xyz"},
 		{"arn":"arn:aws:iam::123456789012:role/mfa","allow":"*","mfa_serial":"arn:aws:iam::123456789012:mfa/me","mfa_code":"123456"}]}' >/dev/null
-	awsctl settings --credential-ttl 3 >/dev/null
+	awsctl settings --credential-ttl 8 >/dev/null
 	boto <<'EOF'
 r = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/cwl-reader", RoleSessionName="cwl")
 c = r["Credentials"]
 assert c["AccessKeyId"].startswith("ASIA") and c["SessionToken"], c
 assert r["AssumedRoleUser"]["Arn"] == "arn:aws:sts::123456789012:assumed-role/cwl-reader/cwl"
 left = c["Expiration"].timestamp() - time.time()
-assert 0 < left <= 3.5, left
+assert 0 < left <= 8.5, left
 s2 = botocore.session.get_session()
 s2.set_credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 mk = lambda n: s2.create_client(n, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
@@ -780,7 +1099,7 @@ wi = dict(RoleArn="arn:aws:iam::123456789012:role/cwl-reader", RoleSessionName="
 assert err(sts.assume_role_with_web_identity, WebIdentityToken="wrong", **wi) == "InvalidIdentityToken"
 r = sts.assume_role_with_web_identity(WebIdentityToken="cwl-test-web-identity-token", **wi)
 assert r["Credentials"]["AccessKeyId"].startswith("ASIA")
-time.sleep(3.2)
+time.sleep(8.2)
 assert err(l2.describe_log_groups) == "ExpiredTokenException"
 assert err(sts2.get_caller_identity) == "ExpiredToken"
 EOF
@@ -828,26 +1147,33 @@ EOF
 	[ "$output" = 403 ]
 	run curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "$u/ecs/creds/abc"
 	[ "$output" = 200 ]
+	# a token good for two answers (one given above), then refused as
+	# rotated
+	awsctl settings --ecs-auth-token-uses 2 >/dev/null
+	for want in 200 403 403; do
+		run curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "$u/ecs/creds/abc"
+		[ "$output" = "$want" ]
+	done
 }
 
-@test "speed: a million events seeded, 10,000-event pages, a 600,000-event dump, 60 keep-alive connections" {
+@test "a million events seeded, 10,000-event pages, a 600,000-event dump, 60 keep-alive connections" {
+	# (the seconds they take are figures, not tests: speed is measured
+	# in bench/)
 	shared
 	SECONDS=0
 	awsctl seed --group /big --events 1000000 --size 60 >/dev/null
 	awsctl seed --group /six --streams 6 --events 100000 >/dev/null
-	[ "$SECONDS" -le 10 ]
+	echo "# seeded in $SECONDS s" >&3
 	SECONDS=0
 	awsctl dump --group /six >dump.ndjson
 	[ "$(wc -l <dump.ndjson)" = 600000 ]
-	[ "$SECONDS" -le 10 ]
+	echo "# dumped in $SECONDS s" >&3
 	boto <<'EOF'
 import threading
-t = time.time()
 r = logs.get_log_events(logGroupName="/big", logStreamName="stream-0000", startFromHead=True)
 assert len(r["events"]) == 10000
 r = logs.get_log_events(logGroupName="/big", logStreamName="stream-0000", nextToken=r["nextForwardToken"])
 assert len(r["events"]) == 10000
-assert time.time() - t < 3, time.time() - t
 # 60 clients, each on its own keep-alive connection, at once.
 import http.client
 errors = []

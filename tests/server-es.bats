@@ -513,7 +513,7 @@ sigv4_client() {
 	check 'j["data_streams"][0]["name"] == "cwl-auto"'
 }
 
-@test "es: 8 connections in flight, 200,000 documents in a few seconds" {
+@test "es: 8 connections in flight, 200,000 documents" {
 	shared
 	cat >load.py <<-'EOF'
 	import http.client, sys, threading
@@ -546,8 +546,8 @@ sigv4_client() {
 	start=$(date +%s%N)
 	"$PY" load.py "${ES_URL##*:}"
 	took=$((($(date +%s%N) - start) / 1000000))
+	# (a figure, not a test: speed is measured in bench/)
 	echo "# 200000 documents in $took ms" >&3
-	[ "$took" -lt 30000 ]
 	[ "$(es_count load)" = 200000 ]
 	run es_stats
 	check 'j["inflight_max"] >= 2' 'j["items_by_status"] == {"201": 200000}' 'j["connections"] >= 8'

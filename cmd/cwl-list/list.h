@@ -57,6 +57,7 @@ struct list {
 	struct buf out;			/* stdout, flushed after every page */
 	struct nameset seen;		/* streams or groups already written */
 	size_t calls;
+	const char *stats;		/* --stats FILE, or NULL */
 	int missing;			/* a named group does not exist */
 };
 

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,20 +57,24 @@ static const char help[] =
     "      --shard I/N        only the streams (or groups) of shard I of N\n"
     "  -w, --watch[=INTERVAL] keep listing; write new and changed streams\n"
     "                         (default: stream_refresh_frequency, 20s)\n"
+    "      --stats FILE       after every listing and at exit, write the\n"
+    "                         requests per API to FILE (for cloudwatchlogsbeat)\n"
     "      --credentials-source  print where the AWS credentials come from\n"
     "  -c, --config FILE      the configuration file\n"
     "  -E, --define K=V       override a configuration key\n"
     "  -d, --debug SELECTORS  debug output (list, aws, http, ...)\n"
-    "  -v, --verbose          more output\n"
-    "  -q, --quiet            errors only\n"
+    "  -v, --verbose          info lines as well: what is being done\n"
+    "  -q, --quiet            errors only (default: warnings and errors)\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
-    "      --check-config     validate the configuration and exit\n"
-    "      --config-value KEY print a configuration value and exit\n";
+    "      --check-config     check the configuration as a run would, and exit\n"
+    "      --config-value KEY print a configuration value and exit (secrets as\n"
+    "                         [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY    print a duration of the configuration in ms\n";
 
 enum {
 	OPT_JSON = 0x2000, OPT_PLAIN, OPT_TABLE, OPT_PREFIX, OPT_PATTERN,
-	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS
+	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS, OPT_STATS
 };
 
 struct list L;
@@ -476,13 +481,14 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "credentials-source", no_argument, NULL, OPT_CREDS },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:w::", longopts,
-	    NULL)) != -1) {
+	while ((opt = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "o:w::",
+	    longopts)) != -1) {
 		if (cli_option(&cli, opt, optarg))
 			continue;
 		switch (opt) {
@@ -530,6 +536,11 @@ parse_options(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CREDS:
 			o->creds_only = 1;
+			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--stats: no file name");
+			L.stats = optarg;
 			break;
 		default:
 			cli_usage(&cli, "unknown option");
@@ -621,15 +632,8 @@ settings(const struct opts *o)
 			L.has_since = 1;
 		}
 	}
-	if (cfg_float(cli.cfg, "cloudwatchlogsbeat.request_budget.describe", 4,
-	    &L.rate, &e) == -1)
-		cli_die(&e);
-	if (L.rate < 0) {
-		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.request_budget."
-		    "describe: a rate can not be negative", cfg_where(cli.cfg,
-		    "cloudwatchlogsbeat.request_budget.describe"));
-		cli_die(&e);
-	}
+	L.rate = cli_budget(&cli, "cloudwatchlogsbeat.request_budget.describe",
+	    4, L.shard_n);
 	if (cfg_duration(cli.cfg, "cloudwatchlogsbeat.group_refresh_frequency",
 	    60000, &L.group_interval_ms, &e) == -1 ||
 	    (L.mode == MODE_STREAMS && cfg_duration(cli.cfg,
@@ -647,6 +651,55 @@ settings(const struct opts *o)
 	if (cli_aws_opts(&cli, &ao, &e) == -1 ||
 	    (L.aws = aws_new(&ao, &e)) == NULL)
 		cli_die(&e);
+}
+
+/*
+ * The --stats file, read by cloudwatchlogsbeat for its report and
+ * metrics. Tab-separated, replaced whole each time:
+ *
+ *	cwl-list	WALL_MS	region=REGION
+ *		requests=N	throttles=N	retries=N	requests.OP=N	throttles.OP=N	retries.OP=N ...
+ *
+ * The counts of aws_counts, in total and per operation called so far.
+ * Returns 0, or -1 with e.
+ */
+static int
+stats_write(struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct aws_count c;
+	uint64_t req = 0, thr = 0, ret = 0;
+	size_t i;
+	int bad = 0;
+	const char *region = aws_region(L.aws);
+
+	for (i = 0; aws_counts(L.aws, i, &c) == 0; i++) {
+		req += c.requests;
+		thr += c.throttles;
+		ret += c.retries;
+	}
+	bad |= buf_printf(&b, "cwl-list\t%" PRId64 "\tregion=",
+	    timex_now_ms());
+	bad |= cli_stats_name(&b, region, strlen(region));
+	bad |= buf_printf(&b, "\n\trequests=%" PRIu64 "\tthrottles=%" PRIu64
+	    "\tretries=%" PRIu64, req, thr, ret);
+	for (i = 0; aws_counts(L.aws, i, &c) == 0; i++)
+		bad |= cli_stats_api(&b, c.op, c.requests, c.throttles,
+		    c.retries);
+	bad |= buf_addc(&b, '\n');
+	return cli_stats_write(L.stats, &b, bad, e);
+}
+
+/* Writes the --stats file, if there is one; a failure is a warning. */
+static void
+stats_update(void)
+{
+	struct err e = ERR_INIT;
+
+	if (L.stats && stats_write(&e) == -1) {
+		log_warn("%s", err_msg(&e));
+		err_clear(&e);
+	}
 }
 
 /* Lists once, or with --watch until stopped. Returns 0 or -1 with e. */
@@ -676,6 +729,7 @@ run(struct err *e)
 			    next_streams;
 		}
 		log_debug("list", "round done: %zu calls so far", L.calls);
+		stats_update();
 		if (!L.watch || cli_stop)
 			return 0;
 		list_pause(next - timex_mono_ms());
@@ -707,11 +761,26 @@ main(int argc, char **argv)
 		cli_free(&cli);
 		return r;
 	}
-	parse_command(argc, argv, &o);
+	if (cli.check_config && optind >= argc) {
+		/* the config alone, as the wrapper's cwl-list reads it */
+		L.mode = MODE_STREAMS;
+		if (config_specs(&e) == -1)
+			cli_die(&e);
+	} else {
+		parse_command(argc, argv, &o);
+	}
 	settings(&o);
+	cli_checked(&cli);
+	/* a file that cannot be written is said at once */
+	if (L.stats && stats_write(&e) == -1) {
+		e.code = EXIT_USAGE;
+		cli_die(&e);
+	}
 	cli_signals();
 	/* a call cut short by SIGTERM is no failure */
-	if (run(&e) == -1 && !cli_stop)
+	r = run(&e);
+	stats_update();
+	if (r == -1 && !cli_stop)
 		cli_die(&e);
 	out_flush(1);
 	r = L.missing ? EXIT_RUNTIME : 0;

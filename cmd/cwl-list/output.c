@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "jsonx.h"
@@ -26,9 +27,11 @@ oom(void)
 	exit(EXIT_RUNTIME);
 }
 
+/* A cell of the table, cleaned for the terminal. */
 static void
 cell(const char *s)
 {
+	struct buf b = BUF_INIT;
 	char **p;
 
 	if (ncells == capcells) {
@@ -37,7 +40,25 @@ cell(const char *s)
 			oom();
 		cells = p;
 	}
-	if ((cells[ncells++] = strdup(s ? s : "-")) == NULL)
+	if (s == NULL)
+		s = "-";
+	if (log_printable(&b, s, strlen(s), 0) == -1 ||
+	    (cells[ncells] = buf_detach(&b)) == NULL)
+		oom();
+	ncells++;
+}
+
+/* A name of the plain listing: cleaned when it goes to a terminal, as
+ * it is for a pipe (where cwl-tail takes it). */
+static void
+plain_name(const char *s)
+{
+	static int tty = -1;
+
+	if (tty < 0)
+		tty = isatty(STDOUT_FILENO);
+	if ((tty ? log_printable(&L.out, s, strlen(s), 0) :
+	    buf_adds(&L.out, s)) == -1)
 		oom();
 }
 
@@ -113,7 +134,7 @@ out_group(json_object *g)
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_PLAIN:
-		buf_adds(&L.out, name);
+		plain_name(name);
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_TABLE:
@@ -153,7 +174,10 @@ out_stream(const char *group, json_object *s)
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_PLAIN:
-		buf_printf(&L.out, "%s:%s\n", group, name);
+		plain_name(group);
+		buf_addc(&L.out, ':');
+		plain_name(name);
+		buf_addc(&L.out, '\n');
 		break;
 	case FMT_TABLE:
 		table_header();

@@ -17,6 +17,7 @@
  * else s3://s3_bucket_name/s3_key_prefix, else memory:.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@
 static const char synopsis[] =
     "cwl-registry [options] get|list|delete [URL] [-g group] "
     "[-s group:stream]\n"
-    "       cwl-registry [options] put [URL] [-i interval]\n"
+    "       cwl-registry [options] put [URL] [-i interval] [--stats FILE]\n"
     "       cwl-registry [options] init [URL]\n"
     "       cwl-registry [options] import-legacy s3://bucket/prefix "
     "[--to URL] [-g group]";
@@ -60,18 +61,22 @@ static const char help[] =
     "  -s, --source G:S       only the source G:S (repeatable)\n"
     "  -i, --flush-interval D put: save every D (default: 5s, or\n"
     "                         cloudwatchlogsbeat.registry.flush_interval)\n"
+    "      --stats FILE       put: after every save, write the time of the\n"
+    "                         last one to FILE (for cloudwatchlogsbeat)\n"
     "      --to URL           import-legacy: the registry to import into\n"
     "  -c, --config FILE      the configuration file\n"
     "  -E, --define K=V       override a configuration key\n"
     "  -d, --debug SELECTORS  debug output (registry, aws, http, ...)\n"
-    "  -v, --verbose          more output\n"
-    "  -q, --quiet            errors only\n"
+    "  -v, --verbose          info lines as well: what is being done\n"
+    "  -q, --quiet            errors only (default: warnings and errors)\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
-    "      --check-config     validate the configuration and exit\n"
-    "      --config-value KEY print a configuration value and exit\n";
+    "      --check-config     check the configuration as a run would, and exit\n"
+    "      --config-value KEY print a configuration value and exit (secrets as\n"
+    "                         [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY    print a duration of the configuration in ms\n";
 
-enum { OPT_TO = 0x2000 };
+enum { OPT_TO = 0x2000, OPT_STATS };
 
 struct opts {
 	const char **groups;
@@ -80,9 +85,27 @@ struct opts {
 	size_t nsources;
 	const char *interval;
 	const char *to;
+	const char *stats;
 };
 
 static struct cli cli;
+
+/*
+ * put --stats FILE, read by cloudwatchlogsbeat for its metrics.
+ * Tab-separated, replaced whole at start and after every save:
+ *
+ *	cwl-registry	WALL_MS
+ *		saves=N	last_save_ms=MS
+ *
+ * saves: the saves of this run that wrote something; last_save_ms: the
+ * wall time of the last one, or of the last one an earlier run wrote to
+ * the same file (0: none yet), so that a restart does not forget it.
+ */
+static struct {
+	const char *path;
+	uint64_t saves;
+	int64_t last_ms;
+} stats;
 
 static void
 oom(void)
@@ -146,6 +169,49 @@ open_store(const char *url, int writer, struct aws_opts *ao)
 	return k;
 }
 
+/* put's flush interval: --flush-interval, else the config's. */
+static int64_t
+flush_interval(const char *arg)
+{
+	struct err e = ERR_INIT;
+	int64_t ms;
+
+	if (arg) {
+		if (timex_duration(arg, &ms, &e) == -1) {
+			err_prefix(&e, "--flush-interval");
+			cli_die(&e);
+		}
+	} else if (cfg_duration(cli.cfg,
+	    "cloudwatchlogsbeat.registry.flush_interval", 5000, &ms, &e) == -1) {
+		cli_die(&e);
+	}
+	if (ms <= 0)
+		cli_usage(&cli, "put: the flush interval must be more than 0");
+	return ms;
+}
+
+/* --check-config with no command: the settings of the registry the
+ * wrapper runs, get and put, read as they read them; nothing is opened
+ * for writing and nothing is sent. */
+static void __attribute__((noreturn))
+check_config(void)
+{
+	struct aws_opts ao;
+	struct err e = ERR_INIT;
+	char *url;
+	int dflt;
+
+	if (cli_aws_opts(&cli, &ao, &e) == -1)
+		cli_die(&e);
+	flush_interval(NULL);
+	if ((url = resolve_url(NULL, &dflt)) == NULL)
+		oom();
+	ckpt_close(open_store(url, 0, &ao));
+	free(url);
+	cli_checked(&cli);
+	exit(0);
+}
+
 static void
 filter_of(const struct opts *op, struct ckpt_filter *f)
 {
@@ -196,15 +262,28 @@ age(char *out, size_t n, int64_t ms)
 		out[0] = '\0';
 }
 
+/* The timestamp of the cursor's event, or -1 when the cursor does not
+ * hold it. A cursor with a token holds its event's timestamp, and so
+ * does a group-wide one; a cursor of the first page read from a stream
+ * (no token) holds the time that page was read from, where a resume
+ * reads it again, which says nothing of its event's age. */
+static int64_t
+event_time(const struct cursor *c)
+{
+	if ((c->token && *c->token) || strcmp(c->stream, "*") == 0)
+		return c->ts;
+	return -1;
+}
+
 static int
 cmd_list(struct ckpt *k, const struct opts *op)
 {
 	struct ckpt_filter f;
 	struct ckpt_set *s;
 	struct err e = ERR_INIT;
-	struct buf out = BUF_INIT, key = BUF_INIT;
+	struct buf out = BUF_INIT, key = BUF_INIT, raw = BUF_INIT;
 	const struct cursor **v;
-	int64_t now = timex_now_ms();
+	int64_t now = timex_now_ms(), ts;
 	size_t i, n, w = strlen("SOURCE");
 	int tty = isatty(STDOUT_FILENO);
 	char iso[25], ago[32];
@@ -227,10 +306,14 @@ cmd_list(struct ckpt *k, const struct opts *op)
 		    "LAST EVENT", "AGE");
 	for (i = 0; i < n; i++) {
 		buf_reset(&key);
-		cursor_key(v[i], &key);
-		if (v[i]->ts > 0) {
-			timex_iso(v[i]->ts, iso);
-			age(ago, sizeof(ago), now - v[i]->ts);
+		buf_reset(&raw);
+		if (cursor_key(v[i], &raw) == -1 ||
+		    log_printable(&key, raw.p, raw.len, 0) == -1)
+			oom();
+		ts = event_time(v[i]);
+		if (ts > 0) {
+			timex_iso(ts, iso);
+			age(ago, sizeof(ago), now - ts);
 		} else {
 			strcpy(iso, "-");
 			strcpy(ago, "-");
@@ -240,8 +323,8 @@ cmd_list(struct ckpt *k, const struct opts *op)
 			    buf_str(&key), (long long)v[i]->n, iso, ago);
 		else
 			buf_printf(&out, "%s\t%lld\t%s\t%lld\n", buf_str(&key),
-			    (long long)v[i]->n, iso, v[i]->ts > 0 ?
-			    (long long)((now - v[i]->ts) / 1000) : -1LL);
+			    (long long)v[i]->n, iso, ts > 0 ?
+			    (long long)((now - ts) / 1000) : -1LL);
 		if (out.len > 65536)
 			cli_flush_stdout(&out);
 	}
@@ -249,6 +332,7 @@ cmd_list(struct ckpt *k, const struct opts *op)
 	free(v);
 	buf_free(&out);
 	buf_free(&key);
+	buf_free(&raw);
 	ckpt_set_free(s);
 	return 0;
 }
@@ -287,6 +371,36 @@ cmd_init(struct ckpt *k)
 	return 0;
 }
 
+/* Returns the last_save_ms of an earlier run's --stats file, or 0. */
+static int64_t
+stats_last(const char *path)
+{
+	char line[256], *p;
+	int64_t ms = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if ((p = strstr(line, "\tlast_save_ms=")) != NULL)
+			ms = strtoll(p + 14, NULL, 10);
+	fclose(f);
+	return ms > 0 ? ms : 0;
+}
+
+/* Writes the --stats file. Returns 0, or -1 with e. */
+static int
+stats_write(struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int bad;
+
+	bad = buf_printf(&b, "cwl-registry\t%" PRId64 "\n\tsaves=%" PRIu64
+	    "\tlast_save_ms=%" PRId64 "\n", timex_now_ms(), stats.saves,
+	    stats.last_ms);
+	return cli_stats_write(stats.path, &b, bad, e);
+}
+
 /* Saves what put holds; on failure, exits with the error's code. */
 static void
 save(struct ckpt *k, struct ckpt_set *s)
@@ -307,6 +421,14 @@ save(struct ckpt *k, struct ckpt_set *s)
 		    "merged and retried", ckpt_name(k), st.conflicts);
 	log_debug("registry", "%s: saved %zu source%s", ckpt_name(k),
 	    st.written, st.written == 1 ? "" : "s");
+	if (stats.path) {
+		stats.saves++;
+		stats.last_ms = timex_now_ms();
+		if (stats_write(&e) == -1) {
+			log_warn("%s", err_msg(&e));
+			err_clear(&e);
+		}
+	}
 }
 
 /* Takes one ack line. Returns 0, or 1 if it was rejected. */
@@ -527,6 +649,7 @@ main(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "flush-interval", required_argument, NULL, 'i' },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts op;
@@ -540,8 +663,8 @@ main(int argc, char **argv)
 
 	memset(&op, 0, sizeof(op));
 	cli_init(&cli, "cwl-registry", synopsis, help);
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "g:s:i:", longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "g:s:i:",
+	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {
@@ -564,12 +687,19 @@ main(int argc, char **argv)
 		case OPT_TO:
 			op.to = optarg;
 			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(&cli, "--stats: no file name");
+			op.stats = optarg;
+			break;
 		default:
 			cli_usage(&cli, "unknown option");
 		}
 	}
 	if (cli_load(&cli, &e) == -1)
 		cli_die(&e);
+	if (cli.check_config && optind >= argc)
+		check_config();
 	if (optind >= argc)
 		cli_usage(&cli, "no command (get, put, list, delete, init, "
 		    "import-legacy)");
@@ -592,6 +722,8 @@ main(int argc, char **argv)
 		cli_usage(&cli, "%s: --flush-interval is for put", cmd);
 	if (op.to && strcmp(cmd, "import-legacy") != 0)
 		cli_usage(&cli, "%s: --to is for import-legacy", cmd);
+	if (op.stats && strcmp(cmd, "put") != 0)
+		cli_usage(&cli, "%s: --stats is for put", cmd);
 	if (cli_aws_opts(&cli, &ao, &e) == -1)
 		cli_die(&e);
 
@@ -601,26 +733,22 @@ main(int argc, char **argv)
 		rc = cmd_import(arg, &op, &ao);
 		goto out;
 	}
-	interval = 5000;
-	if (strcmp(cmd, "put") == 0) {
-		if (op.interval) {
-			if (timex_duration(op.interval, &interval, &e) == -1) {
-				err_prefix(&e, "--flush-interval");
-				cli_die(&e);
-			}
-		} else if (cfg_duration(cli.cfg,
-		    "cloudwatchlogsbeat.registry.flush_interval", 5000,
-		    &interval, &e) == -1)
-			cli_die(&e);
-		if (interval <= 0)
-			cli_usage(&cli, "put: the flush interval must be more "
-			    "than 0");
-	}
+	interval = strcmp(cmd, "put") == 0 ? flush_interval(op.interval) : 5000;
 	if ((url = resolve_url(arg, &dflt)) == NULL)
 		oom();
 	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
 	    strcmp(cmd, "init") == 0;
 	k = open_store(url, writer, &ao);
+	cli_checked(&cli);
+	if (op.stats) {
+		/* a file that cannot be written is said at once */
+		stats.path = op.stats;
+		stats.last_ms = stats_last(op.stats);
+		if (stats_write(&e) == -1) {
+			e.code = EXIT_USAGE;
+			cli_die(&e);
+		}
+	}
 	if (strcmp(cmd, "get") == 0)
 		rc = cmd_get(k, &op);
 	else if (strcmp(cmd, "list") == 0)

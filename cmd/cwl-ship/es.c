@@ -725,13 +725,9 @@ es_open(struct ship *s, struct err *e)
 	    cfg_bool(s->cfg, K "ssl.enabled", 0, &ssl_on, e) == -1 ||
 	    cfg_int(s->cfg, K "compression_level", 1, &level, e) == -1)
 		return -1;
-	if (cfg_node(s->cfg, K "worker") == NULL &&
-	    cfg_node(s->cfg, K "workers") != NULL) {
-		if (cfg_int(s->cfg, K "workers", 1, &v, e) == -1)
-			return -1;
-	} else if (cfg_int(s->cfg, K "worker", 1, &v, e) == -1)
+	if (ship_worker(s, "output.elasticsearch", &v, e) == -1)
 		return -1;
-	es->worker = v < 1 ? 1 : (size_t)v;	/* per host */
+	es->worker = (size_t)v;		/* per host */
 	if (level < 0 || level > 9)
 		return err_set(e, EXIT_USAGE, "%s: " K "compression_level: "
 		    "%" PRId64 ": 0 (none) to 9", cfg_where(s->cfg,

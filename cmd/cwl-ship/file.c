@@ -260,6 +260,8 @@ file_open(struct ship *s, struct err *e)
 	f->mode = (mode_t)m;
 	f->limit = (uint64_t)kb * 1024;
 	f->nfiles = (int)n;
+	if (s->cli->check_config)
+		return 0;	/* settings only: no file is made */
 	if (mkdirs(dir, e) == -1)
 		return -1;
 	buf_printf(&b, "%s/%s", dir, name);

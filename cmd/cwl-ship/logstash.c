@@ -306,7 +306,8 @@ tls_start(struct ls *ls, struct conn *c, const char **why)
 	return 0;
 }
 
-/* Drives the TLS handshake. Returns 1 when done, 0 to wait, -1. */
+/* Drives the TLS handshake. Returns 1 when done, 0 to wait, -1, or -2
+ * when the server's certificate does not verify (no retry cures it). */
 static int
 tls_step(struct conn *c, const char **why)
 {
@@ -333,6 +334,7 @@ tls_step(struct conn *c, const char **why)
 		snprintf(msg, sizeof(msg), "TLS handshake: certificate "
 		    "verification failed: %s", X509_verify_cert_error_string(vr));
 		*why = msg;
+		return -2;
 	} else {
 		snprintf(msg, sizeof(msg), "TLS handshake: %s", ssl_why());
 		*why = msg;
@@ -740,7 +742,17 @@ ls_wait(struct ship *s, long timeout_ms, int fd, int *ready, struct err *e)
 		if (c->state == C_TLS) {
 			int r = tls_step(c, &why);
 
-			if (r == -1) {
+			if (r == -2) {
+				/* the TLS settings are at fault: a configuration
+				 * error, not one more network failure */
+				struct err fe = ERR_INIT;
+
+				err_set(&fe, EXIT_USAGE, "output.logstash: %s: %s",
+				    ls->hosts[c->host].label, why);
+				ship_fail(s, &fe);
+				err_clear(&fe);
+			}
+			if (r < 0) {
 				conn_fail(s, ls, c, why);
 				continue;
 			}
@@ -1033,11 +1045,7 @@ ls_open(struct ship *s, struct err *e)
 	    cfg_duration(s->cfg, K "ttl", 0, &ls->ttl_ms, e) == -1 ||
 	    cfg_str(s->cfg, K "index", "cloudwatchlogsbeat", &beat, e) == -1)
 		return -1;
-	if (cfg_node(s->cfg, K "worker") == NULL &&
-	    cfg_node(s->cfg, K "workers") != NULL) {
-		if (cfg_int(s->cfg, K "workers", 1, &worker, e) == -1)
-			return -1;
-	} else if (cfg_int(s->cfg, K "worker", 1, &worker, e) == -1)
+	if (ship_worker(s, "output.logstash", &worker, e) == -1)
 		return -1;
 	if (n == 0)
 		return err_set(e, EXIT_USAGE, K "hosts: no host (host:port, "
@@ -1052,8 +1060,6 @@ ls_open(struct ship *s, struct err *e)
 		    K "compression_level"), level);
 	if (pipe < 0)
 		pipe = 0;
-	if (worker < 1)
-		worker = 1;
 	if (ls->timeout_ms <= 0)
 		ls->timeout_ms = 30000;
 	ls->level = (int)level;

@@ -655,6 +655,27 @@ fail:
 	return -1;
 }
 
+int
+setup_check(struct ship *s, struct err *e)
+{
+	struct setup st;
+	json_object *policy = NULL, *tmpl = NULL;
+	int r = -1;
+
+	memset(&st, 0, sizeof(st));
+	st.s = s;
+	if (read_settings(&st, e) == -1 ||
+	    (st.ilm_on && (policy = policy_body(&st, e)) == NULL) ||
+	    (st.tmpl_on && (tmpl = template_body(&st, e)) == NULL))
+		goto out;
+	r = 0;
+out:
+	json_object_put(policy);
+	json_object_put(tmpl);
+	buf_free(&st.out);
+	return r;
+}
+
 static int
 run_setup(struct setup *st, struct err *e)
 {

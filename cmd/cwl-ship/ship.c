@@ -32,7 +32,8 @@
 
 static const char synopsis[] =
     "cwl-ship [-c FILE] [-E key=value]... [--acks FILE] [--dead-letter FILE]\n"
-    "                [--max-line-bytes N] [-d SELECTORS] [-v | -q]\n"
+    "                [--max-line-bytes N] [--shutdown-timeout DUR]\n"
+    "                [-d SELECTORS] [-v | -q]\n"
     "       cwl-ship [-c FILE] [-E key=value]... setup [--dry-run]\n"
     "       cwl-ship [-c FILE] [-E key=value]... --test-output";
 
@@ -47,6 +48,9 @@ static const char help[] =
     "      --acks FILE          write the ack lines to FILE, not stdout\n"
     "      --dead-letter FILE   append rejected lines to FILE (NDJSON)\n"
     "      --max-line-bytes N   longer lines are rejected (default 10MiB)\n"
+    "      --shutdown-timeout DUR  on SIGTERM or SIGINT, deliver what is in\n"
+    "                           hand for at most DUR, then exit 1 (default 5s,\n"
+    "                           cloudwatchlogsbeat.shutdown_timeout)\n"
     "      --stats FILE         at each report and at exit, write the counters\n"
     "                           per log group to FILE instead of stderr\n"
     "      setup                install the index template (and lifecycle\n"
@@ -54,18 +58,21 @@ static const char help[] =
     "      --dry-run            with setup: print the requests, send nothing\n"
     "      --test-output        check that the output can be reached\n"
     "  -d, --debug SELECTORS    debug lines for http, ship, ... or \"*\"\n"
-    "  -v, --verbose            more messages\n"
-    "  -q, --quiet              errors only\n"
-    "      --check-config       validate the config and exit\n"
-    "      --config-value KEY   print a config value and exit\n"
+    "  -v, --verbose            info lines as well: what is being done\n"
+    "  -q, --quiet              errors only (default: warnings and errors)\n"
+    "      --check-config       check the config as a run would, and exit\n"
+    "      --config-value KEY   print a config value and exit (secrets as\n"
+    "                           [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY      print a duration of the config in ms and exit\n"
     "  -h, --help               this help\n"
     "  -V, --version            the version\n"
     "\n"
-    "Exit status: 0 all delivered, 1 output unreachable, 2 usage or config,\n"
-    "3 some lines set aside, 4 authentication refused.\n";
+    "Exit status: 0 all delivered, 1 output unreachable (or not everything\n"
+    "delivered when stopped), 2 usage or config, 3 some lines set aside,\n"
+    "4 authentication refused.\n";
 
 enum { OPT_ACKS = 0x2000, OPT_DEAD_LETTER, OPT_MAX_LINE, OPT_DRY_RUN,
-    OPT_TEST_OUTPUT, OPT_STATS };
+    OPT_TEST_OUTPUT, OPT_STATS, OPT_SHUTDOWN };
 
 struct ship_core {
 	struct acks *acks;
@@ -73,6 +80,7 @@ struct ship_core {
 	size_t line_start;	/* in cur: the bytes not taken yet */
 	int eof;
 	int stopping;
+	int64_t stop_by;	/* stopping: monotonic ms when it gives up */
 	int64_t lineno;
 	/* an over-long line being set aside */
 	int skipping;
@@ -374,8 +382,8 @@ dead_letter(struct ship *s, int64_t lineno, long status, const char *reason,
 	s->c.dropped++;
 	r = log_redact(reason);
 	if (c->dlfd < 0) {
-		log_warn("line %" PRId64 ": set aside: %s", lineno,
-		    r ? r : reason);
+		log_warn("line %" PRId64 ": dropped (no dead-letter file): %s",
+		    lineno, r ? r : reason);
 		free(r);
 		return;
 	}
@@ -754,7 +762,8 @@ skip_start(struct ship *s)
 	    s->o.max_line_bytes);
 	s->c.dropped++;
 	if (c->dlfd < 0) {
-		log_warn("line %" PRId64 ": set aside: %s", c->lineno, why);
+		log_warn("line %" PRId64 ": dropped (no dead-letter file): %s",
+		    c->lineno, why);
 		return;
 	}
 	buf_reset(b);
@@ -861,8 +870,11 @@ read_input(struct ship *s)
 
 /* --- the loop ---------------------------------------------------------- */
 
+/* The counters: in the --stats file, or else on stderr, at info level
+ * (periodic and at the end), or at every level when asked for with
+ * SIGUSR1. */
 static void
-report(struct ship *s, const char *what)
+report(struct ship *s, const char *what, int asked)
 {
 	struct ship_core *c = s->core;
 	struct err e = ERR_INIT;
@@ -874,9 +886,10 @@ report(struct ship *s, const char *what)
 		}
 		return;
 	}
-	log_info("%s: lines=%" PRIu64 " acked=%" PRIu64 " duplicates=%" PRIu64
-	    " failed=%" PRIu64 " too_many=%" PRIu64 " retries=%" PRIu64
-	    " dropped=%" PRIu64 " invalid=%" PRIu64 " bytes=%" PRIu64
+	(asked ? log_report : log_info)("%s: lines=%" PRIu64 " acked=%" PRIu64
+	    " duplicates=%" PRIu64 " failed=%" PRIu64 " too_many=%" PRIu64
+	    " retries=%" PRIu64 " dropped=%" PRIu64 " invalid=%" PRIu64
+	    " bytes=%" PRIu64
 	    " batches=%" PRIu64 " acks=%" PRIu64 " pending=%zu held=%zu", what,
 	    s->c.lines, s->c.acked, s->c.duplicates, s->c.failed,
 	    s->c.too_many, s->c.retries, s->c.dropped, s->c.invalid,
@@ -949,8 +962,14 @@ run(struct ship *s)
 				break;
 			}
 			c->stopping = 1;
-			log_info("stopping: delivering the %zu events in hand",
-			    acks_pending(c->acks));
+			c->stop_by = s->now + s->o.shutdown_ms;
+			log_info("stopping: delivering the %zu events in hand, "
+			    "for at most %" PRId64 " ms", acks_pending(c->acks),
+			    s->o.shutdown_ms);
+		}
+		if (c->stopping && s->now >= c->stop_by && !drained(s)) {
+			give_up = 2;
+			break;
 		}
 		reading = may_read(s);
 		if (reading)
@@ -979,8 +998,8 @@ run(struct ship *s)
 		if ((c->eof || c->stopping) && drained(s))
 			break;
 		if (cli_report || (s->o.report_ms > 0 && s->now >= c->next_report)) {
+			report(s, "counters", cli_report);
 			cli_report = 0;
-			report(s, "counters");
 			c->next_report = s->now + s->o.report_ms;
 		}
 		timeout = 200;
@@ -1004,9 +1023,14 @@ run(struct ship *s)
 		if (s->fatal.code != 0 || s->fatal.msg != NULL)
 			break;
 	}
-	if (give_up) {
+	if (give_up == 1)
 		err_set(&e, EXIT_RUNTIME, "stopped by a second signal with %zu "
 		    "events not delivered", acks_pending(c->acks));
+	else if (give_up == 2)
+		err_set(&e, EXIT_RUNTIME, "stopped with %zu events not "
+		    "delivered: the shutdown timeout (%" PRId64 " ms) passed",
+		    acks_pending(c->acks), s->o.shutdown_ms);
+	if (give_up) {
 		ship_fail(s, &e);
 		err_clear(&e);
 	}
@@ -1015,7 +1039,7 @@ run(struct ship *s)
 		err_clear(&e);
 	}
 	flush_acks(s);
-	report(s, "done");
+	report(s, "done", 0);
 	if (s->fatal.code != 0 || s->fatal.msg != NULL) {
 		log_error("%s", err_msg(&s->fatal));
 		return s->fatal.code ? s->fatal.code : EXIT_RUNTIME;
@@ -1091,6 +1115,25 @@ ship_common_opts(struct ship *s, const char *key, size_t def_bulk,
 	return 0;
 }
 
+int
+ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e)
+{
+	struct buf k = BUF_INIT;
+	int r;
+
+	/* libbeat reads worker, and workers where worker is not set */
+	if (buf_printf(&k, "%s.worker", key) == -1)
+		nomem();
+	if (cfg_node(s->cfg, k.p) == NULL && buf_addc(&k, 's') == -1)
+		nomem();
+	r = cfg_int(s->cfg, k.p, 1, n, e);
+	if (r != -1 && *n < 1)
+		r = err_set(e, EXIT_USAGE, "%s: %s: %" PRId64 ": 1 or more",
+		    cfg_where(s->cfg, k.p), k.p, *n);
+	buf_free(&k);
+	return r == -1 ? -1 : 0;
+}
+
 /* Which output: exactly one enabled, or console when none is. */
 static int
 pick_output(struct ship *s, struct err *e)
@@ -1150,13 +1193,14 @@ main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "test-output", no_argument, NULL, OPT_TEST_OUTPUT },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ship_core core;
 	struct ship s;
 	struct cli cli;
 	struct err e = ERR_INIT;
-	const char *max_line = NULL, *stats = NULL;
+	const char *max_line = NULL, *stats = NULL, *shutdown = NULL;
 	char *end;
 	int64_t n;
 	int opt, out, r, metrics, setup = 0, dry_run = 0, test_output = 0;
@@ -1176,8 +1220,8 @@ main(int argc, char **argv)
 	core.ackfd = STDOUT_FILENO;
 	cli_init(&cli, "cwl-ship", synopsis, help);
 	cli_signals();
-	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((opt = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS,
+	    longopts)) != -1) {
 		if (cli_option(&cli, opt, optarg))
 			continue;
 		switch (opt) {
@@ -1200,6 +1244,9 @@ main(int argc, char **argv)
 			if (*optarg == '\0')
 				cli_usage(&cli, "--stats: no file name");
 			stats = optarg;
+			break;
+		case OPT_SHUTDOWN:
+			shutdown = optarg;
 			break;
 		default:
 			cli_usage(&cli, "unknown option");
@@ -1225,6 +1272,13 @@ main(int argc, char **argv)
 		cli_die(&e);
 	if (!metrics)
 		s.o.report_ms = 0;
+	if (shutdown) {
+		if (timex_duration(shutdown, &s.o.shutdown_ms, &e) == -1)
+			cli_usage(&cli, "--shutdown-timeout: %s", err_msg(&e));
+	} else if (cfg_duration(s.cfg, "cloudwatchlogsbeat.shutdown_timeout",
+	    5000, &s.o.shutdown_ms, &e) == -1) {
+		cli_die(&e);
+	}
 	if (max_line) {
 		errno = 0;
 		n = strtoll(max_line, &end, 10);
@@ -1235,7 +1289,7 @@ main(int argc, char **argv)
 	}
 	if ((out = pick_output(&s, &e)) == -1)
 		cli_die(&e);
-	if (setup || test_output) {
+	if ((setup || test_output) && !cli.check_config) {
 		r = setup ? setup_run(&s, out, dry_run) :
 		    setup_test_output(&s, out);
 		index_free(s.idx);
@@ -1262,6 +1316,11 @@ main(int argc, char **argv)
 	}
 	if (r == -1)
 		cli_die(&e);
+	if (cli.check_config) {
+		if (out == 0 && setup_check(&s, &e) == -1)
+			cli_die(&e);
+		cli_checked(&cli);
+	}
 	if (s.o.max_line_bytes > (size_t)1 << 30)
 		s.o.max_line_bytes = (size_t)1 << 30;
 	if (core.acks_path && (core.ackfd = open_fd(core.acks_path,

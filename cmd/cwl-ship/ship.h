@@ -103,6 +103,7 @@ struct ship_opts {
 	int max_retries;	/* -1: forever */
 	struct retry_policy backoff;
 	int64_t report_ms;
+	int64_t shutdown_ms;	/* after SIGTERM, how long to deliver */
 };
 
 struct ship {
@@ -154,6 +155,9 @@ int ship_waiting(const struct ship *s);
 /* Sets the fatal error, if none is set yet. */
 void ship_fail(struct ship *s, const struct err *e);
 
+/* Reads the output's worker (or its alias workers, 1 by default) into
+ * *n. Returns 0, or -1 with e for a value below 1 (EXIT_USAGE). */
+int ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e);
 /* Reads the settings of the output at key into the core's options. */
 int ship_common_opts(struct ship *s, const char *key, size_t def_bulk,
     struct err *e);
@@ -220,6 +224,10 @@ void stats_shipped(struct stats *st, struct gstat *g, int64_t ingest,
 int stats_write(struct ship *s, struct stats *st, struct acks *a,
     struct err *e);
 
+/* setup.c: checks the settings of cwl-ship setup (the template, the
+ * lifecycle policy and their files) as setup_run reads them, after
+ * es_open. Returns 0, or -1 with e. */
+int setup_check(struct ship *s, struct err *e);
 /* setup.c: cwl-ship setup [--dry-run] and --test-output. out is the
  * output picked (0 elasticsearch, 1 logstash, 2 file, 3 console), not
  * opened yet; each opens and closes it, and returns the exit code. */

@@ -180,7 +180,7 @@ stats_write(struct ship *s, struct stats *st, struct acks *a,
 	struct buf b = BUF_INIT;
 	struct gstat *g;
 	uint64_t dead = s->c.dropped;
-	int bad = 0, r = 0;
+	int bad = 0;
 
 	st->acked = 0;
 	for (g = st->all; g; g = g->next)
@@ -198,13 +198,5 @@ stats_write(struct ship *s, struct stats *st, struct acks *a,
 		g->lag = -1;
 	}
 	st->lag = -1;
-	if (bad) {
-		err_set(e, EXIT_RUNTIME, "--stats %s: out of memory", st->path);
-		r = -1;
-	} else if (cli_replace_file(st->path, b.p, b.len, e) == -1) {
-		err_prefix(e, "--stats");
-		r = -1;
-	}
-	buf_free(&b);
-	return r;
+	return cli_stats_write(st->path, &b, bad, e);
 }

@@ -19,12 +19,6 @@
 
 extern struct cli cli;
 
-static void
-oom(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
 
 /* --- --resume ----------------------------------------------------------- */
 
@@ -151,8 +145,41 @@ resume_take(const char *group, const char *stream, struct cursor *c)
 	return 0;
 }
 
+int
+resume_group_oldest(const char *group, int64_t *ts)
+{
+	size_t i, glen = strlen(group);
+	int64_t newest = INT64_MIN, oldest = INT64_MAX;
+	int pass;
+
+	/* two passes: the newest, then the oldest within a horizon of it */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < rsize; i++) {
+			const struct rslot *sl = &rtab[i];
+
+			if (sl->key == NULL || sl->taken || sl->c.group == NULL ||
+			    strncmp(sl->key, group, glen) != 0 ||
+			    sl->key[glen] != ':' || strcmp(sl->c.stream, "*") == 0)
+				continue;
+			if (pass == 0 && sl->c.ts > newest)
+				newest = sl->c.ts;
+			if (pass == 1 && sl->c.ts < oldest &&
+			    (T.horizon <= 0 || sl->c.ts >= newest - T.horizon))
+				oldest = sl->c.ts;
+		}
+	if (oldest == INT64_MAX)
+		return -1;
+	*ts = oldest;
+	return 0;
+}
+
 /* --- sources from arguments and stdin --------------------------------- */
 
+/* How a group is read: group-wide with FilterLogEvents when a filter
+ * pattern or --mode filter says so, and when following (the only way
+ * that is right whatever order AWS keeps a stream in, group.c) unless
+ * --mode stream or a multiline pattern, which needs each stream's lines
+ * in order, says otherwise; else stream by stream. */
 static int
 group_mode(const struct group *g)
 {
@@ -160,8 +187,9 @@ group_mode(const struct group *g)
 		return T.mode;
 	if (g->p->mode != MODE_AUTO)
 		return g->p->mode;
-	return g->p->filter_pattern && *g->p->filter_pattern ?
-	    MODE_FILTER : MODE_STREAM;
+	if (g->p->filter_pattern && *g->p->filter_pattern)
+		return MODE_FILTER;
+	return T.follow && g->p->ml.pattern == NULL ? MODE_FILTER : MODE_STREAM;
 }
 
 static void
@@ -278,6 +306,9 @@ stdin_line(const char *line, size_t n)
 		}
 		g->all_streams = 1;
 		src_group(g);
+		if (stream)
+			group_stream_listed(g, stream,
+			    jsonx_get_int(o, "lastIngestionTime", -1));
 	} else if (stream) {
 		prefix = g->p->stream_prefix;
 		if (prefix && strncmp(stream, prefix, strlen(prefix)) != 0)

@@ -55,9 +55,11 @@ static const char help[] =
     "                           FilterLogEvents per group\n"
     "      --filter PATTERN     CloudWatch filter pattern (implies --mode filter)\n"
     "      --stream-prefix P    only the streams whose name starts with P\n"
-    "      --latency DUR        group-wide reads stay DUR behind now, so that\n"
-    "                           late events are not skipped (default: 10s with\n"
-    "                           --follow, else 0)\n"
+    "      --max-delay DUR      following, every event ingested up to DUR after\n"
+    "                           its timestamp is written once (default 2m; 0:\n"
+    "                           each window read once, --latency behind now)\n"
+    "      --latency DUR        group-wide reads stay DUR behind now (default 0);\n"
+    "                           following, at most DUR (default 10s)\n"
     "  -o, --output json|text   event lines (default), or lines for people\n"
     "      --color auto|always|never  colours in text output (default auto)\n"
     "      --local              text times in the local zone (default UTC)\n"
@@ -74,25 +76,18 @@ static const char help[] =
     "                           0: no limit)\n"
     "      --budget-filter N    FilterLogEvents requests per second (default 2)\n"
     "      --limit N            events per request (default: the API's)\n"
-    "      --group-poll N       poll a group as a whole as well, with\n"
-    "                           FilterLogEvents, while N of its streams are\n"
-    "                           hot (default 10, 0: never; needs --follow)\n"
-    "      --group-poll-overlap DUR  how far behind now the group poll reads\n"
-    "                           again, for events ingested late (default 5s)\n"
-    "      --group-poll-adopt   the group poll reads the new streams it finds\n"
-    "                           before cwl-list lists them (as cwl-list would\n"
-    "                           list every stream; the prefix and --shard apply)\n"
     "      --shard I/N          only the streams of shard I of N, as cwl-list's\n"
-    "                           (the group poll's and those cwl-tail lists)\n"
     "      --stats FILE         on SIGUSR1 and at exit, write the counters to\n"
     "                           FILE (per log group) instead of stderr\n"
     "  -c, --config FILE        configuration file\n"
     "  -E, --define KEY=VALUE   override a configuration setting\n"
     "  -d, --debug SELECTORS    debug output (tail, aws, http, ... or *)\n"
-    "  -v, --verbose            more messages\n"
-    "  -q, --quiet              errors only\n"
-    "      --check-config       validate the configuration and exit\n"
-    "      --config-value KEY   print a configuration value and exit\n"
+    "  -v, --verbose            info lines as well: what is being done\n"
+    "  -q, --quiet              errors only (default: warnings and errors)\n"
+    "      --check-config       check the configuration as a run would, and exit\n"
+    "      --config-value KEY   print a configuration value and exit (secrets\n"
+    "                           as [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY      print a duration of the configuration in ms\n"
     "  -h, --help               this help\n"
     "  -V, --version            the version\n"
     "\n"
@@ -104,8 +99,7 @@ enum {
 	OPT_END = 0x2000, OPT_RESUME, OPT_MODE, OPT_FILTER, OPT_PREFIX,
 	OPT_LATENCY, OPT_COLOR, OPT_LOCAL, OPT_FIELDS, OPT_ML, OPT_ML_NEGATE,
 	OPT_ML_MATCH, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_BUDGET_GET,
-	OPT_BUDGET_FILTER, OPT_LIMIT, OPT_STATS, OPT_GP, OPT_GP_OVERLAP,
-	OPT_GP_ADOPT, OPT_SHARD
+	OPT_BUDGET_FILTER, OPT_LIMIT, OPT_STATS, OPT_MAX_DELAY, OPT_SHARD
 };
 
 static const struct option longopts[] = {
@@ -134,9 +128,7 @@ static const struct option longopts[] = {
 	{ "budget-filter", required_argument, NULL, OPT_BUDGET_FILTER },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "stats", required_argument, NULL, OPT_STATS },
-	{ "group-poll", required_argument, NULL, OPT_GP },
-	{ "group-poll-overlap", required_argument, NULL, OPT_GP_OVERLAP },
-	{ "group-poll-adopt", no_argument, NULL, OPT_GP_ADOPT },
+	{ "max-delay", required_argument, NULL, OPT_MAX_DELAY },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ NULL, 0, NULL, 0 }
 };
@@ -144,11 +136,11 @@ static const struct option longopts[] = {
 /* What the command line said, before the config is read. */
 static struct {
 	const char *start, *end, *resume, *mode, *filter, *prefix, *latency;
-	const char *output, *color, *ml, *ml_match, *gp_overlap, *shard;
+	const char *output, *color, *ml, *ml_match, *max_delay, *shard;
 	int ml_negate, progress;
 	double budget_get, budget_filter;
-	long limit, gp;
-} opt = { .progress = -1, .budget_get = -1, .budget_filter = -1, .gp = -1 };
+	long limit;
+} opt = { .progress = -1, .budget_get = -1, .budget_filter = -1 };
 
 /* A whole number from lo to hi, or a usage error: "NAME 'S': not a
  * number WHAT". */
@@ -192,6 +184,18 @@ need(int rc, struct err *e)
 		die(e);
 }
 
+/* A start in the future reads nothing, or nothing yet: say so rather
+ * than be silent (--since 2099-01-01, or a typo in the year). */
+static void
+warn_future(const char *what, const char *text, int64_t start)
+{
+	char iso[25];
+
+	log_warn("%s '%s': %s is in the future: no event is read before then%s",
+	    what, text, timex_iso(start, iso),
+	    T.follow ? "" : ", and without --follow none at all");
+}
+
 /* Reads the config's settings; flags win over them. */
 static void
 settings(void)
@@ -212,12 +216,6 @@ settings(void)
 	    600000, &T.horizon, &e), &e);
 	need(cfg_duration(c, "cloudwatchlogsbeat.stream_refresh_frequency",
 	    20000, &T.list_refresh, &e), &e);
-	need(cfg_float(c, "cloudwatchlogsbeat.request_budget.get_log_events",
-	    10, &rate[API_GET], &e), &e);
-	need(cfg_float(c, "cloudwatchlogsbeat.request_budget.filter_log_events",
-	    2, &rate[API_FILTER], &e), &e);
-	need(cfg_float(c, "cloudwatchlogsbeat.request_budget.describe",
-	    4, &rate[API_LIST], &e), &e);
 	if (T.refresh <= 0) {
 		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.stream_event_refresh_"
 		    "frequency must be above 0", cfg_where(c,
@@ -236,54 +234,37 @@ settings(void)
 	if (T.list_refresh <= 0)
 		T.list_refresh = 20000;
 	cli_shard(&cli, opt.shard, &T.shard_i, &T.shard_n);
-	if (opt.gp >= 0) {
-		T.gp_min = opt.gp;
-	} else {
-		need(cfg_int(c, "cloudwatchlogsbeat.group_poll_hot_streams", 10,
-		    &v, &e), &e);
-		if (v < 0) {
-			err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat."
-			    "group_poll_hot_streams can not be negative (0: never)",
-			    cfg_where(c, "cloudwatchlogsbeat.group_poll_hot_streams"));
-			die(&e);
-		}
-		T.gp_min = (long)v;
-	}
-	if (opt.gp_overlap) {
-		if (timex_duration(opt.gp_overlap, &T.gp_overlap, &e) == -1) {
-			err_prefix(&e, "--group-poll-overlap");
+	rate[API_GET] = cli_budget(&cli,
+	    "cloudwatchlogsbeat.request_budget.get_log_events", 10, T.shard_n);
+	rate[API_FILTER] = cli_budget(&cli,
+	    "cloudwatchlogsbeat.request_budget.filter_log_events", 2, T.shard_n);
+	rate[API_LIST] = cli_budget(&cli,
+	    "cloudwatchlogsbeat.request_budget.describe", 4, T.shard_n);
+	if (opt.max_delay) {
+		if (timex_duration(opt.max_delay, &T.max_delay, &e) == -1) {
+			err_prefix(&e, "--max-delay");
 			e.code = EXIT_USAGE;
 			die(&e);
 		}
 	} else {
-		need(cfg_duration(c, "cloudwatchlogsbeat.group_poll_overlap",
-		    5000, &T.gp_overlap, &e), &e);
+		need(cfg_duration(c, "cloudwatchlogsbeat.max_event_delay",
+		    120000, &T.max_delay, &e), &e);
 	}
 	if (opt.budget_get >= 0)
 		rate[API_GET] = opt.budget_get;
 	if (opt.budget_filter >= 0)
 		rate[API_FILTER] = opt.budget_filter;
 	for (v = 0; v < API_N; v++)
-		if (rate[v] < 0) {
-			static const char *const key[API_N] = {
-				"cloudwatchlogsbeat.request_budget.get_log_events",
-				"cloudwatchlogsbeat.request_budget.filter_log_events",
-				"cloudwatchlogsbeat.request_budget.describe"
-			};
-
-			err_set(&e, EXIT_USAGE, "%s: %s: a rate can not be "
-			    "negative", cfg_where(c, key[v]), key[v]);
-			die(&e);
-		}
-	for (v = 0; v < API_N; v++)
 		bucket_init(&T.budget[v], rate[v], timex_mono_ms());
 
 	if (opt.latency) {
-		need(timex_duration(opt.latency, &T.latency, &e), &e);
+		if (timex_duration(opt.latency, &T.latency, &e) == -1)
+			cli_usage(&cli, "--latency: %s", err_msg(&e));
 	} else if (cfg_duration(c, "cloudwatchlogsbeat.latency", -1, &T.latency,
 	    &e) == -1) {
 		die(&e);
 	} else if (T.latency < 0) {
+		/* following, the lag of fresh reads is picked below this */
 		T.latency = T.follow ? 10000 : 0;
 	}
 
@@ -310,6 +291,9 @@ settings(void)
 	}
 	if (T.start >= 0 && T.end >= 0 && T.end < T.start)
 		cli_usage(&cli, "--end is before --since");
+	if (T.start > now)
+		warn_future(opt.start ? "--since" : "cloudwatchlogsbeat.start",
+		    opt.start ? opt.start : s, T.start);
 }
 
 static void
@@ -317,8 +301,8 @@ parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "fs:o:", longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "fs:o:",
+	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {
@@ -355,15 +339,8 @@ parse_args(int argc, char **argv)
 			opt.limit = long_arg("--limit", optarg, 1, 10000,
 			    "from 1 to 10000");
 			break;
-		case OPT_GP:
-			opt.gp = long_arg("--group-poll", optarg, 0, 1000000,
-			    "of streams (0: never)");
-			break;
-		case OPT_GP_OVERLAP:
-			opt.gp_overlap = optarg;
-			break;
-		case OPT_GP_ADOPT:
-			T.gp_adopt = 1;
+		case OPT_MAX_DELAY:
+			opt.max_delay = optarg;
 			break;
 		case OPT_SHARD:
 			opt.shard = optarg;
@@ -524,14 +501,17 @@ main(int argc, char **argv)
 	T.max_flight[API_LIST] = 2;
 	cli_prospector();
 	need(prosp_load(&e), &e);
-	if (opt.resume)
+	if (opt.resume) {
 		need(resume_load(opt.resume, &e), &e);
+		T.marks = T.out_fmt == OUT_JSON;
+	}
 	T.in_fd = -1;
 	if ((T.aws = aws_new(&ao, &e)) == NULL)
 		die(&e);
 	T.region = aws_region(T.aws);
 	if ((T.multi = http_multi_new(aws_http(T.aws), &e)) == NULL)
 		die(&e);
+	cli_checked(&cli);
 
 	for (i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {
@@ -553,12 +533,12 @@ main(int argc, char **argv)
 	T.t0 = timex_mono_ms();
 	T.progress_next = T.t0 + (T.progress_tty ? 500 : 5000);
 	/* a file that cannot be written is said at once, not at the
-	 * first report */
+	 * first report; once it is there, SIGUSR1 is handled */
+	cli_signals();
 	if (T.stats && stats_write(&e) == -1) {
 		e.code = EXIT_USAGE;
 		die(&e);
 	}
-	cli_signals();
 
 	run();
 

@@ -16,12 +16,6 @@
 
 #define OUT_CHUNK (1u << 20)
 
-static void
-oom(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
 
 static void
 emit_json(struct src *s, const struct ev *ev, const char *id,
@@ -54,21 +48,6 @@ emit_json(struct src *s, const struct ev *ev, const char *id,
 		out_flush();
 }
 
-void
-out_mark(const struct cursor *c)
-{
-	struct buf *b = &T.out;
-	int r = 0;
-
-	if (T.out_fmt != OUT_JSON)
-		return;
-	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
-	r |= evline_cursor(b, c);
-	r |= buf_adds(b, "}}\n");
-	if (r)
-		oom();
-}
-
 /* Time for people: UTC with Z, or local time with its offset. */
 static void
 text_time(int64_t ms, char out[40])
@@ -97,23 +76,6 @@ text_time(int64_t ms, char out[40])
 		out[39] = '\0';
 }
 
-/* Appends p[0..n) with no terminal control sequence: control bytes
- * become '?' (but tabs and, in messages, line breaks). */
-static int
-text_clean(struct buf *b, const char *p, size_t n, int msg)
-{
-	size_t i;
-	int r = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		r |= buf_addc(b, (c < 0x20 && c != '\t' && (c != '\n' || !msg)) ||
-		    c == 0x7f ? '?' : (char)c);
-	}
-	return r;
-}
-
 static void
 emit_text(struct src *s, const struct ev *ev)
 {
@@ -136,12 +98,12 @@ emit_text(struct src *s, const struct ev *ev)
 	else
 		r |= buf_printf(b, "%s ", tm);
 	if (T.groups && T.groups->next) {
-		r |= text_clean(b, s->g->name, strlen(s->g->name), 0);
+		r |= log_printable(b, s->g->name, strlen(s->g->name), 0);
 		r |= buf_addc(b, '/');
 	}
-	r |= text_clean(b, ev->stream, strlen(ev->stream), 0);
+	r |= log_printable(b, ev->stream, strlen(ev->stream), 0);
 	r |= buf_adds(b, T.color ? "\033[0m " : " ");
-	r |= text_clean(b, ev->msg, n, 1);
+	r |= log_printable(b, ev->msg, n, 1);
 	r |= buf_addc(b, '\n');
 	if (r)
 		oom();
@@ -184,6 +146,19 @@ save_cursor(struct mlpend *m, const struct cursor *c)
 	m->cts = c->ts;
 	m->n = c->n;
 	return 0;
+}
+
+void
+out_mark(const struct cursor *c)
+{
+	struct buf *b = &T.out;
+	int r = 0;
+
+	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
+	r |= evline_cursor(b, c);
+	r |= buf_adds(b, "}}\n");
+	if (r)
+		oom();
 }
 
 void

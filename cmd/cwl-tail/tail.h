@@ -11,16 +11,19 @@
 #include <json-c/json.h>
 
 #include "aws.h"
+#include "bucket.h"
 #include "buf.h"
 #include "cursor.h"
 #include "err.h"
 #include "http.h"
-#include "idset.h"
 #include "multiline.h"
+#include "sched.h"
 
 enum { MODE_AUTO, MODE_STREAM, MODE_FILTER };
 enum { OUT_JSON, OUT_TEXT };
 enum { API_GET, API_FILTER, API_LIST, API_N };
+/* requests.c: the operation names, "GetLogEvents"... */
+extern const char *const api_name[API_N];
 
 /* What a prospector (or the command line) says about a group. */
 struct prosp {
@@ -38,11 +41,10 @@ struct prosp {
 };
 
 /* A job is anything that sends requests: a source or a group listing.
- * It sits in one heap at a time, ordered by due time. */
+ * It sits in the heap of its API while it waits, ordered by due time. */
 struct job {
+	struct sched_item it;	/* first: the heap holds &job.it */
 	int api;		/* API_* */
-	size_t hidx;		/* index in its heap, or (size_t)-1 */
-	int64_t due;		/* monotonic ms */
 	int attempt;		/* failed attempts in a row */
 	int auth_retried;
 };
@@ -50,6 +52,7 @@ struct job {
 enum src_state { SRC_QUEUED, SRC_FLIGHT, SRC_IDLE, SRC_DONE };
 
 struct group;
+struct gread;
 
 /* Pending lines of a multiline event. */
 struct mlpend {
@@ -61,19 +64,18 @@ struct mlpend {
 	int64_t since;			/* monotonic ms of the first line */
 };
 
+/* A source: a stream read with GetLogEvents (stream.c), or a group read
+ * as a whole with FilterLogEvents (stream NULL, group.c). */
 struct src {
 	struct job job;			/* first: a src is a job */
 	struct src *hnext;		/* hash chain */
 	struct group *g;
-	char *stream;			/* NULL: group-wide (FilterLogEvents) */
+	char *stream;			/* NULL: group-wide */
 	enum src_state state;
 	unsigned explicit_arg:1;	/* named on the command line */
 	unsigned resumed:1;		/* started from a cursor */
 	unsigned fallback:1;		/* the cursor's token was refused */
 	unsigned empties:7;		/* empty pages in a row, new token each */
-	unsigned hot:1;			/* counted in its group's nhot */
-	unsigned gpoll:1;		/* its group's poll (g->gp), not a
-					   stream or a group-wide source */
 	char *token;		/* next request's token (NULL: first page) */
 	int64_t start;		/* startTime of the first request, or -1 */
 	int64_t n;		/* events read so far */
@@ -81,16 +83,8 @@ struct src {
 	int64_t last_ts;	/* timestamp of the newest event read */
 	int64_t activity;	/* wall ms of the newest ingestion seen */
 	int64_t reported;	/* lastIngestionTime from the newest listing */
-	/* the cursor of the newest line written for the stream (or its
-	 * start): the one events of the group poll carry */
-	char *held_token;	/* NULL: the first page */
-	int64_t held_skip, held_ts;
-	/* group-wide sources */
-	int64_t from, to;	/* the pass in progress: [from, to] */
-	char **ids;		/* event ids seen at ids_ts, oldest first */
-	size_t nids, capids;
-	int64_t ids_ts;
 	struct mlpend *ml;	/* multiline lines waiting, or NULL */
+	struct gread *gr;	/* group-wide: the reader's state (group.c) */
 };
 
 struct group {
@@ -98,7 +92,9 @@ struct group {
 	struct group *next;
 	char *name;
 	const struct prosp *p;		/* never NULL */
-	unsigned list:1;		/* list its streams (all of them) */
+	unsigned list:1;		/* list its streams to read them */
+	unsigned watch:1;		/* list its newest streams, for the
+					   group-wide reader's lateness check */
 	unsigned explicit_arg:1;
 	unsigned listing:1;		/* a listing is in progress */
 	unsigned listed:1;		/* listed at least once */
@@ -107,34 +103,18 @@ struct group {
 	size_t nfstreams;
 	int all_streams;		/* group-wide: every stream */
 	struct src *gsrc;		/* its group-wide source, or NULL */
-	struct src *gp;			/* its group poll, or NULL */
-	size_t nhot;			/* streams hot (s->hot) */
-	int64_t gp_since;		/* wall ms the group poll started */
-	unsigned gp_on:1;		/* the group poll runs */
-	unsigned gp_used:1;		/* it ran: look its ids up */
-	unsigned gp_refused:1;		/* FilterLogEvents was refused */
 	uint64_t events;		/* events written */
 	int64_t newest;			/* ingestion time of the newest, or 0 */
 };
 
-/* A min-heap of jobs by due time. */
-struct heap {
-	struct job **v;
-	size_t n, cap;
-};
-
-/* A token bucket whose rate halves on throttling and recovers slowly. */
-struct bucket {
-	double rate, max_rate, min_rate, tokens;
-	int64_t last;		/* monotonic ms of the last refill */
-	int64_t last_cut;	/* of the last halving */
-	int unlimited;		/* a rate of 0: no budget */
-};
-
 struct counters {
 	uint64_t requests, throttles, retries, events, bytes, pages;
-	uint64_t gp_events;	/* events written by group polls */
-	uint64_t gp_met;	/* events GetLogEvents met that they wrote */
+	struct {
+		uint64_t requests, throttles, retries;
+	} api[API_N];		/* the same, per API */
+	uint64_t received;	/* events in the API's answers */
+	uint64_t met;		/* of those, events written already */
+	uint64_t beyond;	/* streams with events later than the bound */
 	int64_t last_ingest;	/* of the newest event written */
 };
 
@@ -159,19 +139,16 @@ struct tail {
 	struct retry_policy retry;
 	size_t max_flight[API_N];
 	long limit;		/* events per request, 0: the API's default */
-	long gp_min;		/* hot streams that start a group poll, 0: never */
-	int64_t gp_overlap;	/* ms a group poll reads again behind now */
-	int gp_adopt;		/* the group poll may add the streams it finds */
+	int64_t max_delay;	/* --max-delay: the bound on lateness */
+	int marks;		/* write mark lines (with --resume) */
 	unsigned shard_i, shard_n;	/* --shard I/N, n = 0: none */
-	struct idset *seen;	/* ids written that the other way of reading
-				   a polled group is still to meet */
 
 	/* sources */
 	struct src **tab;	/* hash of sources by group and stream */
 	size_t tabsize, nsrc;
 	size_t nidle, ndone;
 	struct group *groups;
-	struct heap heap[API_N];
+	struct sched_heap heap[API_N];
 	struct bucket budget[API_N];
 	size_t flight[API_N];
 
@@ -204,41 +181,100 @@ struct tail {
 
 extern struct tail T;
 
-/* source.c */
-int heap_push(struct heap *h, struct job *j);
-struct job *heap_top(const struct heap *h);
-struct job *heap_pop(struct heap *h);
-void heap_remove(struct heap *h, struct job *j);
-void bucket_init(struct bucket *b, double rate, int64_t now);
-int bucket_take(struct bucket *b, int64_t now);
-int64_t bucket_wait_ms(struct bucket *b, int64_t now);
-void bucket_throttled(struct bucket *b, int64_t now);
-void bucket_ok(struct bucket *b);
-
+/* table.c: the sources and groups, by name */
 struct group *group_get(const char *name);
 struct src *src_find(struct group *g, const char *stream);
-/* Adds or refreshes the stream source G/S (from an argument, a stdin
- * line or a listing); last_ingest and first_ts are -1 when unknown. */
-struct src *src_stream(struct group *g, const char *stream,
-    int64_t last_ingest, int64_t first_ts, int explicit_arg);
-/* Adds the group-wide source of g (filter mode). */
-struct src *src_group(struct group *g);
-void group_want_list(struct group *g);
+/* A new source of g, in the table (stream NULL: group-wide). */
+struct src *src_new(struct group *g, const char *stream, int api);
+/* Calls fn on every source. */
+void src_each(void (*fn)(struct src *s));
+/* Exits 1 with "out of memory". */
+void oom(void) __attribute__((noreturn));
+
+/* requests.c: the request loop */
+/* Puts j in the heap of its API, due at due (monotonic ms). */
 void sched(struct job *j, int64_t due);
+void set_idle(struct src *s);
+void set_done(struct src *s);
+/* Writes what s holds and marks it done. */
+void source_finished(struct src *s);
+/* Records the first fatal error; the main loop stops and exits with it. */
+void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends j's next request (its budget token taken; a group-wide source
+ * has its pass set, group_next_pass). Returns 1 if it was sent. */
+int start_job(struct job *j, int64_t now);
 /* Starts the requests that are due and within budget. */
 void start_requests(int64_t now);
 /* Returns the ms until the next job could start, at most cap. */
 int64_t next_wakeup(int64_t now, int64_t cap);
 /* Handles one finished transfer. */
 void handle_done(struct http_done *d);
-/* After the end of stdin: idle streams no listing can wake are polled
- * once a stream_event_horizon. */
-void stdin_closed(void);
 /* Returns 1 when there is nothing left to do (one-shot mode). */
 int all_done(void);
 /* Flushes the pending multiline events of every source. */
 void flush_all_pending(void);
 void report_counters(void);
+/* Builds the JSON 1.1 request of api for body (taken); bad: the body
+ * could not be built (out of memory). Returns NULL with e on failure. */
+struct http_req *json_req(int api, struct buf *body, int bad,
+    struct err *e);
+/* Appends ,"name":"v" to b. Returns 0 or -1. */
+int add_member_str(struct buf *b, const char *name, const char *v);
+/* The rank of an event among identical ones in the page in hand: call
+ * rank_reset(events in the page) first. */
+void rank_reset(size_t nev);
+int64_t rank_of(const char *stream, int64_t ts, int64_t ingest,
+    const char *msg, size_t len);
+/* The page of the transfer in hand (page.h). */
+extern struct page page_in_hand;
+struct ev;
+struct page_ev;
+/* Fills ev with the times and message of pe, of pg (its stream, id and
+ * rank are the caller's). */
+void ev_of(struct ev *ev, const struct page *pg, const struct page_ev *pe);
+
+/* stream.c: streams read with GetLogEvents */
+/* Adds or refreshes the stream source G/S (from an argument, a stdin
+ * line or a listing); last_ingest and first_ts are -1 when unknown. */
+struct src *src_stream(struct group *g, const char *stream,
+    int64_t last_ingest, int64_t first_ts, int explicit_arg);
+void group_want_list(struct group *g);
+struct http_req *build_get(struct src *s, struct err *e);
+struct http_req *build_list(struct group *g, struct err *e);
+void on_get(struct src *s);
+void on_list(struct group *g, json_object *out);
+/* Reads the streams listed idle while no GetLogEvents job is due. */
+void start_probes(int64_t now);
+/* Returns 1 while listed streams wait to be probed. */
+int probes_left(void);
+/* Returns the ms until a probe could start, or cap. */
+int64_t probe_wakeup(int64_t now, int64_t cap);
+/* After the end of stdin: idle streams no listing can wake are polled
+ * once a stream_event_horizon. */
+void stdin_closed(void);
+/* The GetLogEvents token of s was refused: reads again from its newest
+ * event's time. Returns 1 if that was done, 0 if s cannot do it. */
+int stream_token_refused(struct src *s, const char *why);
+
+/* group.c: groups read as a whole with FilterLogEvents */
+/* Adds the group-wide source of g. */
+struct src *src_group(struct group *g);
+/* Sets the next pass of s; returns 0 when there is nothing to ask for
+ * yet (s is then rescheduled, or finished). */
+int group_next_pass(struct src *s, int64_t now);
+struct http_req *build_filter(struct src *s, struct err *e);
+void on_filter(struct src *s);
+/* The hook of the error path: returns 1 if the group-wide reader took
+ * care of the error of s (ae's code, why its text), else 0. */
+int group_on_error(struct src *s, const char *code, const char *why);
+/* A stream of g was listed with lastIngestionTime last_ingest: checks,
+ * once the bound has passed, that its events were read. */
+void group_stream_listed(struct group *g, const char *stream,
+    int64_t last_ingest);
+void group_free(struct src *s);
+/* Returns the time before which every event of g is written (within the
+ * bound), or -1 when g is not followed as a whole. */
+int64_t group_swept(const struct group *g);
 
 /* stats.c: writes the counters to the --stats file (cwl-tail(1), STATS
  * FILE). Returns 0, or -1 with e. */
@@ -256,8 +292,7 @@ struct ev {
 };
 /* Takes an event of s with its cursor, through the multiline joiner. */
 void out_event(struct src *s, const struct ev *ev, const struct cursor *c);
-/* Writes a checkpoint mark: a line with only @metadata.cursor c (JSON
- * output only). */
+/* Writes a mark line: a cursor and no event (cwl-lines(5)). */
 void out_mark(const struct cursor *c);
 /* Writes the pending multiline event of s, if any. */
 void out_flush_pending(struct src *s);
@@ -269,6 +304,10 @@ void mlpend_free(struct mlpend *p);
 int resume_load(const char *path, struct err *e);
 /* Takes the cursor for key G:S (stream NULL: "*"), or returns -1. */
 int resume_take(const char *group, const char *stream, struct cursor *c);
+/* The oldest time among the cursors of the streams of group, leaving
+ * out those more than a stream_event_horizon older than its newest.
+ * Returns 0 with *ts, or -1 when group has none. */
+int resume_group_oldest(const char *group, int64_t *ts);
 void stdin_read(void);
 /* Adds the source of a GROUP or GROUP:STREAM argument. Returns 0 or -1. */
 int arg_source(const char *arg, struct err *e);

@@ -7,6 +7,7 @@
 #
 #   make fuzz-bin     builds every target in build/fuzz/bin
 #   make fuzz-short   runs each for FUZZ_SHORT_SECONDS (5), as make check
+#                     does (there with the seed 1)
 #   make fuzz         runs each for FUZZ_SECONDS (600)
 #   make fuzz-NAME    runs one (fuzz-timex, fuzz-config, ...) FUZZ_SECONDS
 #

@@ -8,8 +8,8 @@
  * Checks: no registered secret is left in the output, once every
  * "[REDACTED]" it holds is taken out (a secret may be, or may be part
  * of, the marker itself, or be made of the marker and what follows it);
- * text that holds no secret and no name of a secret setting comes out
- * unchanged. A redaction that never ends is caught by -timeout.
+ * text that holds no secret, no name of a secret setting and no URL
+ * with user information comes out unchanged. A redaction that never ends is caught by -timeout.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -60,7 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out = log_redact(text);
 	FUZZ_ASSERT(out != NULL, "log_redact returned NULL");
 
-	plain = !has_name(text);
+	/* nor a URL, whose password ("scheme://user:PASS@host") goes */
+	plain = !has_name(text) && !(strstr(text, "://") && strchr(text, '@'));
 	for (i = 0; i < nsec; i++)
 		if (strlen(secrets[i]) >= 4 && strstr(text, secrets[i]))
 			plain = 0;

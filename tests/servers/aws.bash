@@ -17,6 +17,12 @@
 # $BATS_FILE_TMPDIR/.server-pids, which teardown_file must stop with
 # `servers_stop "$BATS_FILE_TMPDIR/.server-pids"`. AWS_SERVER_DIR chooses
 # the directory outright.
+#
+# CWL_LOGS_ORDER (timestamp | ingestion), CWL_FILTER_TOKEN (key | position)
+# and CWL_TOKEN_WINDOW (free | check), when set, give every server started
+# the switch of that name (--logs-order ...), so that a bats file can run
+# its tests under each; the arguments of aws_server_start come after, and
+# win.
 
 AWS_SERVER_PY="$REPO/tests/servers/aws_server.py"
 AWSCTL_PY="$REPO/tests/servers/awsctl"
@@ -42,12 +48,15 @@ aws_server_start() {
 		n=$((n + 1))
 	done
 	"$PY" "$AWS_SERVER_PY" --port 0 --port-file "$dir/aws-server.$n.port" \
-		--pid-file "$dir/aws-server.$n.pid" "$@" \
+		--pid-file "$dir/aws-server.$n.pid" \
+		${CWL_LOGS_ORDER:+--logs-order "$CWL_LOGS_ORDER"} \
+		${CWL_FILTER_TOKEN:+--filter-token "$CWL_FILTER_TOKEN"} \
+		${CWL_TOKEN_WINDOW:+--token-window "$CWL_TOKEN_WINDOW"} "$@" \
 		>>"$dir/aws-server.$n.log" 2>&1 </dev/null &
 	pid=$!
 	server_register "$pid" "$pidlist"
-	if ! wait_for_file "$dir/aws-server.$n.port" 15; then
-		echo "aws_server_start: no port after 15 s; log:" >&2
+	if ! wait_for_file "$dir/aws-server.$n.port"; then
+		echo "aws_server_start: no port after $WAIT_SECONDS s; log:" >&2
 		cat "$dir/aws-server.$n.log" >&2
 		return 1
 	fi

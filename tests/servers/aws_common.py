@@ -165,6 +165,9 @@ class Settings:
         "empty_pages": 0,              # empty pages served before each page of events
         "accept_any_timestamp": False,  # PutLogEvents takes too old / too new events
         "filter_scan_limit": 0,        # events FilterLogEvents scans per call (0: all)
+        "logs_order": "timestamp",     # GetLogEvents serves a stream by timestamp | ingestion
+        "filter_token": "key",         # FilterLogEvents nextToken: key of the last event | position
+        "token_window": "free",        # nextTokens valid with any parameters (free) | the same (check)
         "s3_auto_create": False,       # PUT into a missing bucket creates it
         "credential_ttl": None,        # seconds issued credentials live (None: as asked)
         "imds_v1": False,              # IMDS answers GETs without a session token
@@ -172,6 +175,7 @@ class Settings:
         "imds_role": "cwl-instance-role",
         "ecs_prefix": "/ecs/",
         "ecs_auth_token": None,        # Authorization value the ECS endpoint requires
+        "ecs_auth_token_uses": 0,      # answers it gets (since the start or a reset), then refused (0: no end)
         "ecs_role_arn": "arn:aws:iam::%s:role/cwl-task-role" % ACCOUNT,
         "web_identity_token": "cwl-test-web-identity-token",
         # Kinesis (aws_kinesis.py) and subscriptions (aws_subscriptions.py)
@@ -182,6 +186,12 @@ class Settings:
         "kinesis_empty_reads": 0,      # empty GetRecords answers before each with records
         "kinesis_update_seconds": 0,   # seconds CREATING / UPDATING lasts
         "subscription_events_per_record": 0,  # events in one delivered record (0: by size)
+    }
+
+    CHOICES = {
+        "logs_order": ("timestamp", "ingestion"),
+        "filter_token": ("key", "position"),
+        "token_window": ("free", "check"),
     }
 
     def __init__(self):
@@ -209,6 +219,8 @@ class Settings:
                 v = float(v) if isinstance(v, float) or "." in str(v) else int(v)
             elif k == "credential_ttl" and v is not None:
                 v = float(v)
+            elif k in self.CHOICES and v not in self.CHOICES[k]:
+                raise AwsError("BadRequest", "%s: %r is not one of %s" % (k, v, " ".join(self.CHOICES[k])))
             self._v[k] = v
 
     def reset(self):

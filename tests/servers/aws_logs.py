@@ -2,14 +2,56 @@
 AWS server: groups, streams, PutLogEvents, the describe calls and the two
 ways of reading events, with AWS's paging limits.
 
-How a stream is held, and what the GetLogEvents tokens mean: a stream is an
-append-only list of events in ingestion order, and a forward token is a
-position in that list. An event ingested late with an old timestamp is
-appended at the end, so a client that follows nextForwardToken still gets
-it (after events with newer timestamps); only a client that searches by
-time (startTime, FilterLogEvents) can miss it. FilterLogEvents orders the
-events of a group by timestamp, then ingestion time, and its nextToken
-holds the key of the last event returned.
+How a stream is held: its events in ingestion order (arrays of timestamps,
+ingestion times, sizes, and Messages), and, once an event came with an
+older timestamp than one before it, the same positions sorted by
+(timestamp, ingestion order), kept up to date as events come (each late
+one inserted in its place). eventIds are made of the timestamp, the
+stream's serial and the position in ingestion order.
+
+AWS documents neither the order GetLogEvents serves a stream in nor what
+its tokens are; its console shows a stream by timestamp and users report
+bursts skipped by a client that follows nextForwardToken, while
+PutLogEvents takes events up to 14 days old. So the order is a switch
+(--logs-order, Settings.logs_order):
+
+  timestamp  (the default, the cautious assumption) the stream by
+             (timestamp, ingestion order); a forward or backward token is
+             a place in that order, held as the event it follows (as
+             AWS's 56 digits are as long as an eventId). A late event goes
+             in at its place, which may be before the place a follower's
+             token has passed: following nextForwardToken never gets it,
+             and gets no event twice. startTime and endTime select by
+             timestamp.
+  ingestion  the stream in the order its events came; a token is a
+             position in that list, so a late event is appended at the end
+             and a client that follows nextForwardToken still gets it
+             (after events with newer timestamps); only a client that
+             searches by time (startTime, FilterLogEvents) can miss it.
+
+Under both, a token comes back unchanged at the end of the stream, pages
+hold at most 10,000 events and 1 MB (at least one event), and the
+empty-pages and token-ttl switches apply.
+
+FilterLogEvents orders the events of a group by timestamp, then ingestion
+time. Its nextToken (--filter-token) holds the key of the last event
+passed (key, the default: an event inserted before it later is skipped,
+none is served twice), or its position (position): how many events of
+the window were passed, counted again at each request, so that an event
+inserted before that place moves the page boundary: the next page
+repeats the event before it and never serves the inserted one.
+
+With --token-window check, every nextToken (GetLogEvents, FilterLogEvents,
+DescribeLogStreams, DescribeLogGroups) is valid only with the parameters
+of the request it came from, limit aside (and startFromHead true with a
+nextForwardToken, which GetLogEvents's reference asks for), as an SDK
+paginator resends them; any other use gets InvalidParameterException "The
+specified nextToken is invalid.". With free (the default), a token may be
+sent with other parameters, which then apply from its place on.
+
+PutLogEvents: at most 10,000 events and 1,048,576 bytes a batch, counted
+as the UTF-8 bytes of the messages plus 26 per event; "Each log event can
+be no larger than 1 MB", counted the same way.
 
 Messages keep the bytes they were given: invalid UTF-8 is held with
 Python's surrogateescape and served, as AWS serves it, with each invalid
@@ -34,13 +76,20 @@ from aws_logs_filter import compile_pattern
 MAX_PAGE_EVENTS = 10000
 MAX_PAGE_BYTES = 1048576
 MAX_BATCH_BYTES = 1048576
-MAX_EVENT_BYTES = 262144
+# "Each log event can be no larger than 1 MB" (PutLogEvents, 2025; it was
+# 256 KB): counted as in a batch, UTF-8 bytes + 26, so that one event may
+# fill a batch, and a page, alone.
+MAX_EVENT_BYTES = 1048576
 EVENT_OVERHEAD = 26
 DESCRIBE_LIMIT = 50
 DAY_MS = 86400 * 1000
 GROUP_RX = re.compile(r"[\.\-_/#A-Za-z0-9]+\Z")
 STREAM_RX = re.compile(r"[^:*]*\Z")
 GTOKEN_RX = re.compile(r"([fb])/(\d{56})/s\Z")
+# What a nextToken is not bound to under --token-window check, and the
+# defaults a request may leave out.
+UNBOUND = {"nextToken", "limit", "interleaved"}
+PARAM_DEFAULTS = {"startFromHead": False, "descending": False, "orderBy": "LogStreamName", "unmask": False}
 RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                   1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
@@ -53,6 +102,10 @@ def constraint(value, member, rule):
     shown = "null" if value is None else "'%s'" % value
     return invalid("1 validation error detected: Value %s at '%s' failed to satisfy "
                    "constraint: %s" % (shown, member, rule))
+
+
+def _same(i):
+    return i
 
 
 def event_size(msg):
@@ -114,7 +167,7 @@ class Stream:
         self.maxts = array("q")   # running maximum of ts: lastEventTimestamp
         self.min_ts = None
         self.in_order = True      # timestamps never decreased so far
-        self._order = None
+        self._order = None        # once they did: order(), kept up to date
 
     def __len__(self):
         return len(self.ts)
@@ -124,16 +177,18 @@ class Stream:
         n = len(tss)
         if not n:
             return
+        start = len(self.ts)
         prev = self.ts[-1] if self.ts else None
         if ordered is None:
             ordered = all(a <= b for a, b in zip(tss, itertools.islice(tss, 1, None)))
         ordered = ordered and (prev is None or prev <= tss[0])
+        was_in_order = self.in_order
         if ordered:
             self.maxts.extend(tss if isinstance(tss, array) else array("q", tss))
         else:
             self.in_order = False
-            start = self.maxts[-1] if self.maxts else tss[0]
-            self.maxts.extend(array("q", itertools.accumulate(tss, max, initial=start))[1:])
+            first = self.maxts[-1] if self.maxts else tss[0]
+            self.maxts.extend(array("q", itertools.accumulate(tss, max, initial=first))[1:])
         self.ts.extend(tss if isinstance(tss, array) else array("q", tss))
         self.it.extend(its if isinstance(its, array) else array("q", its))
         self.size.extend(sizes if isinstance(sizes, array) else array("q", sizes))
@@ -143,16 +198,33 @@ class Stream:
             self.msg.extend(msgs)
         lo = min(tss)
         self.min_ts = lo if self.min_ts is None else min(self.min_ts, lo)
-        self._order = None
+        if not (was_in_order and ordered):
+            self._sort_in(start, was_in_order)
+
+    def _sort_in(self, start, was_in_order):
+        """Places the events from position start on in the order by
+        (timestamp, ingestion order): each goes after every event of its
+        timestamp or before, as late events are a minority, one by one."""
+        if was_in_order:
+            self._order = array("q", range(start))
+        o, ts = self._order, self.ts
+        for q in range(start, len(ts)):
+            t = ts[q]
+            if not o or ts[o[-1]] <= t:
+                o.append(q)
+            else:
+                o.insert(bisect_right(o, t, key=ts.__getitem__), q)
 
     def order(self):
-        """Positions sorted by (timestamp, ingestion time)."""
+        """Positions (ingestion order) sorted by (timestamp, ingestion order)."""
+        return range(len(self.ts)) if self.in_order else self._order
+
+    def rank(self, q):
+        """The index of position q in order()."""
         if self.in_order:
-            return range(len(self.ts))
-        if self._order is None:
-            # Ingestion times never decrease, so position breaks timestamp ties.
-            self._order = sorted(range(len(self.ts)), key=self.ts.__getitem__)
-        return self._order
+            return q
+        ts = self.ts
+        return bisect_left(self._order, (ts[q], q), key=lambda r: (ts[r], r))
 
     def event_id(self, p):
         return "%020d%012d%024d" % (max(self.ts[p], 0), self.serial, p)
@@ -177,6 +249,7 @@ class LogsStore:
         self.settings = settings
         self.lock = threading.RLock()
         self.empty_pages_served = 0
+        self._note = None
         self.reset()
 
     def reset(self):
@@ -298,11 +371,29 @@ class LogsStore:
         if ttl and time.time() - issued > ttl:
             raise invalid("The specified nextToken has expired.")
 
-    def _decode_next(self, tok, kind):
+    def _window(self, p):
+        """With --token-window check, a digest of the request's parameters
+        but nextToken and limit (defaults left out): a nextToken is valid
+        only with the parameters of the request it came from. Else ""."""
+        if self.settings.token_window != "check":
+            return ""
+        d = {k: v for k, v in p.items()
+             if k not in UNBOUND and v is not None and not (k in PARAM_DEFAULTS and PARAM_DEFAULTS[k] == v)}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    def _next(self, obj, p):
+        """A nextToken for the describe calls and FilterLogEvents."""
+        obj["t"] = int(time.time())
+        w = self._window(p)
+        if w:
+            obj["w"] = w
+        return encode_token(obj)
+
+    def _decode_next(self, tok, kind, p):
         if tok is None:
             return None
         d = decode_token(tok) if isinstance(tok, str) else None
-        if not isinstance(d, dict) or d.get("o") != kind:
+        if not isinstance(d, dict) or d.get("o") != kind or d.get("w", "") != self._window(p):
             raise invalid("The specified nextToken is invalid.")
         self._token_age_ok(d.get("t", 0))
         return d
@@ -345,14 +436,23 @@ class LogsStore:
 
     # --- operations -----------------------------------------------------------
 
-    def call(self, op, p):
+    def call(self, op, p, note=None):
+        """The answer to op; note(n) is told how many events it returns."""
         fn = getattr(self, "op_" + op, None)
         if fn is None:
             raise AwsError("UnknownOperationException", "", 400)
         if not isinstance(p, dict):
             raise AwsError("SerializationException", "Start of list found where not expected")
         with self.lock:
-            return fn(p)
+            self._note = note
+            try:
+                return fn(p)
+            finally:
+                self._note = None
+
+    def _note_events(self, n):
+        if self._note is not None:
+            self._note(n)
 
     def op_CreateLogGroup(self, p):
         name = p.get("logGroupName")
@@ -408,7 +508,7 @@ class LogsStore:
             raise invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
         if prefix is not None:
             self._check_group_name(prefix)
-        tok = self._decode_next(p.get("nextToken"), "g")
+        tok = self._decode_next(p.get("nextToken"), "g", p)
         names = sorted(self.groups)
         i = bisect_left(names, prefix) if prefix else 0
         if tok is not None:
@@ -429,7 +529,7 @@ class LogsStore:
             out.append(n)
         res = {"logGroups": [self._group_json(self.groups[n]) for n in out]}
         if more:
-            res["nextToken"] = encode_token({"o": "g", "a": out[-1], "t": int(time.time())})
+            res["nextToken"] = self._next({"o": "g", "a": out[-1]}, p)
         return res
 
     def op_DescribeLogStreams(self, p):
@@ -444,7 +544,7 @@ class LogsStore:
             self._check_stream_name(prefix, "logStreamNamePrefix")
             if order == "LastEventTime":
                 raise invalid("Cannot order by LastEventTime with a logStreamNamePrefix.")
-        tok = self._decode_next(p.get("nextToken"), "s")
+        tok = self._decode_next(p.get("nextToken"), "s", p)
         if tok is not None and (tok.get("g") != g.name or tok.get("b") != order or tok.get("d") != desc):
             raise invalid("The specified nextToken is invalid.")
         now = now_ms()
@@ -459,8 +559,7 @@ class LogsStore:
             page = names[i:i + limit]
             res = {"logStreams": [self._stream_json(g, g.streams[n], now) for n in page]}
             if len(names) - i > limit:
-                res["nextToken"] = encode_token({"o": "s", "g": g.name, "b": order, "d": desc,
-                                                 "k": [page[-1]], "t": int(time.time())})
+                res["nextToken"] = self._next({"o": "s", "g": g.name, "b": order, "d": desc, "k": [page[-1]]}, p)
             return res
         if order == "LogStreamName":
             names = [n for n in g.streams if not prefix or n.startswith(prefix)]
@@ -479,8 +578,8 @@ class LogsStore:
         page = keyed[:limit]
         res = {"logStreams": [self._stream_json(g, g.streams[n], now) for _, n in page]}
         if len(keyed) > limit:
-            res["nextToken"] = encode_token({"o": "s", "g": g.name, "b": order, "d": desc,
-                                             "k": list(page[-1][0]), "t": int(time.time())})
+            res["nextToken"] = self._next({"o": "s", "g": g.name, "b": order, "d": desc,
+                                           "k": list(page[-1][0])}, p)
         return res
 
     def op_PutLogEvents(self, p):
@@ -556,23 +655,78 @@ class LogsStore:
             res["rejectedLogEventsInfo"] = rejected
         return res
 
-    # GetLogEvents tokens look like AWS's: f/<56 digits>/s and b/<56 digits>/s.
+    # GetLogEvents tokens look like AWS's: f/<56 digits>/s and b/<56 digits>/s:
+    # the stream's serial, a place in the stream (see _places), when the
+    # token was issued, the empty pages served in a row before it, and a
+    # check over all of it and, with --token-window check, the request's
+    # window (_window).
     @staticmethod
-    def _gtok(d, serial, pos, issued, empties):
-        body = "%012d%016d%012d%02d" % (serial, pos, issued, empties)
-        chk = int(hashlib.sha256((d + body).encode()).hexdigest()[:16], 16) % 10 ** 14
+    def _gtok(d, serial, place, issued, empties, window=""):
+        body = "%012d%016d%012d%02d" % (serial, place, issued, empties)
+        chk = int(hashlib.sha256((d + body + window).encode()).hexdigest()[:16], 16) % 10 ** 14
         return "%s/%s%014d/s" % (d, body, chk)
 
-    def _parse_gtok(self, tok, st):
+    def _parse_gtok(self, tok, st, p):
         m = GTOKEN_RX.match(tok) if isinstance(tok, str) else None
         if not m:
             raise invalid("The specified nextToken is invalid.")
         d, digits = m.groups()
-        serial, pos, issued, empties = int(digits[:12]), int(digits[12:28]), int(digits[28:40]), int(digits[40:42])
-        if self._gtok(d, serial, pos, issued, empties) != tok or serial != st.serial or pos > len(st):
+        serial, place, issued, empties = int(digits[:12]), int(digits[12:28]), int(digits[28:40]), int(digits[40:42])
+        windows = [self._window(p)]
+        if d == "f" and p.get("startFromHead") is True:
+            # "If you are using a previous nextForwardToken value as the
+            # nextToken in this operation, you must specify true for
+            # startFromHead": also when the first request said false.
+            windows.append(self._window(dict(p, startFromHead=False)))
+        if (serial != st.serial or place > len(st) or
+                all(self._gtok(d, serial, place, issued, empties, w) != tok for w in windows)):
             raise invalid("The specified nextToken is invalid.")
         self._token_age_ok(issued)
-        return d, pos, empties
+        return d, place, empties
+
+    def _places(self, st):
+        """The order GetLogEvents serves st in (positions in ingestion
+        order), and the two functions between an index i in it (the
+        boundary before its i-th event) and the place a token holds. By
+        ingestion the place is i; by timestamp it is 0 before the first
+        event and else 1 + the position of the event just before the
+        boundary, so that an event inserted before it later (a late
+        event) does not move it: a follower never meets that event, and
+        meets no event twice."""
+        if self.settings.logs_order == "ingestion" or st.in_order:
+            return range(len(st)), _same, _same
+        seq = st.order()
+        return seq, (lambda i: seq[i - 1] + 1 if i else 0), (lambda pl: st.rank(pl - 1) + 1 if pl else 0)
+
+    @staticmethod
+    def _fit(seq, sizes, lo, hi, limit, forward):
+        """How many events of seq[lo:hi] one page holds, taken from lo on
+        (forward) or back from hi: at most limit and MAX_PAGE_BYTES, but at
+        least one, as an event of the largest size fills a page alone."""
+        if hi <= lo:
+            return 0
+        a, b = (lo, min(hi, lo + limit)) if forward else (max(lo, hi - limit), hi)
+        sz = sizes[a:b] if isinstance(seq, range) else array("q", map(sizes.__getitem__, seq[a:b]))
+        if not forward:
+            sz.reverse()
+        return max(1, bisect_right(list(itertools.accumulate(sz)), MAX_PAGE_BYTES))
+
+    @staticmethod
+    def _scan(ts, sizes, pos, n, lo_t, hi_t, limit, forward):
+        """By ingestion, with startTime or endTime: the positions of a page,
+        scanning from pos forward (to n) or backward, and where the scan
+        stopped."""
+        idx, acc, r = [], 0, pos
+        while (r < n) if forward else (r > 0):
+            q = r if forward else r - 1
+            if lo_t <= ts[q] < hi_t:
+                s = sizes[q]
+                if len(idx) == limit or (idx and acc + s > MAX_PAGE_BYTES):
+                    break
+                idx.append(q)
+                acc += s
+            r += 1 if forward else -1
+        return (idx if forward else idx[::-1]), r
 
     def op_GetLogEvents(self, p):
         g = self._group(self._group_name(p))
@@ -586,67 +740,49 @@ class LogsStore:
         st = self._stream(g, sname)
         self.get_calls[(g.name, sname)] = self.get_calls.get((g.name, sname), 0) + 1
         n = len(st)
+        seq, place, index = self._places(st)
         if tok is not None:
-            d, pos, empties = self._parse_gtok(tok, st)
+            d, pl, empties = self._parse_gtok(tok, st, p)
+            pos = index(pl)
         else:
             d, pos, empties = ("f", 0, 0) if head else ("b", n, 0)
-        windowed = t0 is not None or t1 is not None
-        lo_t = t0 if t0 is not None else -(1 << 62)
-        hi_t = t1 if t1 is not None else 1 << 62
         ts, sizes = st.ts, st.size
-        now_s = int(time.time())
-        if d == "f":
-            if not windowed:
-                end = min(n, pos + limit)
-                k = bisect_right(list(itertools.accumulate(sizes[pos:end])), MAX_PAGE_BYTES)
-                idx = range(pos, pos + k)
-                r = pos + k
-            else:
-                idx, acc, r = [], 0, pos
-                while r < n:
-                    t = ts[r]
-                    if lo_t <= t < hi_t:
-                        s = sizes[r]
-                        if len(idx) == limit or acc + s > MAX_PAGE_BYTES:
-                            break
-                        idx.append(r)
-                        acc += s
-                    r += 1
-            first, last = pos, r
+        if (t0 is not None or t1 is not None) and self.settings.logs_order == "ingestion":
+            idx, r = self._scan(ts, sizes, pos, n, -(1 << 62) if t0 is None else t0,
+                                1 << 62 if t1 is None else t1, limit, d == "f")
+            first, last = (pos, r) if d == "f" else (r, pos)
         else:
-            if not windowed:
-                start = max(0, pos - limit)
-                k = bisect_right(list(itertools.accumulate(reversed(sizes[start:pos]))), MAX_PAGE_BYTES)
-                idx = range(pos - k, pos)
-                q = pos - k
+            # By timestamp, the window is one run of seq.
+            lo = bisect_left(seq, t0, key=ts.__getitem__) if t0 is not None else 0
+            hi = bisect_left(seq, t1, key=ts.__getitem__) if t1 is not None else n
+            if d == "f":
+                a = max(pos, lo)
+                k = self._fit(seq, sizes, a, hi, limit, True)
+                idx, first, last = seq[a:a + k], pos, a + k
             else:
-                rev, acc, q = [], 0, pos
-                while q > 0:
-                    t = ts[q - 1]
-                    if lo_t <= t < hi_t:
-                        s = sizes[q - 1]
-                        if len(rev) == limit or acc + s > MAX_PAGE_BYTES:
-                            break
-                        rev.append(q - 1)
-                        acc += s
-                    q -= 1
-                idx = rev[::-1]
-            first, last = q, pos
+                b = min(pos, hi)
+                k = self._fit(seq, sizes, lo, b, limit, False)
+                idx, first, last = seq[b - k:b], b - k, pos
+        now_s = int(time.time())
+        w = self._window(p)
         if len(idx) and (tok is not None or head) and empties < self.settings.empty_pages:
             # An empty page with a new token while events remain, as AWS can serve.
             self.empty_pages_served += 1
-            nf = self._gtok("f", st.serial, pos, now_s, empties + 1) if d == "f" else self._gtok("f", st.serial, pos, now_s, 0)
-            nb = self._gtok("b", st.serial, pos, now_s, empties + 1 if d == "b" else 0)
+            self._note_events(0)
+            here = place(pos)
+            nf = self._gtok("f", st.serial, here, now_s, empties + 1 if d == "f" else 0, w)
+            nb = self._gtok("b", st.serial, here, now_s, empties + 1 if d == "b" else 0, w)
             return '{"events":[],"nextForwardToken":"%s","nextBackwardToken":"%s"}' % (nf, nb)
         if d == "f":
-            nf = tok if (tok is not None and last == pos) else self._gtok("f", st.serial, last, now_s, 0)
-            nb = self._gtok("b", st.serial, first, now_s, 0)
+            nf = tok if (tok is not None and last == pos) else self._gtok("f", st.serial, place(last), now_s, 0, w)
+            nb = self._gtok("b", st.serial, place(first), now_s, 0, w)
         else:
-            nb = tok if (tok is not None and first == pos) else self._gtok("b", st.serial, first, now_s, 0)
-            nf = self._gtok("f", st.serial, last, now_s, 0)
+            nb = tok if (tok is not None and first == pos) else self._gtok("b", st.serial, place(first), now_s, 0, w)
+            nf = self._gtok("f", st.serial, place(last), now_s, 0, w)
         it, msg = st.it, st.msg
         if not len(idx):
             self.get_empty += 1
+        self._note_events(len(idx))
         body = ",".join(['{"timestamp":%d,"message":%s,"ingestionTime":%d}' % (ts[i], jstr(msg[i]), it[i])
                          for i in idx])
         return '{"events":[%s],"nextForwardToken":"%s","nextBackwardToken":"%s"}' % (body, nf, nb)
@@ -663,8 +799,13 @@ class LogsStore:
             pred = compile_pattern(p.get("filterPattern"))
         except ValueError as e:
             raise invalid(str(e)) from None
-        tok = self._decode_next(p.get("nextToken"), "f")
+        tok = self._decode_next(p.get("nextToken"), "f", p)
         if tok is not None and tok.get("g") != g.name:
+            raise invalid("The specified nextToken is invalid.")
+        # A token holds the key of the last event passed, or (--filter-token
+        # position) how many events of the window were passed.
+        passed = tok.get("p") if tok else None
+        if passed is not None and (isinstance(passed, bool) or not isinstance(passed, int) or passed < 0):
             raise invalid("The specified nextToken is invalid.")
         if names is not None:
             if not isinstance(names, list) or not 1 <= len(names) <= 100:
@@ -693,6 +834,8 @@ class LogsStore:
         walked = [s for s in streams if t0 is None or (len(s) and s.maxts[-1] >= t0)]
         merged = (walk(walked[0]) if len(walked) == 1 else
                   heapq.merge(*[walk(s) for s in walked]) if walked else iter(()))
+        if passed:
+            merged = itertools.islice(merged, passed, None)
         scan_cap = self.settings.filter_scan_limit or 0
         out, acc, scanned, last_key, stopped = [], 0, 0, key, False
         for ev in merged:
@@ -702,7 +845,7 @@ class LogsStore:
             m = st.msg[q]
             if pred is None or pred(m):
                 s = st.size[q]
-                if len(out) == limit or acc + s > MAX_PAGE_BYTES:
+                if len(out) == limit or (out and acc + s > MAX_PAGE_BYTES):
                     stopped = True
                     break
                 out.append(ev)
@@ -712,21 +855,25 @@ class LogsStore:
             if scan_cap and scanned >= scan_cap:
                 stopped = True
                 break
-        now_s = int(time.time())
+        by_position = self.settings.filter_token == "position"
+
+        def next_token(k, n, e):
+            where = {"p": (passed or 0) + n} if by_position else {"k": list(k) if k else None}
+            return self._next(dict(where, o="f", g=g.name, e=e), p)
+
         if out and empties < self.settings.empty_pages:
             self.empty_pages_served += 1
-            nt = encode_token({"o": "f", "g": g.name, "k": list(key) if key else None, "t": now_s, "e": empties + 1})
-            return {"events": [], "searchedLogStreams": [
-                {"logStreamName": s.name, "searchedCompletely": False} for s in streams], "nextToken": nt}
+            self._note_events(0)
+            nt = next_token(key, 0, empties + 1)
+            # "As of May 15, 2020, this parameter is no longer
+            # supported. This parameter returns an empty list."
+            return {"events": [], "searchedLogStreams": [], "nextToken": nt}
         parts = ['{"logStreamName":%s,"timestamp":%d,"message":%s,"ingestionTime":%d,"eventId":"%s"}'
                  % (jstr(st.name), ts_, jstr(st.msg[q]), it_, st.event_id(q)) for ts_, it_, _, q, st in out]
-        searched = ",".join('{"logStreamName":%s,"searchedCompletely":%s}'
-                            % (jstr(s.name), "false" if stopped else "true") for s in streams)
-        body = '{"events":[%s],"searchedLogStreams":[%s]' % (",".join(parts), searched)
+        body = '{"events":[%s],"searchedLogStreams":[]' % ",".join(parts)
+        self._note_events(len(out))
         if stopped:
-            nt = encode_token({"o": "f", "g": g.name, "k": list(last_key) if last_key else None,
-                               "t": now_s, "e": 0})
-            body += ',"nextToken":"%s"' % nt
+            body += ',"nextToken":"%s"' % next_token(last_key, scanned, 0)
         return body + "}"
 
     # --- control endpoint -------------------------------------------------------

@@ -14,7 +14,15 @@ ECS endpoint. Every signature is recomputed with botocore's signer; shapes
 and error codes follow the botocore service models. Switches make it
 behave like the real services on their bad days (late lastEventTimestamp,
 late events, expiring tokens, empty pages, throttling, 5xx, dropped
-connections, latency, rate limits).
+connections, latency, rate limits), and, where AWS documents nothing,
+offer each plausible behaviour (aws_logs.py says what each means):
+
+    --logs-order timestamp|ingestion   the order GetLogEvents serves a
+                   stream in and what its tokens are (timestamp)
+    --filter-token key|position        what a FilterLogEvents nextToken
+                   holds (key)
+    --token-window free|check          whether a nextToken is valid only
+                   with the parameters of the request it came from (free)
 
 Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
 
@@ -26,7 +34,8 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    ingestion_delay, retention, seed
     put            append to group/stream (create: true): events [{timestamp,
                    message | message_b64}] or messages [...] + timestamp, step;
-                   ingestion_time. No PutLogEvents checks, any order.
+                   ingestion_time. No PutLogEvents checks, any order: an
+                   event with an old timestamp is a late event, ingested now.
     create-group   group, retention        delete-group   group
     create-stream  group, stream | streams, create_group
     delete-stream  group, stream
@@ -44,6 +53,8 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    imds, ecs (counters), imds_token_ttl_asked {seconds: PUTs},
                    signed_by {access key id: requests},
                    requests_by_key {access key id: {operation: n}},
+                   events_returned_by_key {access key id: {GetLogEvents |
+                   FilterLogEvents: events in the answers}},
                    groups, streams, events_total, events
                    {group: {stream: n}}, empty_pages, get_empty (GetLogEvents
                    answers without an event); reset: true clears counters;
@@ -116,7 +127,8 @@ CORAL = {"UnrecognizedClientException", "InvalidSignatureException", "MissingAut
 
 
 class Request:
-    __slots__ = ("method", "raw_path", "path", "query", "headers", "body", "service", "op", "bucket", "key")
+    __slots__ = ("method", "raw_path", "path", "query", "headers", "body", "service", "op", "bucket", "key",
+                 "akid")
 
     def __init__(self, method, target, headers, body):
         self.method = method
@@ -126,7 +138,7 @@ class Request:
         self.query = parse_qsl(qs, keep_blank_values=True)
         self.headers = headers
         self.body = body
-        self.service = self.op = self.bucket = self.key = None
+        self.service = self.op = self.bucket = self.key = self.akid = None
 
 
 def decode_aws_chunked(body):
@@ -340,6 +352,7 @@ class AwsServer:
         else:
             cred = dict(req.query).get("X-Amz-Credential", "")
             akid = cred.split("/")[0] if cred else "-"
+        req.akid = akid
         self.stats.add("requests_by_key", "%s %s" % (akid, req.op))
         with self.times_lock:
             q = self.times.get((akid, req.op))
@@ -374,8 +387,12 @@ class AwsServer:
                 raise AwsError("SerializationException", "Unable to parse the request body as JSON") from None
             if s == "kinesis":
                 return self.json_body(req, self.kinesis.call(req.op, params, caller))
-            store = (self.ddb if s == "dynamodb" else self.subs if req.op in SUBSCRIPTION_OPS else self.logs)
-            return self.json_body(req, store.call(req.op, params))
+            if s == "dynamodb":
+                return self.json_body(req, self.ddb.call(req.op, params))
+            if req.op in SUBSCRIPTION_OPS:
+                return self.json_body(req, self.subs.call(req.op, params))
+            return self.json_body(req, self.logs.call(req.op, params, lambda n: self.stats.add(
+                "events_by_key", "%s %s" % (req.akid, req.op), n)))
         if s == "s3":
             if req.headers.get("x-amz-content-sha256", "").startswith("STREAMING-"):
                 req.body = decode_aws_chunked(req.body)
@@ -454,11 +471,12 @@ class AwsServer:
         out = {"requests": {}, "services": {}, "throttles": {}, "faults": {}, "auth_failures": {},
                "imds": {}, "ecs": {}}
         out.update(self.stats.snapshot())
-        by_key = {}
-        for k, n in out.pop("requests_by_key", {}).items():
-            akid, _, op = k.partition(" ")
-            by_key.setdefault(akid, {})[op] = n
-        out["requests_by_key"] = by_key
+        for section, name in (("requests_by_key", "requests_by_key"), ("events_by_key", "events_returned_by_key")):
+            by_key = {}
+            for k, n in out.pop(section, {}).items():
+                akid, _, op = k.partition(" ")
+                by_key.setdefault(akid, {})[op] = n
+            out[name] = by_key
         if a.get("times"):
             with self.times_lock:
                 t = {}
@@ -659,12 +677,20 @@ def parse_args(argv):
     g.add_argument("--empty-pages", type=int, help="empty pages served before each page of events")
     g.add_argument("--accept-any-timestamp", action="store_true", help="PutLogEvents rejects no timestamp")
     g.add_argument("--filter-scan-limit", type=int, help="events FilterLogEvents scans per call (0: all)")
+    g.add_argument("--logs-order", choices=Settings.CHOICES["logs_order"],
+                   help="the order of a stream for GetLogEvents and its tokens (timestamp)")
+    g.add_argument("--filter-token", choices=Settings.CHOICES["filter_token"],
+                   help="what a FilterLogEvents nextToken holds: the last event's key, or a position (key)")
+    g.add_argument("--token-window", choices=Settings.CHOICES["token_window"],
+                   help="check: a nextToken is valid only with the parameters it came from (free)")
     g.add_argument("--s3-auto-create", action="store_true", help="PUT into a missing bucket creates it")
     g.add_argument("--credential-ttl", type=float, help="seconds every issued credential lives")
     g.add_argument("--imds-v1", action="store_true", help="IMDS answers GETs without a session token")
     g.add_argument("--imds-role")
     g.add_argument("--ecs-prefix")
     g.add_argument("--ecs-auth-token", help="Authorization value the ECS endpoint requires")
+    g.add_argument("--ecs-auth-token-uses", type=int,
+                   help="answers the ECS token gets, then it is refused as rotated (0: no end)")
     g.add_argument("--ecs-role-arn")
     g.add_argument("--web-identity-token")
     g.add_argument("--kinesis-iterator-ttl", type=float, help="seconds a shard iterator lives (300; 0: forever)")
@@ -689,8 +715,8 @@ def parse_args(argv):
 def configure(app, a):
     s = {}
     for name in ("region", "account", "max_skew", "last_event_lag", "token_ttl", "empty_pages",
-                 "filter_scan_limit", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
-                 "ecs_role_arn", "web_identity_token", "kinesis_iterator_ttl", "kinesis_read_tps",
+                 "filter_scan_limit", "logs_order", "filter_token", "token_window", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
+                 "ecs_auth_token_uses", "ecs_role_arn", "web_identity_token", "kinesis_iterator_ttl", "kinesis_read_tps",
                  "kinesis_read_bytes"):
         v = getattr(a, name)
         if v is not None:

@@ -69,6 +69,7 @@ class StsStore:
             self.roles = {r.arn: r for r in self.default_roles()}
             self.imds_tokens = {}
             self.cached = {}  # "imds" / "ecs" -> Key
+            self.ecs_answered = 0  # answers given with the required token
 
     # --- issuing ------------------------------------------------------------
 
@@ -287,7 +288,13 @@ class StsStore:
             if got is None:
                 self.stats.add("ecs", "unauthorized")
                 return err(401, "NoAuthorization", "Authorization header is required")
-            if got != want:
+            # a token good for so many answers stands for one the
+            # container agent has since rotated
+            with self.lock:
+                spent = s.ecs_auth_token_uses and self.ecs_answered >= s.ecs_auth_token_uses
+                if got == want and not spent:
+                    self.ecs_answered += 1
+            if got != want or spent:
                 self.stats.add("ecs", "forbidden")
                 return err(403, "InvalidAuthorization", "Authorization header is invalid")
         k = self._cached("ecs", s.ecs_role_arn, "ecs-task", 6 * 3600)

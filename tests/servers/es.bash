@@ -29,7 +29,7 @@ _srv_launch() {
 	else
 		server_register "$pid" "$BATS_FILE_TMPDIR/.server-pids"
 	fi
-	if ! wait_for_file "$dir/port" 15; then
+	if ! wait_for_file "$dir/port"; then
 		echo "$name server did not start:" >&2
 		cat "$dir/log" >&2
 		return 1
@@ -114,7 +114,7 @@ es_ctl() {
 
 # es_wait_count N [INDEX] [SECONDS]: until at least N documents are there.
 es_wait_count() {
-	local want="$1" index="${2:-}" n=$((${3:-15} * 10)) c
+	local want="$1" index="${2:-}" n=$((${3:-${WAIT_SECONDS:-60}} * 10)) c
 	while [ "$n" -gt 0 ]; do
 		c=$(es_count "$index" 2>/dev/null || echo 0)
 		[ "${c:-0}" -ge "$want" ] && return 0

@@ -47,7 +47,7 @@ ls_ctl() {
 
 # ls_wait_events N [SECONDS]: until at least N events have arrived.
 ls_wait_events() {
-	local want="$1" n=$((${2:-15} * 10)) c
+	local want="$1" n=$((${2:-${WAIT_SECONDS:-60}} * 10)) c
 	while [ "$n" -gt 0 ]; do
 		c=$(ls_stats events 2>/dev/null || echo 0)
 		[ "${c:-0}" -ge "$want" ] && return 0

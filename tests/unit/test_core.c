@@ -8,6 +8,7 @@
 #include "idset.h"
 #include "jsonx.h"
 #include "log.h"
+#include "strmap.h"
 #include "unit.h"
 
 static void
@@ -228,6 +229,40 @@ test_idset(void)
 	    "a non-digit refused");
 }
 
+static void
+test_strmap(void)
+{
+	struct strmap *m = strmap_new();
+	char key[32];
+	const char *k;
+	void **slot, *v;
+	size_t it = 0, n = 0, i;
+	int bad = 0;
+
+	CHECK(m != NULL && strmap_get(m, "x") == NULL, "empty map");
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "stream-%zu", i);
+		slot = strmap_put(m, key);
+		CHECK(slot != NULL && *slot == NULL, "a new key has no value");
+		*slot = (void *)(i + 1);
+	}
+	CHECK_INT(strmap_count(m), 5000, "every key once");
+	slot = strmap_put(m, "stream-42");
+	CHECK(*slot == (void *)43, "put of a key there returns its value");
+	CHECK_INT(strmap_count(m), 5000, "not added twice");
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "stream-%zu", i);
+		bad += strmap_get(m, key) != (void *)(i + 1);
+	}
+	CHECK_INT(bad, 0, "every value found after the table grew");
+	CHECK(strmap_get(m, "stream-5000") == NULL, "a key not put");
+	CHECK(strmap_get(m, "") == NULL, "the empty key not put");
+	while (strmap_next(m, &it, &k, &v))
+		n++;
+	CHECK_INT(n, 5000, "the walk meets every entry once");
+	strmap_free(m, NULL);
+}
+
 int
 main(void)
 {
@@ -236,5 +271,6 @@ main(void)
 	test_cursor();
 	test_redact();
 	test_idset();
+	test_strmap();
 	return unit_done("core");
 }

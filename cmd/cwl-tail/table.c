@@ -1,0 +1,127 @@
+/*
+ * The table of sources (by group and stream) and the list of groups.
+ * A source is a stream read with GetLogEvents, or a group's group-wide
+ * source (stream NULL); the table finds either in O(1) when a listing,
+ * a stdin line or a page names it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "log.h"
+#include "tail.h"
+
+void
+oom(void)
+{
+	log_error("out of memory");
+	exit(EXIT_RUNTIME);
+}
+
+static size_t
+src_hash(const struct group *g, const char *stream)
+{
+	uint64_t h = hash_str(HASH_FNV_OFFSET, g->name);
+
+	h = hash_str(h ^ 0xff, stream ? stream : "*");
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+struct src *
+src_find(struct group *g, const char *stream)
+{
+	struct src *s;
+
+	if (T.tabsize == 0)
+		return NULL;
+	for (s = T.tab[src_hash(g, stream) & (T.tabsize - 1)]; s; s = s->hnext)
+		if (s->g == g && streq(s->stream, stream))
+			return s;
+	return NULL;
+}
+
+static void
+tab_insert(struct src *s)
+{
+	size_t i;
+
+	if (T.nsrc + 1 > T.tabsize) {
+		size_t size = T.tabsize ? T.tabsize * 2 : 256, k;
+		struct src **tab = calloc(size, sizeof(*tab)), *p, *next;
+
+		if (tab == NULL)
+			oom();
+		for (k = 0; k < T.tabsize; k++)
+			for (p = T.tab[k]; p; p = next) {
+				next = p->hnext;
+				i = src_hash(p->g, p->stream) & (size - 1);
+				p->hnext = tab[i];
+				tab[i] = p;
+			}
+		free(T.tab);
+		T.tab = tab;
+		T.tabsize = size;
+	}
+	i = src_hash(s->g, s->stream) & (T.tabsize - 1);
+	s->hnext = T.tab[i];
+	T.tab[i] = s;
+	T.nsrc++;
+}
+
+struct src *
+src_new(struct group *g, const char *stream, int api)
+{
+	struct src *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (stream && (s->stream = strdup(stream)) == NULL))
+		oom();
+	sched_item_init(&s->job.it);
+	s->job.api = api;
+	s->g = g;
+	s->start = -1;
+	s->last_ts = -1;
+	s->activity = -1;
+	s->reported = -1;
+	tab_insert(s);
+	return s;
+}
+
+void
+src_each(void (*fn)(struct src *s))
+{
+	struct src *s, *next;
+	size_t i;
+
+	for (i = 0; i < T.tabsize; i++)
+		for (s = T.tab[i]; s; s = next) {
+			next = s->hnext;
+			fn(s);
+		}
+}
+
+struct group *
+group_get(const char *name)
+{
+	struct group *g;
+
+	for (g = T.groups; g; g = g->next)
+		if (strcmp(g->name, name) == 0)
+			return g;
+	if ((g = calloc(1, sizeof(*g))) == NULL || (g->name = strdup(name)) == NULL)
+		oom();
+	sched_item_init(&g->job.it);
+	g->job.api = API_LIST;
+	g->p = prosp_for(name);
+	g->next = T.groups;
+	T.groups = g;
+	return g;
+}
