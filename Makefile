@@ -28,11 +28,13 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 CFLAGS ?= -O2 -g
+# -iquote: lib/sched.h must not stand in for the system's <sched.h>,
+# which <pthread.h> includes
 override CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-Wall -Wextra -Wno-unused-parameter -Wformat=2 -Wshadow -Wvla \
 	-Werror=implicit-function-declaration \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
-	-DCWL_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(CFLAGS)
+	-DCWL_VERSION='"$(VERSION)"' -iquote lib $(PKG_CFLAGS) $(CFLAGS)
 override LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 LDLIBS = $(PKG_LIBS) -lm
 
