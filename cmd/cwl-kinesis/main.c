@@ -66,10 +66,12 @@ static const char help[] =
     "  -c, --config FILE        configuration file\n"
     "  -E, --define KEY=VALUE   override a configuration setting\n"
     "  -d, --debug SELECTORS    debug output (kinesis, lease, aws, http, ... or *)\n"
-    "  -v, --verbose            more messages\n"
-    "  -q, --quiet              errors only\n"
-    "      --check-config       validate the configuration and exit\n"
-    "      --config-value KEY   print a configuration value and exit\n"
+    "  -v, --verbose            info lines as well: what is being done\n"
+    "  -q, --quiet              errors only (default: warnings and errors)\n"
+    "      --check-config       check the configuration as a run would, and exit\n"
+    "      --config-value KEY   print a configuration value and exit (secrets\n"
+    "                           as [REDACTED] unless --show-secrets)\n"
+    "      --config-ms KEY      print a duration of the configuration in ms\n"
     "  -h, --help               this help\n"
     "  -V, --version            the version\n"
     "\n"
@@ -316,17 +318,22 @@ settings(struct aws_opts *ao, char **arn_region)
 	int fur;
 
 	need(cfg_str(c, "cloudwatchlogsbeat.kinesis.stream", NULL, &s, &e), &e);
-	if (opt.stream == NULL && s == NULL)
-		cli_usage(&cli, "no stream: give STREAM_NAME_OR_ARN, or set "
-		    "cloudwatchlogsbeat.kinesis.stream");
-	K.stream_given = opt.stream ? opt.stream : s;
-	if (opt.stream)
-		K.stream = stream_arg(opt.stream, "stream", arn_region);
-	else
-		K.stream = stream_arg(s, cfg_where(c,
-		    "cloudwatchlogsbeat.kinesis.stream"), arn_region);
-	if (K.stream == NULL)
-		oom();
+	if (opt.stream == NULL && s == NULL) {
+		/* a config for polling has no stream, and a run may be given
+		 * one: --check-config checks the other settings */
+		if (!cli.check_config)
+			cli_usage(&cli, "no stream: give STREAM_NAME_OR_ARN, or "
+			    "set cloudwatchlogsbeat.kinesis.stream");
+	} else {
+		K.stream_given = opt.stream ? opt.stream : s;
+		if (opt.stream)
+			K.stream = stream_arg(opt.stream, "stream", arn_region);
+		else
+			K.stream = stream_arg(s, cfg_where(c,
+			    "cloudwatchlogsbeat.kinesis.stream"), arn_region);
+		if (K.stream == NULL)
+			oom();
+	}
 	need(cfg_str(c, "cloudwatchlogsbeat.kinesis.region", NULL, &region,
 	    &e), &e);
 	if (*arn_region)
@@ -379,7 +386,8 @@ settings(struct aws_opts *ao, char **arn_region)
 		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.dead_letter", NULL,
 		    &K.dead_letter, &e), &e);
 	K.dl_fd = -1;
-	if (K.dead_letter && (K.dl_fd = open(K.dead_letter, O_WRONLY |
+	/* --check-config opens nothing for writing */
+	if (K.dead_letter && !cli.check_config && (K.dl_fd = open(K.dead_letter, O_WRONLY |
 	    O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		err_set(&e, EXIT_USAGE, "dead-letter file %s: %s",
 		    K.dead_letter, strerror(errno));
@@ -497,6 +505,8 @@ main(int argc, char **argv)
 	if (K.retry.cap_ms <= 0)
 		K.retry.cap_ms = 20000;
 	K.max_flight = 32;
+	if (K.stream == NULL)
+		cli_checked(&cli);	/* --check-config, no stream */
 	/* the cursors' group: no log group is named so ('@') */
 	if (buf_printf(&g, "@kinesis/%s", K.stream) == -1)
 		oom();
@@ -527,6 +537,7 @@ main(int argc, char **argv)
 			K.owner = buf_detach(&g);
 		}
 	}
+	cli_checked(&cli);
 	cli_signals();
 	if (opt.setup) {
 		code = 0;

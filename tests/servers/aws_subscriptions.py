@@ -36,10 +36,9 @@ import gzip
 import hashlib
 import json
 import re
-import time
 import uuid
 
-from aws_common import AwsError, encode_token, now_ms, wire
+from aws_common import AwsError, now_ms, wire
 from aws_logs import constraint, invalid
 from aws_logs_filter import compile_pattern
 
@@ -158,14 +157,14 @@ class Subscriptions:
         if prefix is not None:
             self._filter_name(prefix, "filterNamePrefix")
         limit = self.logs._int(p, "limit", 1, 50, 50)
-        tok = self.logs._decode_next(p.get("nextToken"), "sf")
+        tok = self.logs._decode_next(p.get("nextToken"), "sf", p)
         names = sorted(n for n in self._live(g) if not prefix or n.startswith(prefix))
         if tok is not None:
             names = [n for n in names if n > tok.get("a", "")]
         page = names[:limit]
         res = {"subscriptionFilters": [self.filters[g.name][n].json() for n in page]}
         if len(names) > limit:
-            res["nextToken"] = encode_token({"o": "sf", "a": page[-1], "t": int(time.time())})
+            res["nextToken"] = self.logs._next({"o": "sf", "a": page[-1]}, p)
         return res
 
     def op_DeleteSubscriptionFilter(self, p):
