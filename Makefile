@@ -28,15 +28,17 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 CFLAGS ?= -O2 -g
+# -iquote: lib/sched.h must not stand in for the system's <sched.h>,
+# which <pthread.h> includes
 override CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-Wall -Wextra -Wno-unused-parameter -Wformat=2 -Wshadow -Wvla \
 	-Werror=implicit-function-declaration \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
-	-DCWL_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(CFLAGS)
+	-DCWL_VERSION='"$(VERSION)"' -iquote lib $(PKG_CFLAGS) $(CFLAGS)
 override LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 LDLIBS = $(PKG_LIBS) -lm
 
-PROGS = cwl-list cwl-tail cwl-ship cwl-registry
+PROGS = cwl-list cwl-tail cwl-ship cwl-registry cwl-kinesis
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 LIB_A = $(O)/libcwl.a
@@ -66,6 +68,7 @@ $(OUT)/cwl-list: $(call objs,cwl-list) $(LIB_A)
 $(OUT)/cwl-tail: $(call objs,cwl-tail) $(LIB_A)
 $(OUT)/cwl-ship: $(call objs,cwl-ship) $(LIB_A)
 $(OUT)/cwl-registry: $(call objs,cwl-registry) $(LIB_A)
+$(OUT)/cwl-kinesis: $(call objs,cwl-kinesis) $(LIB_A)
 
 $(PROGS:%=$(OUT)/%):
 	@mkdir -p $(@D)

@@ -45,6 +45,7 @@ static const struct {
 	const char *env;
 } services[] = {
 	{ "logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS" },
+	{ "kinesis", "AWS_ENDPOINT_URL_KINESIS" },
 	{ "s3", "AWS_ENDPOINT_URL_S3" },
 	{ "dynamodb", "AWS_ENDPOINT_URL_DYNAMODB" },
 	{ "sts", "AWS_ENDPOINT_URL_STS" },

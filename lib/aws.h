@@ -4,12 +4,13 @@
  * document that "any explicit endpoint set in code or on a service
  * client itself is used" over the variables, as the CLI's --endpoint-url
  * is; then the service's own AWS_ENDPOINT_URL_<SERVICE> (CLOUDWATCH_LOGS,
- * S3, DYNAMODB, STS), then AWS_ENDPOINT_URL (both ignored when
+ * KINESIS, S3, DYNAMODB, STS), then AWS_ENDPOINT_URL (both ignored when
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), then
  * https://SERVICE.REGION.amazonaws.com (.com.cn for cn- regions). A
  * config endpoint without a scheme is a domain, as in libbeat:
  * "amazonaws.com" gives https://SERVICE.REGION.amazonaws.com. The JSON
- * protocols (1.1 for logs, 1.0 for dynamodb) and the S3 REST protocol
+ * protocols (1.1 for logs and kinesis, 1.0 for dynamodb) and the S3 REST
+ * protocol
  * are signed with SigV4, retried on throttling, 5xx and network errors
  * with capped backoff and full jitter, and their errors parsed and
  * classified. TLS trusts AWS_CA_BUNDLE, when set, instead of the system's

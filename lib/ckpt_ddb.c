@@ -244,6 +244,9 @@ scan(struct ddbe *d, const struct ckpt_filter *f,
 		for (i = 0; i < n && r == 0; i++) {
 			json_object *it = json_object_array_get_idx(items, i);
 
+			/* the leases of lease.h share the table */
+			if (jsonx_get(it, "lease_counter", json_type_object))
+				continue;
 			if ((r = item_cursor(d, it, &c, e)) == -1)
 				break;
 			if (ckpt_filter_match(f, &c))

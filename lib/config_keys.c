@@ -97,6 +97,23 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.max_line_bytes", Z, "longest event line; longer messages are truncated" },
 	{ "cloudwatchlogsbeat.dead_letter", S, "file where rejected input lines are set aside" },
 
+	/* cloudwatchlogsbeat.kinesis: cwl-kinesis */
+	{ "cloudwatchlogsbeat.kinesis.stream", S, "Kinesis data stream (name or ARN) that subscription filters deliver to; read instead of polling" },
+	{ "cloudwatchlogsbeat.kinesis.region", S, "region of the stream (default: the ARN's, else the region)" },
+	{ "cloudwatchlogsbeat.kinesis.groups", L, "log groups kept: exact names, or prefixes ending in '*' (default: all)" },
+	{ "cloudwatchlogsbeat.kinesis.start", S, "where a shard with no checkpoint starts: a time expression (default: its oldest record)" },
+	{ "cloudwatchlogsbeat.kinesis.poll_frequency", D, "how often a shard at its tip is read again" },
+	{ "cloudwatchlogsbeat.kinesis.shard_refresh_frequency", D, "how often the shards are listed again when following" },
+	{ "cloudwatchlogsbeat.kinesis.limit", I, "records per GetRecords (default: the API's, 10000)" },
+	{ "cloudwatchlogsbeat.kinesis.dead_letter", S, "file where records that are not CloudWatch Logs' are set aside" },
+	{ "cloudwatchlogsbeat.kinesis.lease_url", S, "registry (s3:// or dynamodb://) where instances sharing the stream hold a lease per shard" },
+	{ "cloudwatchlogsbeat.kinesis.lease_timeout", D, "a shard's lease not renewed for this long is taken over by another instance" },
+	{ "cloudwatchlogsbeat.kinesis.lease_owner", S, "this instance's name in the leases (default: HOST:PID)" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.role_arn", S, "IAM role CloudWatch Logs assumes to write to the stream (setup subscription)" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.filter_name", S, "name of the subscription filters setup puts" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.filter_pattern", S, "filter pattern of the subscription filters (default: every event)" },
+	{ "cloudwatchlogsbeat.kinesis.subscription.distribution", S, "ByLogStream or Random: how the events of a group spread over the shards" },
+
 	/* cloudwatchlogsbeat.accounts: a list of objects */
 	{ "cloudwatchlogsbeat.accounts", LIST, "several AWS accounts: the wrapper runs one pipeline per account and region" },
 	{ "cloudwatchlogsbeat.accounts[].name", S, "name of the account in logs, reports, checkpoints and events' fields.account (letters, digits, '.', '_', '-')" },

@@ -4,7 +4,7 @@
 
 load helpers
 
-PROGS="cwl-list cwl-tail cwl-ship cwl-registry"
+PROGS="cwl-list cwl-tail cwl-kinesis cwl-ship cwl-registry"
 
 @test "every program answers --help with its synopsis on stdout, exit 0" {
 	for p in $PROGS; do

@@ -8,7 +8,7 @@ load helpers
 
 UNIT=$REPO/deploy/systemd/cloudwatchlogsbeat.service
 MANIFEST=$REPO/deploy/kubernetes/cloudwatchlogsbeat.yaml
-PROGS="cwl-list cwl-tail cwl-ship cwl-registry"
+PROGS="cwl-list cwl-tail cwl-kinesis cwl-ship cwl-registry"
 
 # install_tree DIR: `make install DESTDIR=DIR PREFIX=/usr`, quietly.
 install_tree() {
@@ -167,6 +167,11 @@ complete_words() {
 	[ "$(complete_words 'cwl-list --order-by l')" = last-event ]
 	[ "$(complete_words 'cwl-tail --fol')" = --follow ]
 	[ "$(complete_words 'cwl-tail --mode f')" = filter ]
+	[ "$(complete_words 'cwl-kinesis --dead')" = --dead-letter ]
+	[ "$(complete_words 'cwl-kinesis -d kin')" = kinesis ]
+	[ "$(complete_words 'cwl-kinesis set')" = setup ]
+	[ "$(complete_words 'cwl-kinesis --lease-t')" = --lease-timeout ]
+	[ "$(complete_words 'cloudwatchlogsbeat setup sub')" = subscription ]
 	[ "$(complete_words 'cwl-ship --dead')" = --dead-letter ]
 	[ "$(complete_words 'cwl-ship -d reg')" = registry ]
 	# every program's common options

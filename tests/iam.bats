@@ -14,7 +14,7 @@ IAM_MD=$REPO/docs/iam.md
 BOTO=/usr/lib/python3/dist-packages/botocore/data
 
 # The values the placeholders of the policy take in these tests.
-SUBST='{"REGION":"us-east-1","ACCOUNT_ID":"123456789012","LOG_GROUP_PREFIX":"/iam/","REGISTRY_BUCKET":"cwl-iam","REGISTRY_PREFIX":"cwl/","REGISTRY_TABLE":"cwl-iam-ckpt","ROLE_NAME":"cwl-reader"}'
+SUBST='{"REGION":"us-east-1","ACCOUNT_ID":"123456789012","LOG_GROUP_PREFIX":"/iam/","STREAM_NAME":"cwl-iam","REGISTRY_BUCKET":"cwl-iam","REGISTRY_PREFIX":"cwl/","REGISTRY_TABLE":"cwl-iam-ckpt","ROLE_NAME":"cwl-reader"}'
 
 # iamtool MODE ARGS...: the policy evaluator and the source scanner.
 #   actions POLICY.json            the actions its Allow statements grant
@@ -125,7 +125,8 @@ def static(repo):
     """The IAM actions named in cmd/ and lib/."""
     files = sorted(glob.glob(os.path.join(repo, "cmd", "*", "*.c")) + glob.glob(os.path.join(repo, "lib", "*.c")))
     protocols = {"Logs_20140328": ("logs", model_ops("logs", "2014-03-28")),
-                 "DynamoDB_20120810": ("dynamodb", model_ops("dynamodb", "2012-08-10"))}
+                 "DynamoDB_20120810": ("dynamodb", model_ops("dynamodb", "2012-08-10")),
+                 "Kinesis_20131202": ("kinesis", model_ops("kinesis", "2013-12-02"))}
     sts_ops = model_ops("sts", "2011-06-15")
     found, unknown = set(), []
     for f in files:
@@ -164,7 +165,7 @@ def static(repo):
                 found.add(act)
         # the JSON protocols of services other than these
         for svc in re.findall(r'\baws_json_(?:call|request)\s*\([^,]+,\s*"([a-z0-9-]+)"', src):
-            if svc not in ("logs", "dynamodb"):
+            if svc not in ("logs", "dynamodb", "kinesis"):
                 unknown.append("%s: JSON calls to service %s, which this check does not know" % (rel, svc))
     for u in unknown:
         print("UNKNOWN " + u)
@@ -179,7 +180,7 @@ def requests(log):
             continue
         _, method, path, svc, op, status = parts
         what = "%s %s %s (%s %s)" % (method, path, status, svc, op)
-        if svc in ("logs", "dynamodb"):
+        if svc in ("logs", "dynamodb", "kinesis"):
             print(json.dumps({"action": "%s:%s" % (svc, op), "resource": None, "what": what}))
             continue
         if svc == "sts":
@@ -294,7 +295,8 @@ no_sts() { grep -v '^sts:' || true; }
 	for a in logs:DescribeLogGroups logs:DescribeLogStreams logs:GetLogEvents \
 		logs:FilterLogEvents s3:GetObject s3:PutObject s3:DeleteObject s3:ListBucket \
 		dynamodb:GetItem dynamodb:PutItem dynamodb:Scan sts:AssumeRole \
-		sts:AssumeRoleWithWebIdentity; do
+		sts:AssumeRoleWithWebIdentity kinesis:ListShards kinesis:GetShardIterator \
+		kinesis:GetRecords; do
 		grep -qx "$a" <<<"$static" || { echo "the scan did not find $a"; false; }
 	done
 	granted=$(iamtool actions "$POLICY")
@@ -341,6 +343,34 @@ no_sts() { grep -v '^sts:' || true; }
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	seen_all checks logs:DescribeLogGroups logs:DescribeLogStreams \
 		logs:FilterLogEvents logs:GetLogEvents sts:AssumeRole sts:AssumeRoleWithWebIdentity
+}
+
+@test "dynamically: cwl-kinesis reading a subscription's stream, once, with leases, following, and its setup" {
+	aws_server_start --log "$BATS_TEST_TMPDIR/requests.log" --bucket cwl-iam
+	"$PY" "$REPO/tests/servers/kinesis_feed.py" subscribe cwl-iam 2 /iam/web /iam/api >/dev/null
+	"$PY" "$REPO/tests/servers/kinesis_feed.py" put /iam/web s 20 >/dev/null
+	awsctl stats --reset true >/dev/null
+	: >"$BATS_TEST_TMPDIR/requests.log"
+
+	cwl-kinesis cwl-iam >/dev/null
+	cwl-kinesis --since 1h arn:aws:kinesis:us-east-1:123456789012:stream/cwl-iam >/dev/null
+	cwl-kinesis --lease s3://cwl-iam/cwl/ cwl-iam | cwl-registry put s3://cwl-iam/cwl/
+	cwl-kinesis -E 'cloudwatchlogsbeat.kinesis.groups=[/iam/web, "/iam/a*"]' \
+		-E cloudwatchlogsbeat.kinesis.subscription.role_arn=arn:aws:iam::123456789012:role/r \
+		setup cwl-iam >/dev/null
+	cwl-kinesis -f --poll 100ms cwl-iam >follow.ndjson &
+	pid=$!
+	for _ in $(seq 300); do [ "$(grep -c message follow.ndjson)" -ge 20 ] && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid"
+
+	iamtool requests "$BATS_TEST_TMPDIR/requests.log" >checks
+	served_all checks
+	run iamtool check "$POLICY" "$SUBST" checks
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	seen_all checks kinesis:ListShards kinesis:GetShardIterator kinesis:GetRecords \
+		s3:GetObject s3:PutObject logs:PutSubscriptionFilter logs:DescribeLogGroups \
+		kinesis:DescribeStreamSummary
 }
 
 @test "dynamically: cwl-registry get, put, list, delete, init and import-legacy on S3 and DynamoDB" {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "evline.h"
 #include "jsonx.h"
 #include "log.h"
 #include "tail.h"
@@ -387,54 +388,6 @@ glob_match(const char *pat, const char *name)
 	return strcmp(pat, name) == 0;
 }
 
-/* The fields of the config, of a prospector and of --fields (later ones
- * win), as the members ",\"k\":v...", or NULL for none. */
-static char *
-fields_text(json_object *a, json_object *b, json_object *c)
-{
-	json_object *m = json_object_new_object();
-	struct buf out = BUF_INIT;
-	json_object *src[3] = { a, b, c };
-	size_t i;
-
-	if (m == NULL)
-		oom();
-	for (i = 0; i < 3; i++) {
-		if (src[i] == NULL)
-			continue;
-		json_object_object_foreach(src[i], k, v)
-			json_object_object_add(m, k, json_object_get(v));
-	}
-	if (json_object_object_length(m) == 0) {
-		json_object_put(m);
-		return NULL;
-	}
-	json_object_object_foreach(m, k, v) {
-		buf_addc(&out, ',');
-		jsonx_strz(&out, k);
-		buf_addc(&out, ':');
-		buf_adds(&out, json_object_to_json_string_ext(v,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	}
-	json_object_put(m);
-	return buf_detach(&out);
-}
-
-/* The members an event line already has: fields under the root may not
- * take their names. */
-static int
-reserved(const char *k)
-{
-	static const char *const names[] = { "@timestamp", "message", "event",
-		"log", "aws", "cloud", "@metadata", "prospector", "tags", NULL };
-	size_t i;
-
-	for (i = 0; names[i]; i++)
-		if (strcmp(k, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static json_object *cli_fields;
 static json_object *global_fields;	/* the config's top-level fields */
 static int global_under_root;
@@ -442,37 +395,7 @@ static int global_under_root;
 int
 fields_option(const char *arg, struct err *e)
 {
-	char *copy = strdup(arg), *tok, *save = NULL, *eq;
-
-	if (copy == NULL)
-		oom();
-	if (cli_fields == NULL && (cli_fields = json_object_new_object()) == NULL)
-		oom();
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if ((eq = strchr(tok, '=')) == NULL || eq == tok) {
-			err_set(e, EXIT_USAGE, "--fields '%s': not KEY=VALUE", tok);
-			free(copy);
-			return -1;
-		}
-		*eq = '\0';
-		json_object_object_add(cli_fields, tok, json_object_new_string(eq + 1));
-	}
-	free(copy);
-	return 0;
-}
-
-static int
-reserved_in(json_object *o, const char *who, struct err *e)
-{
-	json_object_iter it;
-
-	if (o == NULL)
-		return 0;
-	json_object_object_foreachC(o, it)
-		if (reserved(it.key))
-			return err_set(e, EXIT_USAGE, "%s: fields_under_root: "
-			    "'%s' is a field of every event", who, it.key);
-	return 0;
+	return evline_fields_arg(&cli_fields, arg, e);
 }
 
 static int
@@ -480,6 +403,7 @@ merge(struct prosp *dst, const struct prosp *cfgp, json_object *cfg_fields,
     int fur_set, struct err *e)
 {
 	const struct prosp *orig = cfgp;
+	json_object *src[3];
 	struct buf who = BUF_INIT;
 	int r;
 
@@ -503,37 +427,17 @@ merge(struct prosp *dst, const struct prosp *cfgp, json_object *cfg_fields,
 		dst->fields_under_root = global_under_root;
 	if (dst->fields_under_root) {
 		buf_printf(&who, "prospector %s", orig->id ? orig->id : "");
-		r = reserved_in(global_fields, "fields", e) == -1 ||
-		    reserved_in(cfg_fields, buf_str(&who), e) == -1 ||
-		    reserved_in(cli_fields, "--fields", e) == -1;
+		r = evline_fields_check(global_fields, "fields", e) == -1 ||
+		    evline_fields_check(cfg_fields, buf_str(&who), e) == -1 ||
+		    evline_fields_check(cli_fields, "--fields", e) == -1;
 		buf_free(&who);
 		if (r)
 			return -1;
 	}
-	dst->fields = fields_text(global_fields, cfg_fields, cli_fields);
-	return 0;
-}
-
-/* The config's top-level tags as the member ",\"tags\":[...]". */
-static int
-tags_load(struct cfg *c, struct err *e)
-{
-	const char *const *tags;
-	struct buf b = BUF_INIT;
-	size_t i, n;
-
-	if (cfg_strlist(c, "tags", &tags, &n, e) == -1)
-		return -1;
-	if (n == 0)
-		return 0;
-	buf_adds(&b, ",\"tags\":[");
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_addc(&b, ',');
-		jsonx_strz(&b, tags[i]);
-	}
-	buf_addc(&b, ']');
-	T.tags = buf_detach(&b);
+	src[0] = global_fields;
+	src[1] = cfg_fields;
+	src[2] = cli_fields;
+	dst->fields = evline_fields(src, 3);
 	return 0;
 }
 
@@ -582,7 +486,7 @@ prosp_load(struct err *e)
 		goto out;
 	}
 	if (cfg_bool(c, "fields_under_root", 0, &global_under_root, e) == -1 ||
-	    tags_load(c, e) == -1)
+	    evline_tags(c, &T.tags, e) == -1)
 		goto out;
 	T.nprosps = n;
 	for (i = 0; i < n; i++) {

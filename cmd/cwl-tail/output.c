@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "evline.h"
 #include "jsonx.h"
 #include "log.h"
 #include "tail.h"
@@ -16,171 +17,34 @@
 #define OUT_CHUNK (1u << 20)
 
 
-#define DAY_MS 86400000LL
-
-/* timex_iso, faster: the date is formatted once a day. */
-static char *
-iso(int64_t ms, char out[25])
-{
-	static int64_t day = INT64_MIN;
-	static char date[12];
-	int64_t d;
-	int rem, v;
-
-	/* before the arithmetic: near INT64_MIN it would overflow */
-	if (ms < 0 || ms > 253402300799999LL)
-		return timex_iso(ms, out);
-	d = ms / DAY_MS;
-	rem = (int)(ms - d * DAY_MS);
-	if (d != day) {
-		timex_iso(d * DAY_MS, out);
-		memcpy(date, out, 11);
-		day = d;
-	}
-	memcpy(out, date, 11);
-	v = rem / 3600000;
-	out[11] = (char)('0' + v / 10);
-	out[12] = (char)('0' + v % 10);
-	out[13] = ':';
-	v = rem / 60000 % 60;
-	out[14] = (char)('0' + v / 10);
-	out[15] = (char)('0' + v % 10);
-	out[16] = ':';
-	v = rem / 1000 % 60;
-	out[17] = (char)('0' + v / 10);
-	out[18] = (char)('0' + v % 10);
-	out[19] = '.';
-	v = rem % 1000;
-	out[20] = (char)('0' + v / 100);
-	out[21] = (char)('0' + v / 10 % 10);
-	out[22] = (char)('0' + v % 10);
-	out[23] = 'Z';
-	out[24] = '\0';
-	return out;
-}
-
-static int
-add_int(struct buf *b, int64_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	return buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-/* The cursor as cursor_to_json writes it (the same members in the same
- * order), without printf. */
-static int
-add_cursor(struct buf *b, const struct cursor *c)
-{
-	size_t i;
-	int r = 0;
-
-	r |= buf_add(b, "{\"group\":", 9);
-	r |= jsonx_strz(b, c->group);
-	r |= buf_add(b, ",\"stream\":", 10);
-	r |= jsonx_strz(b, c->stream);
-	if (c->token) {
-		r |= buf_add(b, ",\"token\":", 9);
-		r |= jsonx_strz(b, c->token);
-		r |= buf_add(b, ",\"skip\":", 8);
-		r |= add_int(b, c->skip);
-	}
-	/* a position is never before the epoch, where the API's times
-	 * start: an event stamped earlier leaves 0, from where it is read
-	 * again */
-	r |= buf_add(b, ",\"ts\":", 6);
-	r |= add_int(b, c->ts < 0 ? 0 : c->ts);
-	if (c->to) {
-		r |= buf_add(b, ",\"to\":", 6);
-		r |= add_int(b, c->to);
-	}
-	r |= buf_add(b, ",\"n\":", 5);
-	r |= add_int(b, c->n);
-	if (c->nids) {
-		r |= buf_add(b, ",\"ids\":[", 8);
-		for (i = 0; i < c->nids; i++) {
-			if (i)
-				r |= buf_addc(b, ',');
-			r |= jsonx_strz(b, c->ids[i]);
-		}
-		r |= buf_addc(b, ']');
-	}
-	r |= buf_addc(b, '}');
-	return r;
-}
-
 static void
 emit_json(struct src *s, const struct ev *ev, const char *id,
     const struct cursor *c)
 {
 	const struct prosp *p = s->g->p;
-	struct buf *b = &T.out;
-	char ts[25], it[25];
-	int r = 0;
+	struct evline_opts o;
+	struct evline line;
 
-	r |= buf_adds(b, "{\"@timestamp\":\"");
-	r |= buf_add(b, iso(ev->ts, ts), 24);
-	r |= buf_adds(b, "\",\"message\":");
-	r |= jsonx_str(b, ev->msg, ev->len);
-	r |= buf_adds(b, ",\"event\":{\"id\":");
-	r |= jsonx_strz(b, id);
-	r |= buf_adds(b, "},\"log\":{\"file\":{\"path\":");
-	/* "GROUP/STREAM" as one JSON string: both escaped, quotes merged */
-	r |= jsonx_strz(b, s->g->name);
-	if (r == 0) {
-		size_t at;
-
-		b->len--;
-		r |= buf_addc(b, '/');
-		at = b->len;
-		r |= jsonx_strz(b, ev->stream);
-		if (r == 0) {
-			memmove(b->p + at, b->p + at + 1, b->len - at - 1);
-			b->p[--b->len] = '\0';
-		}
-	}
-	r |= buf_adds(b, "}},\"aws\":{\"cloudwatch\":{\"log_group\":");
-	r |= jsonx_strz(b, s->g->name);
-	r |= buf_adds(b, ",\"log_stream\":");
-	r |= jsonx_strz(b, ev->stream);
-	r |= buf_adds(b, ",\"ingestion_time\":\"");
-	r |= buf_add(b, iso(ev->ingest, it), 24);
-	r |= buf_adds(b, "\"}},\"cloud\":{\"provider\":\"aws\",\"region\":");
-	r |= jsonx_strz(b, T.region);
-	r |= buf_addc(b, '}');
-	if (p->id) {
-		/* as the original beat did */
-		r |= buf_adds(b, ",\"prospector\":");
-		r |= jsonx_strz(b, p->id);
-	}
-	if (p->fields) {
-		if (p->fields_under_root) {
-			r |= buf_adds(b, p->fields);
-		} else {
-			r |= buf_adds(b, ",\"fields\":{");
-			r |= buf_adds(b, p->fields + 1);
-			r |= buf_addc(b, '}');
-		}
-	}
-	if (T.tags)
-		r |= buf_adds(b, T.tags);
-	r |= buf_adds(b, ",\"@metadata\":{\"_id\":");
-	r |= jsonx_strz(b, id);
-	r |= buf_adds(b, ",\"cursor\":");
-	r |= add_cursor(b, c);
-	r |= buf_adds(b, "}}\n");
-	if (r)
+	memset(&o, 0, sizeof(o));
+	o.region = T.region;
+	o.prospector = p->id;
+	o.fields = p->fields;
+	o.fields_under_root = p->fields_under_root;
+	o.tags = T.tags;
+	memset(&line, 0, sizeof(line));
+	line.group = s->g->name;
+	line.stream = ev->stream;
+	line.ts = ev->ts;
+	line.ingest = ev->ingest;
+	line.msg = ev->msg;
+	line.len = ev->len;
+	line.id = id;
+	line.cursor = c;
+	if (evline_json(&T.out, &o, &line) == -1)
 		oom();
 	/* a large page goes out in pieces of whole lines: the memory of
 	 * cwl-tail does not grow with the size of a page */
-	if (b->len >= OUT_CHUNK)
+	if (T.out.len >= OUT_CHUNK)
 		out_flush();
 }
 
@@ -291,7 +155,7 @@ out_mark(const struct cursor *c)
 	int r = 0;
 
 	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
-	r |= add_cursor(b, c);
+	r |= evline_cursor(b, c);
 	r |= buf_adds(b, "}}\n");
 	if (r)
 		oom();

@@ -20,10 +20,11 @@ FUZZ_SHORT_SECONDS ?= 5
 FUZZ_O = build/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
+# -iquote lib, as in the Makefile: lib/sched.h is not <sched.h>
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-Wall -Wextra -Wno-unused-parameter -Wformat=2 -Wshadow -Wvla \
 	-Werror=implicit-function-declaration -DCWL_VERSION='"$(VERSION)"' \
-	-Ilib -Itests/fuzz $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN) \
+	-iquote lib -Itests/fuzz $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN) \
 	-Wno-format-nonliteral
 FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS = $(FUZZ_NAMES:%=$(FUZZ_O)/bin/fuzz_%)
@@ -58,6 +59,7 @@ $(FUZZ_LIB_A): $(FUZZ_LIB_OBJ)
 # code the program runs, with no main.
 FUZZ_CMD_list = cwl-list/describe cwl-list/output
 FUZZ_CMD_page = cwl-tail/page cwl-tail/output
+FUZZ_CMD_kinesis_record = cwl-kinesis/record
 FUZZ_CMD_bulk = cwl-ship/bulk cwl-ship/scan
 FUZZ_CMD_lumberjack = cwl-ship/lumberjack
 FUZZ_CMD_ship_line = cwl-ship/scan cwl-ship/index

@@ -179,6 +179,14 @@ class Settings:
         "ecs_auth_token_uses": 0,      # answers it gets (since the start or a reset), then refused (0: no end)
         "ecs_role_arn": "arn:aws:iam::%s:role/cwl-task-role" % ACCOUNT,
         "web_identity_token": "cwl-test-web-identity-token",
+        # Kinesis (aws_kinesis.py) and subscriptions (aws_subscriptions.py)
+        "kinesis_iterator_ttl": 300,   # seconds a shard iterator lives (0: forever)
+        "kinesis_read_tps": 5,         # GetRecords per shard per second (0: no limit)
+        "kinesis_read_bytes": 2097152,  # bytes read per shard per second (0: no limit)
+        "kinesis_end_with_records": True,  # the last records of a closed shard end it
+        "kinesis_empty_reads": 0,      # empty GetRecords answers before each with records
+        "kinesis_update_seconds": 0,   # seconds CREATING / UPDATING lasts
+        "subscription_events_per_record": 0,  # events in one delivered record (0: by size)
     }
 
     CHOICES = {

@@ -246,6 +246,8 @@ class Group:
 
 
 class LogsStore:
+    on_append = staticmethod(lambda g, st, n: None)  # (group, stream, events appended): subscriptions
+
     def __init__(self, settings):
         self.settings = settings
         self.lock = threading.RLock()
@@ -650,6 +652,7 @@ class LogsStore:
         if hi > lo:
             ing = max(now, st.it[-1] if st.it else 0)
             st.append(tss[lo:hi], array("q", [ing]) * (hi - lo), msgs[lo:hi], sizes[lo:hi], ordered=True)
+            self.on_append(g, st, hi - lo)
         res = {"nextSequenceToken": "49%014d%040d" % (st.serial, len(st))}
         if rejected:
             res["rejectedLogEventsInfo"] = rejected
@@ -944,6 +947,7 @@ class LogsStore:
             ing = int(a.get("ingestion_time", now))
             ing = max(ing, st.it[-1] if st.it else 0)
             st.append(tss, array("q", [ing]) * len(tss), msgs, [event_size(m) for m in msgs])
+            self.on_append(g, st, len(tss))
             return {"group": g.name, "stream": st.name, "appended": len(tss), "events": len(st)}
 
     def ctl_put_batch(self, a):

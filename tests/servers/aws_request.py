@@ -5,9 +5,9 @@ CLI cannot send: a chosen X-Amz-Date, extra headers, a raw body.
 
     aws_request.py [options] METHOD PATH [BODY]
 
-Options: --service logs|s3|dynamodb|sts (default: from --target, else s3),
---target Logs_20140328.Op (sets X-Amz-Target and the JSON content type),
---date YYYYMMDDTHHMMSSZ, --key AKID, --secret S, --token T, --region R,
+Options: --service logs|kinesis|s3|dynamodb|sts (default: from --target, else
+s3), --target Logs_20140328.Op or Kinesis_20131202.Op (sets X-Amz-Target
+and the JSON content type), --date YYYYMMDDTHHMMSSZ, --key AKID, --secret S, --token T, --region R,
 -H 'Name: value' (repeatable), --unsigned-payload, --content-sha256 HEX
 (sign with this payload hash), --unsigned (no signature at all),
 --data-file F, -i (print the status line and headers). The endpoint, keys
@@ -71,6 +71,7 @@ def main():
         sys.exit("aws_request.py: error: AWS_ENDPOINT_URL is not set")
     body = open(a.data_file, "rb").read() if a.data_file else a.body.encode()
     service = a.service or ("logs" if a.target and a.target.startswith("Logs_") else
+                            "kinesis" if a.target and a.target.startswith("Kinesis_") else
                             "dynamodb" if a.target and a.target.startswith("DynamoDB_") else "s3")
     url = endpoint.rstrip("/") + a.path
     req = AWSRequest(method=a.method, url=url, data=body)

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """A local stand-in for the AWS services cloudwatchlogsbeat talks to, for
-the tests: CloudWatch Logs, S3, DynamoDB, STS, EC2 instance metadata and
-the ECS credentials endpoint, all on one HTTP/1.1 port of 127.0.0.1.
+the tests: CloudWatch Logs (with subscription filters delivering to
+Kinesis), Kinesis Data Streams, S3, DynamoDB, STS, EC2 instance metadata
+and the ECS credentials endpoint, all on one HTTP/1.1 port of 127.0.0.1.
 
     /usr/bin/python3 aws_server.py --port 0 --port-file F --pid-file F [options]
 
 The service is chosen as AWS chooses it: by the credential scope of the
-SigV4 Authorization header (logs, s3, dynamodb, sts), X-Amz-Target, the
+SigV4 Authorization header (logs, kinesis, s3, dynamodb, sts), X-Amz-Target, the
 form's Action, and S3's REST paths (path style, or a bucket.s3... Host).
 Unsigned GETs under /latest/ are instance metadata, under --ecs-prefix the
 ECS endpoint. Every signature is recomputed with botocore's signer; shapes
@@ -74,6 +75,15 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
     tables         the DynamoDB tables
     hostile        kind, ops, count, bytes, chunked; clear: answers that break
                    the rules (aws_hostile.py)
+    kinesis        action: create (stream, shards: made ACTIVE at once), put
+                   (stream, records [{data | data_b64, partition_key, shard}]:
+                   appended as given, no limits), records (stream: every
+                   record of every shard), shards (stream: as ListShards
+                   gives them), stats (stream?, reset: per shard get_records,
+                   records_read, bytes_read, throttled_tps, throttled_bytes,
+                   expired, iterators, empty_reads, records, open), readers
+                   (stream: per shard the [time, access key] of each
+                   GetRecords served, the last 100,000)
     ping
 
 With --tls-cert and --tls-key it speaks HTTPS instead of HTTP.
@@ -101,12 +111,16 @@ from aws_common import AwsError, Counter, Response, Settings, request_id  # noqa
 from aws_dynamodb import DynamoStore  # noqa: E402
 from aws_faults import Faults  # noqa: E402
 from aws_hostile import Hostile, Raw, Rule, serve_tls  # noqa: E402
+from aws_kinesis import KinesisStore  # noqa: E402
 from aws_logs import LogsStore  # noqa: E402
 from aws_s3 import S3Store, s3_error  # noqa: E402
 from aws_sts import StsStore, sts_error  # noqa: E402
+from aws_subscriptions import Subscriptions  # noqa: E402
 
 DROP = object()
 VHOST_RX = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3[.-]")
+SUBSCRIPTION_OPS = {"PutSubscriptionFilter", "DescribeSubscriptionFilters", "DeleteSubscriptionFilter"}
+KINESIS_DATA_OPS = {"GetRecords", "GetShardIterator", "PutRecord", "PutRecords"}
 DDB_DATA_OPS = {"PutItem", "GetItem", "DeleteItem", "UpdateItem", "Query", "Scan", "BatchGetItem",
                 "BatchWriteItem"}
 CORAL = {"UnrecognizedClientException", "InvalidSignatureException", "MissingAuthenticationTokenException",
@@ -152,6 +166,9 @@ class AwsServer:
         self.faults = Faults()
         self.hostile = Hostile()
         self.logs = LogsStore(settings)
+        self.kinesis = KinesisStore(settings)
+        self.subs = Subscriptions(settings, self.logs, self.kinesis)
+        self.logs.on_append = self.subs.deliver
         self.s3 = S3Store(settings)
         self.ddb = DynamoStore(settings)
         self.sts = StsStore(settings, self.keys, self.stats)
@@ -188,6 +205,8 @@ class AwsServer:
         if service is None:
             if target.startswith("Logs_"):
                 service = "logs"
+            elif target.startswith("Kinesis_"):
+                service = "kinesis"
             elif target.startswith("DynamoDB_"):
                 service = "dynamodb"
             elif "Action" in q or (req.method == "POST" and b"Action=" in req.body[:4096]):
@@ -198,9 +217,10 @@ class AwsServer:
 
     def operation(self, req):
         s = req.service
-        if s in ("logs", "dynamodb"):
+        if s in ("logs", "dynamodb", "kinesis"):
             target = req.headers.get("X-Amz-Target", "")
-            prefix = "Logs_20140328." if s == "logs" else "DynamoDB_20120810."
+            prefix = {"logs": "Logs_20140328.", "dynamodb": "DynamoDB_20120810.",
+                      "kinesis": "Kinesis_20131202."}[s]
             return target[len(prefix):] if target.startswith(prefix) else "Unknown"
         if s == "sts":
             params = dict(req.query)
@@ -238,7 +258,7 @@ class AwsServer:
                 t = "com.amazonaws.dynamodb.v20120810#" + e.code
             return self.json_body(req, dict({"__type": t, "message": e.message}, **e.extra), e.status,
                                   [("x-amzn-ErrorType", e.code)])
-        if s == "logs":
+        if s in ("logs", "kinesis"):
             body = {"__type": e.code}
             if e.message:
                 body["message"] = e.message
@@ -263,6 +283,8 @@ class AwsServer:
             return Response(code, [("Content-Type", "text/plain")], b"fault")
         if fault in ("throttle", "tps"):
             e = {"logs": AwsError("ThrottlingException", "Rate exceeded"),
+                 "kinesis": (AwsError("ProvisionedThroughputExceededException", "Rate exceeded for Shard")
+                             if op in KINESIS_DATA_OPS else AwsError("LimitExceededException", "Rate exceeded")),
                  "s3": AwsError("SlowDown", "Please reduce your request rate.", 503),
                  "sts": AwsError("Throttling", "Rate exceeded")}.get(s)
             if s == "dynamodb":
@@ -273,11 +295,14 @@ class AwsServer:
         elif fault == "500":
             e = {"logs": AwsError("InternalFailure", "The request processing has failed because of an "
                                   "unknown error, exception or failure.", 500),
+                 "kinesis": AwsError("InternalFailure", "The request processing has failed because of an "
+                                     "unknown error, exception or failure.", 500),
                  "dynamodb": AwsError("InternalServerError", "Internal server error", 500),
                  "s3": AwsError("InternalError", "We encountered an internal error. Please try again.", 500),
                  "sts": AwsError("InternalFailure", "An internal error occurred.", 500)}[s]
         else:
             e = {"logs": AwsError("ServiceUnavailableException", "The service cannot complete the request.", 503),
+                 "kinesis": AwsError("ServiceUnavailable", "The service is unavailable. Please try again.", 503),
                  "dynamodb": AwsError("ServiceUnavailable", "The service is currently unavailable or busy.", 503),
                  "s3": AwsError("ServiceUnavailable", "Service is unable to handle request.", 503),
                  "sts": AwsError("ServiceUnavailable", "Service is unable to handle request.", 503)}[s]
@@ -355,15 +380,19 @@ class AwsServer:
 
     def dispatch(self, req, caller):
         s = req.service
-        if s in ("logs", "dynamodb"):
+        if s in ("logs", "dynamodb", "kinesis"):
             if req.op == "Unknown":
                 raise AwsError("UnknownOperationException", "", 400)
             try:
                 params = json.loads(req.body.decode("utf-8", "surrogateescape")) if req.body.strip() else {}
             except ValueError:
                 raise AwsError("SerializationException", "Unable to parse the request body as JSON") from None
+            if s == "kinesis":
+                return self.json_body(req, self.kinesis.call(req.op, params, caller))
             if s == "dynamodb":
                 return self.json_body(req, self.ddb.call(req.op, params))
+            if req.op in SUBSCRIPTION_OPS:
+                return self.json_body(req, self.subs.call(req.op, params))
             return self.json_body(req, self.logs.call(req.op, params, lambda n: self.stats.add(
                 "events_by_key", "%s %s" % (req.akid, req.op), n)))
         if s == "s3":
@@ -463,6 +492,8 @@ class AwsServer:
         """Empty every store; settings, faults, keys and roles go back to
         what the command line said."""
         self.logs.reset()
+        self.subs.reset()
+        self.kinesis.reset()
         self.s3.reset()
         self.ddb.reset()
         self.sts.reset()
@@ -506,6 +537,9 @@ class AwsServer:
 
     def ctl_tables(self, a):
         return self.ddb.ctl_tables(a)
+
+    def ctl_kinesis(self, a):
+        return self.kinesis.ctl_kinesis(a)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -663,6 +697,9 @@ def parse_args(argv):
                    help="answers the ECS token gets, then it is refused as rotated (0: no end)")
     g.add_argument("--ecs-role-arn")
     g.add_argument("--web-identity-token")
+    g.add_argument("--kinesis-iterator-ttl", type=float, help="seconds a shard iterator lives (300; 0: forever)")
+    g.add_argument("--kinesis-read-tps", type=float, help="GetRecords per shard per second (5; 0: no limit)")
+    g.add_argument("--kinesis-read-bytes", type=int, help="bytes read per shard per second (2 MiB; 0: no limit)")
     f = ap.add_argument_group("faults (also /_control/faults)")
     f.add_argument("--throttle", type=float, help="rate 0..1 of throttling errors")
     f.add_argument("--error500", type=float, help="rate 0..1 of 500 answers")
@@ -682,8 +719,10 @@ def parse_args(argv):
 def configure(app, a):
     s = {}
     for name in ("region", "account", "max_skew", "last_event_lag", "token_ttl", "empty_pages",
-                 "filter_scan_limit", "logs_order", "filter_token", "token_window", "filter_end", "credential_ttl", "imds_role", "ecs_prefix", "ecs_auth_token",
-                 "ecs_auth_token_uses", "ecs_role_arn", "web_identity_token"):
+                 "filter_scan_limit", "logs_order", "filter_token", "token_window", "filter_end", "credential_ttl",
+                 "imds_role", "ecs_prefix", "ecs_auth_token",
+                 "ecs_auth_token_uses", "ecs_role_arn", "web_identity_token", "kinesis_iterator_ttl", "kinesis_read_tps",
+                 "kinesis_read_bytes"):
         v = getattr(a, name)
         if v is not None:
             s[name] = v
