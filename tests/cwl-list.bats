@@ -8,13 +8,7 @@ load helpers
 # start [SERVER ARGS...]: the AWS server, and a config with fast retries.
 start() {
 	aws_server_start "$@"
-	cat >"$BATS_TEST_TMPDIR/fast.yml" <<-EOF
-	cloudwatchlogsbeat:
-	  retry.backoff: 5ms
-	  retry.max_backoff: 50ms
-	  retry.max_attempts: 40
-	  request_budget.describe: 0
-	EOF
+	fast_retries "$BATS_TEST_TMPDIR/fast.yml"
 	export CWL_CONFIG=$BATS_TEST_TMPDIR/fast.yml
 }
 

@@ -328,11 +328,6 @@ print(ascii(e["message"]))'
 	[ "$status" -eq 0 ]
 }
 
-# stat_of FILE KEY: a total of a --stats file.
-stat_of() {
-	sed -n 2p "$1" | tr '\t' '\n' | sed -n "s/^$2=//p"
-}
-
 # swept_of FILE GROUP: the swept_ms of GROUP in a --stats file.
 swept_of() {
 	awk -F'\t' -v g="$2" '$1 == g { for (i = 2; i <= NF; i++)

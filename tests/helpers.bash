@@ -120,6 +120,24 @@ fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, n)
 print(n[0])' "$1")" = 0 ]
 }
 
+# fast_retries FILE: a config of quick retries and no describe budget, for
+# tests against the local AWS server's faults.
+fast_retries() {
+	cat >"$1" <<-EOF
+	cloudwatchlogsbeat:
+	  retry.backoff: 5ms
+	  retry.max_backoff: 50ms
+	  retry.max_attempts: 40
+	  request_budget.describe: 0
+	EOF
+}
+
+# stat_of FILE KEY: KEY's value on the totals line (the second) of a
+# --stats file.
+stat_of() {
+	awk -F '\t' -v k="$2" 'NR == 2 { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$1"
+}
+
 # The servers' own helpers.
 for _h in "$REPO"/tests/servers/*.bash; do
 	[ -f "$_h" ] && . "$_h"

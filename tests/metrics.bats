@@ -14,13 +14,7 @@ setup() {
 	CFG=$BATS_TEST_TMPDIR/cwl.yml
 	PROM=$BATS_TEST_TMPDIR/prom/cwl.prom
 	mkdir -p "$BATS_TEST_TMPDIR/prom"
-	cat >"$BATS_TEST_TMPDIR/fast.yml" <<-EOF
-	cloudwatchlogsbeat:
-	  retry.backoff: 5ms
-	  retry.max_backoff: 50ms
-	  retry.max_attempts: 40
-	  request_budget.describe: 0
-	EOF
+	fast_retries "$BATS_TEST_TMPDIR/fast.yml"
 }
 
 teardown() {
@@ -34,12 +28,6 @@ teardown() {
 		kill "$FEEDER" 2>/dev/null || true
 	fi
 	common_teardown
-}
-
-# stat_of FILE KEY: KEY's value on the totals line (the second) of a
-# --stats file.
-stat_of() {
-	awk -F '\t' -v k="$2" 'NR == 2 { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$1"
 }
 
 # server OP [WHAT]: the AWS server's count of requests (or throttles) of OP.
