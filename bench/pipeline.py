@@ -272,23 +272,26 @@ def vm(pid):
 
 
 def role(pid, comm, cache):
-    """The name a process is reported under: the program; for cwl-registry,
-    "cwl-registry" only for the stage of the pipeline (put), the others
-    (get, the wrapper's --config-value reads) apart; the wrapper's shells
-    as "wrapper (bash)"; None for anything else."""
+    """The name a process is reported under: the program, as a stage of the
+    pipeline; the wrapper's reads of the config through a program
+    (--check-config, --config-value, --config-ms) and cwl-registry get
+    apart, as "cwl-registry get, config", so that they are not taken for
+    restarts; the wrapper's shells as "wrapper (bash)"; None for anything
+    else."""
     if comm.startswith("cloudwatchlogs"):
         return "wrapper (bash)"
     if comm not in PROGS:
         return None
-    if comm != "cwl-registry":
-        return comm
     if pid not in cache:
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 args = f.read().split(b"\0")
         except OSError:
             args = []
-        cache[pid] = "cwl-registry" if b"put" in args else "cwl-registry get, config"
+        config = any(x == b"--check-config" or x.startswith(b"--config-") for x in args)
+        if comm == "cwl-registry":
+            config = config or b"put" not in args
+        cache[pid] = "cwl-registry get, config" if config else comm
     return cache[pid]
 
 
