@@ -107,13 +107,6 @@ struct ship_core {
 	int dl_unsynced;	/* dead letters written since the last fsync */
 };
 
-static void
-nomem(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
-
 /* --- batches ---------------------------------------------------------- */
 
 /*
@@ -135,7 +128,7 @@ batch_new(struct ship *s)
 		c->nspare--;
 		b->next = NULL;
 	} else if ((b = calloc(1, sizeof(*b))) == NULL) {
-		nomem();
+		log_oom();
 	}
 	b->born = s->now;
 	return b;
@@ -150,7 +143,7 @@ batch_slot(struct batch *b)
 	if (b->n == b->cap) {
 		cap = b->cap ? b->cap * 2 : 64;
 		if ((ev = realloc(b->ev, cap * sizeof(*ev))) == NULL)
-			nomem();
+			log_oom();
 		b->ev = ev;
 		b->cap = cap;
 	}
@@ -171,12 +164,12 @@ batch_copy(struct ship *s, struct batch *b, const struct batch *from,
 	*ev = *src;
 	ev->off = b->arena.len;
 	if (buf_add(&b->arena, from->arena.p + src->off, src->len) == -1)
-		nomem();
+		log_oom();
 	if (src->idx_len) {
 		ev->idx_off = (uint32_t)b->names.len;
 		if (buf_add(&b->names, from->names.p + src->idx_off,
 		    src->idx_len) == -1)
-			nomem();
+			log_oom();
 	}
 	b->bytes += src->doc_len;
 	s->held += b->arena.len + b->names.len - before;
@@ -306,7 +299,7 @@ close_cur(struct ship *s)
 		nb = batch_new(s);
 		if (buf_reserve(&nb->arena, tail + READ_CHUNK) == -1 ||
 		    buf_add(&nb->arena, b->arena.p + c->line_start, tail) == -1)
-			nomem();
+			log_oom();
 		b->arena.len = c->line_start;
 		b->arena.p[b->arena.len] = '\0';
 	}
@@ -339,7 +332,7 @@ settle(struct ship *s, struct batch *b, struct ev *ev)
 		return;
 	if (acks_settle(s->core->acks, ev->src, ev->seq, line + ev->cur_off,
 	    ev->cur_len) == -1)
-		nomem();
+		log_oom();
 	ev->src = NULL;
 }
 
@@ -415,7 +408,7 @@ dead_letter(struct ship *s, int64_t lineno, long status, const char *reason,
 	}
 	bad |= buf_adds(b, "}\n");
 	if (bad)
-		nomem();
+		log_oom();
 	dl_write(s, b->p, b->len);
 }
 
@@ -575,7 +568,7 @@ cursor_key_raw(const char *cur, size_t n, struct buf *key)
 	buf_reset(key);
 	if (buf_add(key, cur + go, gl) == -1 || buf_addc(key, '\0') == -1 ||
 	    buf_add(key, cur + so, sl) == -1)
-		nomem();
+		log_oom();
 	return 0;
 }
 
@@ -641,18 +634,18 @@ process_line(struct ship *s, size_t n, size_t next)
 		 * read before it are */
 		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
 		    acks_mark(c->acks, src, p + sc.cur_off, sc.cur_len) == -1)
-			nomem();
+			log_oom();
 		s->c.marks++;
 		goto skip;
 	}
 	if (sc.cur_len) {
 		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
 		    acks_push(c->acks, src, &seq) == -1)
-			nomem();
+			log_oom();
 		/* the key is the group's token, a NUL, the stream's */
 		if (s->stats && (gs = stats_group(s->stats, key->p,
 		    strlen(key->p))) == NULL)
-			nomem();
+			log_oom();
 		stats_read(gs);
 	}
 	if (s->idx && index_dynamic(s->idx)) {
@@ -666,7 +659,7 @@ process_line(struct ship *s, size_t n, size_t next)
 			stats_dead(gs);
 			if (src && acks_settle(c->acks, src, seq,
 			    p + sc.cur_off, sc.cur_len) == -1)
-				nomem();
+				log_oom();
 			goto skip;
 		}
 	}
@@ -695,7 +688,7 @@ process_line(struct ship *s, size_t n, size_t next)
 		ev->idx_off = (uint32_t)before;
 		ev->idx_len = (uint32_t)c->idxbuf.len;
 		if (buf_add(&b->names, c->idxbuf.p, c->idxbuf.len) == -1)
-			nomem();
+			log_oom();
 		s->held += b->names.len - before;
 	}
 	b->bytes += sc.doc_len;
@@ -725,7 +718,7 @@ skip_chunk(struct ship *s, const char *p, size_t n, int last)
 		return;
 	if (buf_add(&tmp, c->skip_tail, c->skip_ntail) == -1 ||
 	    buf_add(&tmp, p, n) == -1)
-		nomem();
+		log_oom();
 	c->skip_ntail = 0;
 	if (!last) {
 		for (k = 1; k <= 3 && k <= tmp.len; k++) {
@@ -742,7 +735,7 @@ skip_chunk(struct ship *s, const char *p, size_t n, int last)
 	}
 	buf_reset(b);
 	if (jsonx_str(b, tmp.p, tmp.len - hold) == -1)
-		nomem();
+		log_oom();
 	buf_free(&tmp);
 	if (b->len > 2)
 		dl_write(s, b->p + 1, b->len - 2);	/* without the quotes */
@@ -770,7 +763,7 @@ skip_start(struct ship *s)
 	buf_reset(b);
 	if (buf_printf(b, "{\"line\":%" PRId64 ",\"reason\":", c->lineno) ||
 	    jsonx_strz(b, why) || buf_adds(b, ",\"raw\":\""))
-		nomem();
+		log_oom();
 	dl_write(s, b->p, b->len);
 }
 
@@ -853,7 +846,7 @@ read_input(struct ship *s)
 	}
 	a = &c->cur->arena;
 	if (buf_reserve(a, READ_CHUNK) == -1)
-		nomem();
+		log_oom();
 	r = read(c->infd, a->p + a->len, READ_CHUNK);
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN)
@@ -1124,9 +1117,9 @@ ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e)
 
 	/* libbeat reads worker, and workers where worker is not set */
 	if (buf_printf(&k, "%s.worker", key) == -1)
-		nomem();
+		log_oom();
 	if (cfg_node(s->cfg, k.p) == NULL && buf_addc(&k, 's') == -1)
-		nomem();
+		log_oom();
 	r = cfg_int(s->cfg, k.p, 1, n, e);
 	if (r != -1 && *n < 1)
 		r = err_set(e, EXIT_USAGE, "%s: %s: %" PRId64 ": 1 or more",
@@ -1156,11 +1149,11 @@ pick_output(struct ship *s, struct err *e)
 	for (o = ship_outputs; o->name && !bad; o++) {
 		buf_reset(&key);
 		if (buf_printf(&key, "output.%s", o->name) == -1)
-			nomem();
+			log_oom();
 		if (cfg_node(s->cfg, key.p) == NULL)
 			continue;
 		if (buf_adds(&key, ".enabled") == -1)
-			nomem();
+			log_oom();
 		if (cfg_bool(s->cfg, key.p, 1, &en, e) == -1)
 			bad = 1;
 		else if (en) {
@@ -1325,10 +1318,10 @@ main(int argc, char **argv)
 	    O_WRONLY | O_CREAT | O_APPEND, &e)) == -1)
 		cli_die(&e);
 	if ((core.acks = acks_new(core.ackfd)) == NULL)
-		nomem();
+		log_oom();
 	if (stats) {
 		if ((s.stats = stats_new(stats)) == NULL)
-			nomem();
+			log_oom();
 		/* a file that cannot be written is said at once */
 		if (stats_write(&s, s.stats, core.acks, &e) == -1) {
 			e.code = EXIT_USAGE;
