@@ -218,6 +218,7 @@ cfg_path(const struct cfg *c)
 	return c ? c->path : NULL;
 }
 
+
 /* Returns 1 if s is a list index ("0", "12"). */
 static int
 is_index(const char *s, size_t n)
@@ -232,8 +233,8 @@ is_index(const char *s, size_t n)
 	return 1;
 }
 
-int
-cfg_secret(const char *key)
+const struct cfg_key *
+cfg_schema_key(const char *key)
 {
 	struct buf sk = BUF_INIT;
 	const struct cfg_key *k;
@@ -253,7 +254,23 @@ cfg_secret(const char *key)
 	}
 	k = cfg_schema_find(buf_str(&sk));
 	buf_free(&sk);
+	return k;
+}
+
+int
+cfg_secret(const char *key)
+{
+	const struct cfg_key *k = cfg_schema_key(key);
+
 	return k != NULL && k->type == CFG_SECRET;
+}
+
+const char *
+cfg_default(const char *key)
+{
+	const struct cfg_key *k = cfg_schema_key(key);
+
+	return k ? k->def : NULL;
 }
 
 /* Returns the node at key, or NULL; *found says whether the key is

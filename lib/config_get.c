@@ -324,3 +324,46 @@ cfg_strlist(struct cfg *c, const char *key, const char *const **out,
 	*n = lc->n;
 	return 1;
 }
+
+/*
+ * The getters with the schema's default. A default is text, as in the
+ * file, and goes through the conversion a value set there goes through;
+ * one that does not convert is a mistake of the schema (test_config
+ * converts every one).
+ */
+
+int
+cfg_get_str(struct cfg *c, const char *key, const char **out,
+    struct err *e)
+{
+	return cfg_str(c, key, cfg_default(key), out, e);
+}
+
+#define SCHEMA_GETTER(name, type, conv, getter) \
+int \
+name(struct cfg *c, const char *key, type *out, struct err *e) \
+{ \
+	const char *d = cfg_default(key); \
+	json_object *v; \
+	type def = 0; \
+	int r = 0; \
+ \
+	if (d != NULL) { \
+		if ((v = json_object_new_string(d)) == NULL) \
+			return err_set(e, EXIT_RUNTIME, "config: out of " \
+			    "memory"); \
+		r = conv(c, key, v, &def, e); \
+		json_object_put(v); \
+	} \
+	if (r == -1) { \
+		*out = 0; \
+		return -1; \
+	} \
+	return getter(c, key, def, out, e); \
+}
+
+SCHEMA_GETTER(cfg_get_int, int64_t, cfg_conv_int, cfg_int)
+SCHEMA_GETTER(cfg_get_bool, int, cfg_conv_bool, cfg_bool)
+SCHEMA_GETTER(cfg_get_duration, int64_t, cfg_conv_duration, cfg_duration)
+SCHEMA_GETTER(cfg_get_float, double, cfg_conv_float, cfg_float)
+SCHEMA_GETTER(cfg_get_size, int64_t, cfg_conv_size, cfg_size)

@@ -627,11 +627,11 @@ settings(const struct opts *o)
 	}
 	L.rate = cli_budget(&cli, "cloudwatchlogsbeat.request_budget.describe",
 	    4, L.shard_n);
-	if (cfg_duration(cli.cfg, "cloudwatchlogsbeat.group_refresh_frequency",
-	    60000, &L.group_interval_ms, &e) == -1 ||
-	    (L.mode == MODE_STREAMS && cfg_duration(cli.cfg,
-	    "cloudwatchlogsbeat.stream_refresh_frequency", 20000,
-	    &L.interval_ms, &e) == -1))
+	if (cfg_get_duration(cli.cfg,
+	    "cloudwatchlogsbeat.group_refresh_frequency", &L.group_interval_ms,
+	    &e) == -1 || (L.mode == MODE_STREAMS && cfg_get_duration(cli.cfg,
+	    "cloudwatchlogsbeat.stream_refresh_frequency", &L.interval_ms,
+	    &e) == -1))
 		cli_die(&e);
 	if (L.mode == MODE_GROUPS)
 		L.interval_ms = L.group_interval_ms;

@@ -174,8 +174,8 @@ flush_interval(const char *arg)
 			err_prefix(&e, "--flush-interval");
 			cli_die(&e);
 		}
-	} else if (cfg_duration(cli.cfg,
-	    "cloudwatchlogsbeat.registry.flush_interval", 5000, &ms, &e) == -1) {
+	} else if (cfg_get_duration(cli.cfg,
+	    "cloudwatchlogsbeat.registry.flush_interval", &ms, &e) == -1) {
 		cli_die(&e);
 	}
 	if (ms <= 0)

@@ -1044,12 +1044,12 @@ run(struct ship *s)
 /* --- settings ---------------------------------------------------------- */
 
 static int
-get_size(struct ship *s, const char *key, int64_t def, int64_t min,
-    size_t *out, struct err *e)
+get_size(struct ship *s, const char *key, int64_t min, size_t *out,
+    struct err *e)
 {
 	int64_t v;
 
-	if (cfg_size(s->cfg, key, def, &v, e) == -1)
+	if (cfg_get_size(s->cfg, key, &v, e) == -1)
 		return -1;
 	if (v < min)
 		return err_set(e, EXIT_USAGE, "%s: %s: %" PRId64 " is less than "
@@ -1059,43 +1059,41 @@ get_size(struct ship *s, const char *key, int64_t def, int64_t min,
 }
 
 int
-ship_common_opts(struct ship *s, const char *key, size_t def_bulk,
-    struct err *e)
+ship_common_opts(struct ship *s, const char *key, struct err *e)
 {
 	struct ship_core *c = s->core;
 	struct cfg *cfg = s->cfg;
-	int synchronous = strcmp(key, "output.file") == 0 ||
-	    strcmp(key, "output.console") == 0;
 	const char *v;
 	char k[128];
 	int64_t n;
 
 #define KEY(name) (snprintf(k, sizeof(k), "%s.%s", key, name) < (int)sizeof(k) ? k : "")
-	if (cfg_int(cfg, KEY("bulk_max_size"), (int64_t)def_bulk, &n, e) == -1)
+	if (cfg_get_int(cfg, KEY("bulk_max_size"), &n, e) == -1)
 		return -1;
-	if (n < 1)
-		n = (int64_t)def_bulk;	/* libbeat: 0 or less, the default */
+	if (n < 1)	/* libbeat: 0 or less, the default */
+		n = strtoll(cfg_default(KEY("bulk_max_size")), NULL, 10);
 	s->o.bulk_max_size = (size_t)n;
-	if (get_size(s, KEY("bulk_max_bytes"), 10 * 1024 * 1024, 1024,
-	    &s->o.bulk_max_bytes, e) == -1 ||
-	    get_size(s, KEY("max_buffer_bytes"), 64 * 1024 * 1024, 64 * 1024,
-	    &s->o.queue_bytes, e) == -1)
+	if (get_size(s, KEY("bulk_max_bytes"), 1024, &s->o.bulk_max_bytes,
+	    e) == -1 ||
+	    get_size(s, KEY("max_buffer_bytes"), 64 * 1024, &s->o.queue_bytes,
+	    e) == -1)
 		return -1;
-	/* file and console write at once: a batch is what a read brought */
-	if (cfg_duration(cfg, KEY("flush_interval"), synchronous ? 0 : 1000,
-	    &s->o.flush_ms, e) == -1 ||
-	    cfg_int(cfg, KEY("max_retries"), -1, &n, e) == -1)
+	/* file and console write at once (their flush_interval is 0): a
+	 * batch is what a read brought */
+	if (cfg_get_duration(cfg, KEY("flush_interval"), &s->o.flush_ms,
+	    e) == -1 ||
+	    cfg_get_int(cfg, KEY("max_retries"), &n, e) == -1)
 		return -1;
 	s->o.max_retries = n < 0 ? -1 : n > 1000000000 ? 1000000000 : (int)n;
-	if (cfg_duration(cfg, KEY("backoff.init"), 1000, &n, e) == -1)
+	if (cfg_get_duration(cfg, KEY("backoff.init"), &n, e) == -1)
 		return -1;
 	s->o.backoff.base_ms = n > 0 ? (long)n : 1;
-	if (cfg_duration(cfg, KEY("backoff.max"), 60000, &n, e) == -1)
+	if (cfg_get_duration(cfg, KEY("backoff.max"), &n, e) == -1)
 		return -1;
 	s->o.backoff.cap_ms = n > 0 ? (long)n : 1;
 	s->o.backoff.max_attempts = 0;
-	if (s->o.max_line_bytes == 0 && get_size(s, KEY("max_line_bytes"),
-	    10 * 1024 * 1024, 16, &s->o.max_line_bytes, e) == -1)
+	if (s->o.max_line_bytes == 0 && get_size(s, KEY("max_line_bytes"), 16,
+	    &s->o.max_line_bytes, e) == -1)
 		return -1;
 	if (c->dlpath == NULL) {
 		if (cfg_str(cfg, KEY("dead_letter"), NULL, &v, e) == -1)
@@ -1120,7 +1118,7 @@ ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e)
 		log_oom();
 	if (cfg_node(s->cfg, k.p) == NULL && buf_addc(&k, 's') == -1)
 		log_oom();
-	r = cfg_int(s->cfg, k.p, 1, n, e);
+	r = cfg_get_int(s->cfg, k.p, n, e);
 	if (r != -1 && *n < 1)
 		r = err_set(e, EXIT_USAGE, "%s: %s: %" PRId64 ": 1 or more",
 		    cfg_where(s->cfg, k.p), k.p, *n);
@@ -1267,9 +1265,11 @@ main(int argc, char **argv)
 		cli_die(&e);
 	s.cfg = cli.cfg;
 
-	if (cfg_bool(s.cfg, "logging.metrics.enabled", 1, &metrics, &e) == -1 ||
-	    cfg_duration(s.cfg, "logging.metrics.period", 30000, &s.o.report_ms,
+	if (cfg_get_bool(s.cfg, "logging.metrics.enabled", &metrics, &e) == -1 ||
+	    cfg_get_duration(s.cfg, "logging.metrics.period", &s.o.report_ms,
 	    &e) == -1 ||
+	    /* report_frequency when set, else logging.metrics.period: the
+	     * schema's 5m is the wrapper's */
 	    cfg_duration(s.cfg, "cloudwatchlogsbeat.report_frequency",
 	    s.o.report_ms, &s.o.report_ms, &e) == -1)
 		cli_die(&e);
@@ -1278,8 +1278,9 @@ main(int argc, char **argv)
 	if (shutdown) {
 		if (timex_duration(shutdown, &s.o.shutdown_ms, &e) == -1)
 			cli_usage(&cli, "--shutdown-timeout: %s", err_msg(&e));
-	} else if (cfg_duration(s.cfg, "cloudwatchlogsbeat.shutdown_timeout",
-	    5000, &s.o.shutdown_ms, &e) == -1) {
+	} else if (cfg_get_duration(s.cfg,
+	    "cloudwatchlogsbeat.shutdown_timeout", &s.o.shutdown_ms,
+	    &e) == -1) {
 		cli_die(&e);
 	}
 	if (max_line) {
