@@ -98,6 +98,12 @@ check-san: san
 demo: all
 	bash tests/demo.sh
 
+# docs/configuration.md, made from the schema (lib/config_keys.c);
+# tests/config-reference.bats fails when the two disagree.
+config-reference: $(O)/tests/cfgkeys
+	sh tests/gen-config-reference.sh $(O)/tests/cfgkeys >docs/configuration.md.tmp
+	mv docs/configuration.md.tmp docs/configuration.md
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)
 	for p in $(PROGS); do cp $(OUT)/$$p $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$$p; done
@@ -122,4 +128,4 @@ deps:
 clean:
 	rm -rf build bin
 
-.PHONY: all san check check-san install deps clean unit-bin demo
+.PHONY: all san check check-san install deps clean unit-bin demo config-reference

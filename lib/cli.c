@@ -251,6 +251,22 @@ print_value(json_object *v, int secret, int show)
 	fflush(stdout);
 }
 
+/* --config-value KEY: the value, or the schema's default when the key is
+ * not set. */
+static void
+print_config_value(struct cli *cli)
+{
+	const char *key = cli->config_value, *def;
+	json_object *v = cfg_node(cli->cfg, key);
+
+	if (v == NULL && (def = cfg_default(key)) != NULL) {
+		print_line(def, cfg_secret(key), cli->show_secrets);
+		fflush(stdout);
+		return;
+	}
+	print_value(v, cfg_secret(key), cli->show_secrets);
+}
+
 /* logging.level and logging.selectors, unless -v, -q or -d said what to
  * show. As in libbeat, debug without selectors is debug for all ("*"). */
 static int
@@ -307,12 +323,12 @@ cli_load(struct cli *cli, struct err *e)
 	if (cfg_validate(cli->cfg, e) == -1 || log_config(cli, e) == -1)
 		return -1;
 	if (cli->config_value)
-		print_value(cfg_node(cli->cfg, cli->config_value),
-		    cfg_secret(cli->config_value), cli->show_secrets);
+		print_config_value(cli);
 	if (cli->config_ms) {
-		if ((r = cfg_duration(cli->cfg, cli->config_ms, 0, &ms, e)) == -1)
+		if ((r = cfg_get_duration(cli->cfg, cli->config_ms, &ms,
+		    e)) == -1)
 			return -1;
-		if (r == 1)
+		if (r == 1 || cfg_default(cli->config_ms) != NULL)
 			printf("%" PRId64 "\n", ms);
 		fflush(stdout);
 	}
@@ -354,16 +370,16 @@ cli_aws_opts(struct cli *cli, struct aws_opts *o, struct err *e)
 	    cfg_str(c, "cloudwatchlogsbeat.endpoint", NULL, &o->endpoint, e) == -1 ||
 	    cfg_str(c, "cloudwatchlogsbeat.proxy_url", NULL, &o->http.proxy_url, e) == -1)
 		return -1;
-	if (cfg_duration(c, "cloudwatchlogsbeat.api_timeout", 30000, &v, e) == -1)
+	if (cfg_get_duration(c, "cloudwatchlogsbeat.api_timeout", &v, e) == -1)
 		return -1;
 	o->http.timeout_ms = (long)v;
-	if (cfg_duration(c, "cloudwatchlogsbeat.retry.backoff", 100, &v, e) == -1)
+	if (cfg_get_duration(c, "cloudwatchlogsbeat.retry.backoff", &v, e) == -1)
 		return -1;
 	o->retry.base_ms = (long)v;
-	if (cfg_duration(c, "cloudwatchlogsbeat.retry.max_backoff", 20000, &v, e) == -1)
+	if (cfg_get_duration(c, "cloudwatchlogsbeat.retry.max_backoff", &v, e) == -1)
 		return -1;
 	o->retry.cap_ms = (long)v;
-	if (cfg_int(c, "cloudwatchlogsbeat.retry.max_attempts", 10, &v, e) == -1)
+	if (cfg_get_int(c, "cloudwatchlogsbeat.retry.max_attempts", &v, e) == -1)
 		return -1;
 	o->retry.max_attempts = (int)v;
 	log_secret(o->creds.secret_access_key);
@@ -515,7 +531,7 @@ cli_budget(struct cli *cli, const char *key, double def, unsigned shard_n)
 	int own;
 
 	if (cfg_float(cli->cfg, key, def, &rate, &e) == -1 ||
-	    cfg_bool(cli->cfg, "cloudwatchlogsbeat.request_budget.per_shard", 0,
+	    cfg_get_bool(cli->cfg, "cloudwatchlogsbeat.request_budget.per_shard",
 	    &own, &e) == -1)
 		cli_die(&e);
 	if (rate < 0) {

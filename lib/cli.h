@@ -74,10 +74,11 @@ void cli_usage(struct cli *cli, const char *fmt, ...)
  * (and logging.selectors) unless -v, -q or -d was given. Returns 0 or -1
  * with e (EXIT_USAGE).
  * With --config-value KEY it prints the key's value (a scalar as text, a
- * list one item a line, a map as JSON; nothing if unset) and exits 0: a
- * secret key's as "[REDACTED]", and secrets inside a value redacted,
- * unless --show-secrets was given. With --config-ms KEY it prints the
- * duration at KEY in milliseconds (nothing if unset) and exits 0. */
+ * list one item a line, a map as JSON; the schema's default if unset,
+ * nothing if it has none) and exits 0: a secret key's as "[REDACTED]",
+ * and secrets inside a value redacted, unless --show-secrets was given.
+ * With --config-ms KEY it prints the duration at KEY in milliseconds
+ * (the same default, or nothing) and exits 0. */
 int cli_load(struct cli *cli, struct err *e);
 /* With --check-config, exits 0. A program calls it once it has read and
  * checked every setting it uses, with the code its run uses, and before

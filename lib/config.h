@@ -40,7 +40,10 @@ int cfg_validate(struct cfg *c, struct err *e);
 
 /* Typed getters for a dotted key ("output.elasticsearch.hosts"). Each
  * returns 1 when the key was set (and *out holds it), 0 when absent
- * (*out = def), -1 when of the wrong type (e names file:line: key). */
+ * (*out = def), -1 when of the wrong type (e names file:line: key).
+ * These take the default from the caller: for the keys whose default
+ * the schema leaves to the program (it depends on the mode or on other
+ * keys); the cfg_get_* below take the schema's. */
 int cfg_str(struct cfg *c, const char *key, const char *def,
     const char **out, struct err *e);		/* owned by c */
 int cfg_int(struct cfg *c, const char *key, int64_t def, int64_t *out,
@@ -60,6 +63,20 @@ int cfg_float(struct cfg *c, const char *key, double def, double *out,
  * them: "64KB" (1000), "10MB", "1GB", "64KiB" (1024), "10MiB", "1GiB";
  * units are case-insensitive. */
 int cfg_size(struct cfg *c, const char *key, int64_t def, int64_t *out,
+    struct err *e);
+/* The getters above with the schema's default (cfg_default) when the key
+ * is absent, and 0 or NULL when the schema has none: one default, in
+ * config_keys.c. Same returns. */
+int cfg_get_str(struct cfg *c, const char *key, const char **out,
+    struct err *e);		/* owned by c, or static */
+int cfg_get_int(struct cfg *c, const char *key, int64_t *out,
+    struct err *e);
+int cfg_get_bool(struct cfg *c, const char *key, int *out, struct err *e);
+int cfg_get_duration(struct cfg *c, const char *key, int64_t *out_ms,
+    struct err *e);
+int cfg_get_float(struct cfg *c, const char *key, double *out,
+    struct err *e);
+int cfg_get_size(struct cfg *c, const char *key, int64_t *out,
     struct err *e);
 /* Returns the node at key (an object, array or scalar) owned by c, or NULL.
  * "cloudwatchlogsbeat.prospectors" gives the array of prospectors. */
@@ -87,6 +104,10 @@ struct cfg_key {
 	const char *key;
 	enum cfg_type type;
 	const char *desc;
+	const char *def;	/* the default, written as in the file ("30s",
+				   "true", "cloudwatchlogsbeat"); NULL when
+				   there is none, or when it depends on
+				   the mode or on other keys (desc says so) */
 };
 /* The schema table, ended by an entry whose key is NULL; static. */
 extern const struct cfg_key cfg_keys[];
@@ -94,10 +115,18 @@ extern const struct cfg_key cfg_keys[];
 const char *cfg_type_name(enum cfg_type t);
 /* Returns the schema entry of a key as written in the table, or NULL. */
 const struct cfg_key *cfg_schema_find(const char *key);
+/* Returns the schema entry of a dotted key as a config names it, list
+ * elements by their index ("cloudwatchlogsbeat.accounts.0.name"), or
+ * NULL; static. */
+const struct cfg_key *cfg_schema_key(const char *key);
 /* Returns 1 if the dotted key ("output.elasticsearch.password",
  * "cloudwatchlogsbeat.accounts.0.name") is a secret of the schema. */
 int cfg_secret(const char *key);
-/* Prints the schema to f, one key a line: "KEY<TAB>TYPE<TAB>DESCRIPTION". */
+/* Returns the schema's default of the dotted key, as text, or NULL when
+ * it has none; static. */
+const char *cfg_default(const char *key);
+/* Prints the schema to f, one key a line:
+ * "KEY<TAB>TYPE<TAB>DESCRIPTION<TAB>DEFAULT" (DEFAULT empty when none). */
 void cfg_schema_print(FILE *f);
 
 #endif

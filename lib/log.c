@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "err.h"
 #include "log.h"
 
 static const char *prog = "cwl";
@@ -386,4 +387,11 @@ log_debug(const char *sel, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("debug", sel, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_oom(void)
+{
+	log_error("out of memory");
+	exit(EXIT_RUNTIME);
 }

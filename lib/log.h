@@ -60,5 +60,9 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *selector, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* For programs only, the one place the library exits: prints "PROG:
+ * error: out of memory" and exits with EXIT_RUNTIME (a restart may find
+ * the memory). Never returns. */
+void log_oom(void) __attribute__((noreturn));
 
 #endif

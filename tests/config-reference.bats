@@ -3,7 +3,8 @@
 # validate with (lib/config_keys.c, printed by tests/unit/cfgkeys):
 # cloudwatchlogsbeat.yml shows every key and loads cleanly, as shipped and
 # with every setting uncommented; docs/configuration.md is what
-# tests/gen-config-reference.sh makes of the schema.
+# tests/gen-config-reference.sh makes of the schema; the programs answer
+# the schema's defaults, and the wrapper and the man pages use them.
 
 load helpers
 
@@ -68,7 +69,7 @@ import sys
 have = set(open(sys.argv[1]).read().split("\n"))
 missing = []
 for line in open(sys.argv[2]):
-    key, typ, _ = line.rstrip("\n").split("\t")
+    key, typ, _, _ = line.rstrip("\n").split("\t")
     if key in have:
         continue
     # a mapping, a list of objects or an "any" key: something below it will do
@@ -80,13 +81,14 @@ print(" ".join(missing))
 EOF
 }
 
-@test "cfgkeys prints the schema, one KEY TYPE DESCRIPTION line per key, and refuses arguments" {
+@test "cfgkeys prints the schema, one KEY TYPE DESCRIPTION DEFAULT line per key, and refuses arguments" {
 	run "$CFGKEYS"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -gt 150 ]
-	[ "${lines[0]}" = "cloudwatchlogsbeat.aws_region	string	AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" ]
-	# three fields on every line, and a type the reference knows
-	run awk -F '\t' 'NF != 3 || $2 !~ /^(string|integer|boolean|duration|list of strings|number|size|mapping|list of objects|any|secret)$/' <("$CFGKEYS")
+	[ "${lines[0]}" = "cloudwatchlogsbeat.aws_region	string	AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)	" ]
+	# four fields on every line (the default may be empty), and a type the
+	# reference knows
+	run awk -F '\t' 'NF != 4 || $2 !~ /^(string|integer|boolean|duration|list of strings|number|size|mapping|list of objects|any|secret)$/' <("$CFGKEYS")
 	[ -z "$output" ]
 	run "$CFGKEYS" extra
 	[ "$status" -eq 2 ]
@@ -172,4 +174,79 @@ EOF
 	run sh "$GEN" "$PWD/failing"
 	[ "$status" -eq 1 ]
 	[ "$output" = "gen-config-reference.sh: error: $PWD/failing failed" ]
+}
+
+@test "--config-value and --config-ms answer the schema's default of a key that is not set, the config's when it is" {
+	unset CWL_CONFIG
+	"$CFGKEYS" | awk -F '\t' '$4 != ""' >defaults
+	[ "$(wc -l <defaults)" -gt 40 ]
+	bad=
+	while IFS='	' read -r key type desc def; do
+		got=$(cwl-registry --config-value "$key")
+		[ "$got" = "$def" ] || bad="$bad $key=$got(want $def)"
+		if [ "$type" = duration ]; then
+			want=$(cwl-registry -E "$key=$def" --config-ms "$key")
+			got=$(cwl-registry --config-ms "$key")
+			{ [ -n "$got" ] && [ "$got" = "$want" ]; } || bad="$bad $key:ms=$got(want $want)"
+		fi
+	done <defaults
+	[ -z "$bad" ] || { echo "defaults answered wrong:$bad"; false; }
+	run cwl-registry --config-ms cloudwatchlogsbeat.report_frequency
+	[ "$status" -eq 0 ]
+	[ "$output" = 300000 ]
+	run cwl-registry -E cloudwatchlogsbeat.report_frequency=7s --config-ms cloudwatchlogsbeat.report_frequency
+	[ "$output" = 7000 ]
+	run cwl-ship -E output.logstash.timeout=9s --config-value output.logstash.timeout
+	[ "$output" = 9s ]
+	# a key without a default says nothing; a wrong value is still refused
+	run cwl-registry --config-value cloudwatchlogsbeat.role_arn
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run cwl-registry -E cloudwatchlogsbeat.grace_period=soon --config-ms cloudwatchlogsbeat.grace_period
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cloudwatchlogsbeat.grace_period: not a duration"* ]]
+}
+
+@test "the wrapper writes no default of a config key: it asks the programs" {
+	# cfg KEY DEFAULT and cfg_ms KEY DEFAULT with a literal
+	run grep -nE '\$\(cfg(_ms)? [a-z_.]+ ("[^$]|[0-9])' "$REPO/cloudwatchlogsbeat"
+	[ "$status" -eq 1 ] || { echo "literal defaults: $output"; false; }
+	run grep -nE '^[[:space:]]*\[ "\$[A-Z_]+" -gt 0 \] \|\| [A-Z_]+=[0-9]' "$REPO/cloudwatchlogsbeat"
+	[ "$status" -eq 1 ] || { echo "literal defaults: $output"; false; }
+}
+
+@test "the defaults the man pages give are the schema's" {
+	unset CWL_CONFIG
+	# ".Cm KEY" then "(default VALUE)" or "5 s by default" on the next
+	# line; KEY is a schema key, or the end of exactly one
+	"$PY" - "$REPO"/man/*.1 >said <<'EOF'
+import re, sys
+for path in sys.argv[1:]:
+    lines = open(path).read().split("\n")
+    for i in range(len(lines) - 1):
+        m = re.match(r"^\.Cm (\S+)(?: ,)?$", lines[i])
+        d = re.match(r"^\(default ([^ ),;:]+)[),;]", lines[i + 1]) or \
+            re.match(r"^(\d+ ?(?:ms|s|m|h)) by default", lines[i + 1])
+        if m and d:
+            print("%s\t%s\t%s" % (path.rsplit("/", 1)[1], m.group(1),
+                d.group(1).replace(" ", "")))
+EOF
+	[ "$(wc -l <said)" -ge 5 ]
+	"$CFGKEYS" | cut -f1,2 >schema
+	bad=
+	while IFS='	' read -r page key value; do
+		full=$(awk -F '\t' -v k="$key" '$1 == k || substr($1, length($1) - length(k)) == "." k' schema)
+		[ "$(printf '%s\n' "$full" | grep -c .)" -eq 1 ] || { bad="$bad $page:$key(not one key)"; continue; }
+		type=${full#*	}
+		full=${full%%	*}
+		if [ "$type" = duration ]; then
+			want=$(cwl-registry -E "$full=$value" --config-ms "$full")
+			got=$(cwl-registry --config-ms "$full")
+		else
+			want=$value
+			got=$(cwl-registry --config-value "$full")
+		fi
+		[ "$got" = "$want" ] || bad="$bad $page:$full($value, the schema $got)"
+	done <said
+	[ -z "$bad" ] || { echo "man pages disagree:$bad"; false; }
 }

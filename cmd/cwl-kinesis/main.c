@@ -344,7 +344,7 @@ settings(struct aws_opts *ao, char **arn_region)
 	if (ao->endpoint && strstr(ao->endpoint, "://"))
 		ao->endpoint = NULL;
 
-	need(cfg_duration(c, "cloudwatchlogsbeat.kinesis.poll_frequency", 1000,
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.kinesis.poll_frequency",
 	    &K.poll, &e), &e);
 	if (opt.poll && timex_duration(opt.poll, &K.poll, &e) == -1) {
 		err_prefix(&e, "--poll");
@@ -356,8 +356,8 @@ settings(struct aws_opts *ao, char **arn_region)
 		    "cloudwatchlogsbeat.kinesis.poll_frequency"));
 		cli_die(&e);
 	}
-	need(cfg_duration(c, "cloudwatchlogsbeat.kinesis.shard_refresh_frequency",
-	    60000, &K.refresh, &e), &e);
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.kinesis.shard_refresh_frequency",
+	    &K.refresh, &e), &e);
 	need(cfg_int(c, "cloudwatchlogsbeat.kinesis.limit", 0, &v, &e), &e);
 	if (v < 0 || v > 10000) {
 		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.kinesis.limit: "
@@ -398,7 +398,7 @@ settings(struct aws_opts *ao, char **arn_region)
 	if (opt.lease == NULL)
 		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.lease_url", NULL,
 		    &opt.lease, &e), &e);
-	need(cfg_duration(c, "cloudwatchlogsbeat.kinesis.lease_timeout", 20000,
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.kinesis.lease_timeout",
 	    &K.lease_ms, &e), &e);
 	if (opt.lease_timeout && timex_duration(opt.lease_timeout, &K.lease_ms,
 	    &e) == -1) {

@@ -224,12 +224,12 @@ setup_subscription(struct cli *cli, const char *given, int dry_run,
 	s.dry_run = dry_run;
 	if (cfg_str(c, "cloudwatchlogsbeat.kinesis.subscription.role_arn", NULL,
 	    &s.role, e) == -1 ||
-	    cfg_str(c, "cloudwatchlogsbeat.kinesis.subscription.filter_name",
-	    "cloudwatchlogsbeat", &s.name, e) == -1 ||
+	    cfg_get_str(c, "cloudwatchlogsbeat.kinesis.subscription.filter_name",
+	    &s.name, e) == -1 ||
 	    cfg_str(c, "cloudwatchlogsbeat.kinesis.subscription.filter_pattern",
 	    "", &s.pattern, e) == -1 ||
-	    cfg_str(c, "cloudwatchlogsbeat.kinesis.subscription.distribution",
-	    "ByLogStream", &s.distribution, e) == -1)
+	    cfg_get_str(c, "cloudwatchlogsbeat.kinesis.subscription.distribution",
+	    &s.distribution, e) == -1)
 		return -1;
 	if (strcmp(s.distribution, "ByLogStream") != 0 &&
 	    strcmp(s.distribution, "Random") != 0)

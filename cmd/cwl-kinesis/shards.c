@@ -38,8 +38,7 @@
 void
 oom(void)
 {
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
+	log_oom();
 }
 
 void

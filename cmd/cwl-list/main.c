@@ -82,13 +82,6 @@ static struct cli cli;
 
 static void warn_missing(const char *group);
 
-static void
-oom(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
-
 /* The sets of names: open addressing, FNV-1a. */
 
 static size_t
@@ -129,7 +122,7 @@ nameset_put(struct nameset *s, const char *key, int64_t v)
 		t.count = s->count;
 		if ((t.keys = calloc(t.size, sizeof(*t.keys))) == NULL ||
 		    (t.vals = calloc(t.size, sizeof(*t.vals))) == NULL)
-			oom();
+			log_oom();
 		for (i = 0; i < s->size; i++)
 			if (s->keys[i]) {
 				j = slot(&t, s->keys[i]);
@@ -143,7 +136,7 @@ nameset_put(struct nameset *s, const char *key, int64_t v)
 	i = slot(s, key);
 	if (s->keys[i] == NULL) {
 		if ((s->keys[i] = strdup(key)) == NULL)
-			oom();
+			log_oom();
 		s->count++;
 	}
 	s->vals[i] = v;
@@ -193,7 +186,7 @@ add_spec(const char *text, int plain_is_prefix, const char *stream_prefix,
 		return err_set(e, EXIT_USAGE, "'%.40s...': longer than a log "
 		    "group name can be (512)", text);
 	if ((v = realloc(L.specs, (L.nspecs + 1) * sizeof(*v))) == NULL)
-		oom();
+		log_oom();
 	L.specs = v;
 	s = &L.specs[L.nspecs++];
 	memset(s, 0, sizeof(*s));
@@ -207,7 +200,7 @@ add_spec(const char *text, int plain_is_prefix, const char *stream_prefix,
 		s->kind = SPEC_GLOB;
 	}
 	if ((s->prefix = strndup(text, lit)) == NULL)
-		oom();
+		log_oom();
 	if (s->kind == SPEC_EXACT && n == 0)
 		return err_set(e, EXIT_USAGE, "an empty log group name");
 	return 0;
@@ -324,12 +317,12 @@ target_add(const char *name, const char *stream_prefix)
 		return;
 	}
 	if ((t = realloc(targets, (ntargets + 1) * sizeof(*t))) == NULL)
-		oom();
+		log_oom();
 	targets = t;
 	t = &targets[ntargets++];
 	memset(t, 0, sizeof(*t));
 	if ((t->name = strdup(name)) == NULL)
-		oom();
+		log_oom();
 	t->stream_prefix = stream_prefix;
 }
 
@@ -634,11 +627,11 @@ settings(const struct opts *o)
 	}
 	L.rate = cli_budget(&cli, "cloudwatchlogsbeat.request_budget.describe",
 	    4, L.shard_n);
-	if (cfg_duration(cli.cfg, "cloudwatchlogsbeat.group_refresh_frequency",
-	    60000, &L.group_interval_ms, &e) == -1 ||
-	    (L.mode == MODE_STREAMS && cfg_duration(cli.cfg,
-	    "cloudwatchlogsbeat.stream_refresh_frequency", 20000,
-	    &L.interval_ms, &e) == -1))
+	if (cfg_get_duration(cli.cfg,
+	    "cloudwatchlogsbeat.group_refresh_frequency", &L.group_interval_ms,
+	    &e) == -1 || (L.mode == MODE_STREAMS && cfg_get_duration(cli.cfg,
+	    "cloudwatchlogsbeat.stream_refresh_frequency", &L.interval_ms,
+	    &e) == -1))
 		cli_die(&e);
 	if (L.mode == MODE_GROUPS)
 		L.interval_ms = L.group_interval_ms;

@@ -20,13 +20,6 @@
 static char **cells;
 static size_t ncells, capcells;
 
-static void
-oom(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
-
 /* A cell of the table, cleaned for the terminal. */
 static void
 cell(const char *s)
@@ -37,14 +30,14 @@ cell(const char *s)
 	if (ncells == capcells) {
 		capcells = capcells ? capcells * 2 : 64;
 		if ((p = realloc(cells, capcells * sizeof(*p))) == NULL)
-			oom();
+			log_oom();
 		cells = p;
 	}
 	if (s == NULL)
 		s = "-";
 	if (log_printable(&b, s, strlen(s), 0) == -1 ||
 	    (cells[ncells] = buf_detach(&b)) == NULL)
-		oom();
+		log_oom();
 	ncells++;
 }
 
@@ -59,7 +52,7 @@ plain_name(const char *s)
 		tty = isatty(STDOUT_FILENO);
 	if ((tty ? log_printable(&L.out, s, strlen(s), 0) :
 	    buf_adds(&L.out, s)) == -1)
-		oom();
+		log_oom();
 }
 
 /* A time in ms as "2026-11-23 10:00:00" (UTC), or "-". */

@@ -108,19 +108,12 @@ static struct {
 } stats;
 
 static void
-oom(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
-
-static void
 push(const char ***v, size_t *n, const char *s)
 {
 	const char **p;
 
 	if ((p = realloc(*v, (*n + 1) * sizeof(*p))) == NULL)
-		oom();
+		log_oom();
 	p[(*n)++] = s;
 	*v = p;
 }
@@ -150,7 +143,7 @@ resolve_url(const char *arg, int *dflt)
 		/* The original's settings name our layout in that bucket. */
 		if (buf_printf(&b, "s3://%s/%s", bucket, prefix ? prefix : "")
 		    == -1)
-			oom();
+			log_oom();
 		return buf_detach(&b);
 	}
 	*dflt = 1;
@@ -181,8 +174,8 @@ flush_interval(const char *arg)
 			err_prefix(&e, "--flush-interval");
 			cli_die(&e);
 		}
-	} else if (cfg_duration(cli.cfg,
-	    "cloudwatchlogsbeat.registry.flush_interval", 5000, &ms, &e) == -1) {
+	} else if (cfg_get_duration(cli.cfg,
+	    "cloudwatchlogsbeat.registry.flush_interval", &ms, &e) == -1) {
 		cli_die(&e);
 	}
 	if (ms <= 0)
@@ -205,7 +198,7 @@ check_config(void)
 		cli_die(&e);
 	flush_interval(NULL);
 	if ((url = resolve_url(NULL, &dflt)) == NULL)
-		oom();
+		log_oom();
 	ckpt_close(open_store(url, 0, &ao));
 	free(url);
 	cli_checked(&cli);
@@ -231,11 +224,11 @@ cmd_get(struct ckpt *k, const struct opts *op)
 
 	filter_of(op, &f);
 	if ((s = ckpt_set_new()) == NULL)
-		oom();
+		log_oom();
 	if (ckpt_load(k, &f, s, &e) == -1)
 		cli_die(&e);
 	if (ckpt_set_ndjson(s, &out) == -1)
-		oom();
+		log_oom();
 	cli_flush_stdout(&out);
 	buf_free(&out);
 	ckpt_set_free(s);
@@ -290,11 +283,11 @@ cmd_list(struct ckpt *k, const struct opts *op)
 
 	filter_of(op, &f);
 	if ((s = ckpt_set_new()) == NULL)
-		oom();
+		log_oom();
 	if (ckpt_load(k, &f, s, &e) == -1)
 		cli_die(&e);
 	if ((v = ckpt_set_sorted(s, 0, &n)) == NULL && n)
-		oom();
+		log_oom();
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(v[i]->group) + 1 + strlen(v[i]->stream);
 
@@ -309,7 +302,7 @@ cmd_list(struct ckpt *k, const struct opts *op)
 		buf_reset(&raw);
 		if (cursor_key(v[i], &raw) == -1 ||
 		    log_printable(&key, raw.p, raw.len, 0) == -1)
-			oom();
+			log_oom();
 		ts = event_time(v[i]);
 		if (ts > 0) {
 			timex_iso(ts, iso);
@@ -449,7 +442,7 @@ ack(struct ckpt_set *s, const char *p, size_t n, size_t lineno)
 		return 1;
 	}
 	if (ckpt_set_put(s, &c, 1) == -1)
-		oom();
+		log_oom();
 	cursor_clear(&c);
 	return 0;
 }
@@ -466,7 +459,7 @@ cmd_put(struct ckpt *k, int64_t interval)
 	int rejected = 0, eof = 0, skipping = 0, timeout;
 
 	if ((s = ckpt_set_new()) == NULL)
-		oom();
+		log_oom();
 	cli_signals();
 	next = timex_mono_ms() + interval;
 	while (!eof && !cli_stop) {
@@ -482,7 +475,7 @@ cmd_put(struct ckpt *k, int64_t interval)
 		}
 		if (pfd.revents) {
 			if (buf_reserve(&in, 65536) == -1)
-				oom();
+				log_oom();
 			r = read(STDIN_FILENO, in.p + in.len, 65536);
 			if (r < 0 && errno != EINTR && errno != EAGAIN) {
 				log_error("read stdin: %s", strerror(errno));
@@ -598,7 +591,7 @@ cmd_import(const char *from, struct opts *op, struct aws_opts *ao)
 		    "an S3 location, s3://BUCKET/PREFIX", from);
 	to = resolve_url(op->to, &dflt);
 	if (to == NULL)
-		oom();
+		log_oom();
 	if (dflt)
 		cli_usage(&cli, "import-legacy: no registry to import into: "
 		    "give --to URL or set cloudwatchlogsbeat.registry.url");
@@ -607,23 +600,23 @@ cmd_import(const char *from, struct opts *op, struct aws_opts *ao)
 	src = open_store(from, 0, ao);
 	dst = open_store(to, 1, ao);
 	if ((s = ckpt_set_new()) == NULL)
-		oom();
+		log_oom();
 	if ((imp = ckpt_set_new()) == NULL)
-		oom();
+		log_oom();
 	if (ckpt_legacy_s3(src, op->groups, op->ngroups, imp, import_note, &im,
 	    &e) == -1)
 		cli_die(&e);
 	/* Mark them all for saving: the store keeps what is newer. */
 	if ((v = ckpt_set_sorted(imp, 0, &n)) == NULL && n)
-		oom();
+		log_oom();
 	for (i = 0; i < n; i++)
 		if (ckpt_set_put(s, v[i], 1) == -1)
-			oom();
+			log_oom();
 	free(v);
 	if (ckpt_save(dst, s, &st, &e) == -1)
 		cli_die(&e);
 	if (ckpt_set_ndjson(imp, &out) == -1)
-		oom();
+		log_oom();
 	cli_flush_stdout(&out);
 	n = ckpt_set_len(imp);
 	log_info("imported %zu stream%s from %s into %s", n, n == 1 ? "" : "s",
@@ -735,7 +728,7 @@ main(int argc, char **argv)
 	}
 	interval = strcmp(cmd, "put") == 0 ? flush_interval(op.interval) : 5000;
 	if ((url = resolve_url(arg, &dflt)) == NULL)
-		oom();
+		log_oom();
 	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
 	    strcmp(cmd, "init") == 0;
 	k = open_store(url, writer, &ao);

@@ -130,8 +130,8 @@ console_open(struct ship *s, struct err *e)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
 	s->out = con_output;
 	s->out.st = c;
-	if (ship_common_opts(s, "output.console", 2048, e) == -1 ||
-	    cfg_bool(s->cfg, "output.console.pretty", 0, &c->pretty, e) == -1)
+	if (ship_common_opts(s, "output.console", e) == -1 ||
+	    cfg_get_bool(s->cfg, "output.console.pretty", &c->pretty, e) == -1)
 		return -1;
 	return 0;
 }

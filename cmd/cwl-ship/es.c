@@ -729,10 +729,9 @@ doc_opts(struct ship *s, struct es *es, struct err *e)
 	int64_t v, level;
 	size_t i;
 
-	if (cfg_str(s->cfg, K "index", "cloudwatchlogsbeat-%{+yyyy.MM.dd}",
-	    &index, e) == -1 ||
-	    cfg_str(s->cfg, K "op_type", "index", &op, e) == -1 ||
-	    cfg_int(s->cfg, K "compression_level", 1, &level, e) == -1 ||
+	if (cfg_get_str(s->cfg, K "index", &index, e) == -1 ||
+	    cfg_get_str(s->cfg, K "op_type", &op, e) == -1 ||
+	    cfg_get_int(s->cfg, K "compression_level", &level, e) == -1 ||
 	    ship_worker(s, "output.elasticsearch", &v, e) == -1)
 		return -1;
 	es->worker = (size_t)v;		/* per host */
@@ -771,7 +770,7 @@ client_opts(struct ship *s, struct es *es, const struct tls_conf *t,
 	int64_t v;
 
 	if (cfg_str(s->cfg, K "proxy_url", NULL, &proxy, e) == -1 ||
-	    cfg_duration(s->cfg, K "timeout", 90000, &v, e) == -1)
+	    cfg_get_duration(s->cfg, K "timeout", &v, e) == -1)
 		return -1;
 	memset(&ho, 0, sizeof(ho));
 	tls_opts(t, &ho);
@@ -804,7 +803,7 @@ es_open(struct ship *s, struct err *e)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
 	s->out = es_output;
 	s->out.st = es;
-	if (ship_common_opts(s, "output.elasticsearch", 1600, e) == -1 ||
+	if (ship_common_opts(s, "output.elasticsearch", e) == -1 ||
 	    doc_opts(s, es, e) == -1 ||
 	    cfg_str(s->cfg, K "protocol", NULL, &proto, e) == -1)
 		return -1;

@@ -234,13 +234,13 @@ file_open(struct ship *s, struct err *e)
 	f->fd = -1;
 	s->out = file_output;
 	s->out.st = f;
-	if (ship_common_opts(s, "output.file", 2048, e) == -1 ||
-	    cfg_str(s->cfg, K "path", "/tmp/cloudwatchlogsbeat", &dir, e) == -1 ||
-	    cfg_str(s->cfg, K "filename", "cloudwatchlogsbeat", &name, e) == -1 ||
-	    cfg_int(s->cfg, K "rotate_every_kb", 10240, &kb, e) == -1 ||
-	    cfg_int(s->cfg, K "number_of_files", 7, &n, e) == -1 ||
-	    cfg_str(s->cfg, K "permissions", "0600", &perm, e) == -1 ||
-	    cfg_bool(s->cfg, K "rotate_on_startup", 1, &on_start, e) == -1)
+	if (ship_common_opts(s, "output.file", e) == -1 ||
+	    cfg_get_str(s->cfg, K "path", &dir, e) == -1 ||
+	    cfg_get_str(s->cfg, K "filename", &name, e) == -1 ||
+	    cfg_get_int(s->cfg, K "rotate_every_kb", &kb, e) == -1 ||
+	    cfg_get_int(s->cfg, K "number_of_files", &n, e) == -1 ||
+	    cfg_get_str(s->cfg, K "permissions", &perm, e) == -1 ||
+	    cfg_get_bool(s->cfg, K "rotate_on_startup", &on_start, e) == -1)
 		return -1;
 	if (*name == '\0' || strchr(name, '/'))
 		return err_set(e, EXIT_USAGE, "%s: " K "filename: '%s': a file "

@@ -947,12 +947,12 @@ ls_opts(struct ship *s, struct ls *ls, int64_t *worker, struct err *e)
 	const char *beat;
 	int64_t level, pipe;
 
-	if (cfg_bool(s->cfg, K "loadbalance", 0, &ls->loadbalance, e) == -1 ||
-	    cfg_int(s->cfg, K "compression_level", 3, &level, e) == -1 ||
-	    cfg_int(s->cfg, K "pipelining", 2, &pipe, e) == -1 ||
-	    cfg_duration(s->cfg, K "timeout", 30000, &ls->timeout_ms, e) == -1 ||
+	if (cfg_get_bool(s->cfg, K "loadbalance", &ls->loadbalance, e) == -1 ||
+	    cfg_get_int(s->cfg, K "compression_level", &level, e) == -1 ||
+	    cfg_get_int(s->cfg, K "pipelining", &pipe, e) == -1 ||
+	    cfg_get_duration(s->cfg, K "timeout", &ls->timeout_ms, e) == -1 ||
 	    cfg_duration(s->cfg, K "ttl", 0, &ls->ttl_ms, e) == -1 ||
-	    cfg_str(s->cfg, K "index", "cloudwatchlogsbeat", &beat, e) == -1 ||
+	    cfg_get_str(s->cfg, K "index", &beat, e) == -1 ||
 	    ship_worker(s, "output.logstash", worker, e) == -1)
 		return -1;
 	if (cfg_node(s->cfg, K "proxy_url") != NULL)
@@ -990,7 +990,7 @@ ls_open(struct ship *s, struct err *e)
 		return err_set(e, EXIT_RUNTIME, "out of memory");
 	s->out = ls_output;
 	s->out.st = ls;
-	if (ship_common_opts(s, "output.logstash", 2048, e) == -1 ||
+	if (ship_common_opts(s, "output.logstash", e) == -1 ||
 	    ls_opts(s, ls, &worker, e) == -1 || ls_hosts(s, ls, e) == -1)
 		return -1;
 	/* one connection keeps the order in which events were read, also

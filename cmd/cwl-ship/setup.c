@@ -249,20 +249,19 @@ read_settings(struct setup *st, struct err *e)
 	    bool2(c, "setup.template.overwrite",
 	    "output.elasticsearch.template.overwrite", 0, &st->tmpl_overwrite,
 	    e) == -1 ||
-	    cfg_int(c, "setup.template.priority", 150, &st->priority, e) == -1 ||
-	    cfg_int(c, "setup.template.settings.index.number_of_shards", 1,
+	    cfg_get_int(c, "setup.template.priority", &st->priority, e) == -1 ||
+	    cfg_get_int(c, "setup.template.settings.index.number_of_shards",
 	    &st->shards, e) == -1 ||
 	    cfg_int(c, "setup.template.settings.index.number_of_replicas", -1,
 	    &st->replicas, e) == -1 ||
-	    cfg_bool(c, "setup.ilm.enabled", 0, &st->ilm_on, e) == -1 ||
-	    cfg_str(c, "setup.ilm.policy_name", "cloudwatchlogsbeat",
-	    &st->policy_name, e) == -1 ||
+	    cfg_get_bool(c, "setup.ilm.enabled", &st->ilm_on, e) == -1 ||
+	    cfg_get_str(c, "setup.ilm.policy_name", &st->policy_name, e) == -1 ||
 	    cfg_str(c, "setup.ilm.policy_file", NULL, &st->policy_file,
 	    e) == -1 ||
 	    cfg_str(c, "setup.ilm.rollover_alias", NULL, &st->alias, e) == -1 ||
 	    cfg_duration(c, "setup.ilm.delete_after", 0, &st->delete_ms,
 	    e) == -1 ||
-	    cfg_bool(c, "setup.ilm.overwrite", 0, &st->ilm_overwrite, e) == -1)
+	    cfg_get_bool(c, "setup.ilm.overwrite", &st->ilm_overwrite, e) == -1)
 		return -1;
 	if (*st->tmpl_name == '\0')
 		return err_set(e, EXIT_USAGE, "%s: setup.template.name: empty",
@@ -314,8 +313,8 @@ index_pattern(struct setup *st, struct buf *out, struct err *e)
 		return buf_printf(out, "%s-*", st->alias);
 	if (st->s->index_name)
 		return buf_adds(out, st->s->index_name);
-	if (cfg_str(st->s->cfg, "output.elasticsearch.index",
-	    "cloudwatchlogsbeat-%{+yyyy.MM.dd}", &index, e) == -1)
+	if (cfg_get_str(st->s->cfg, "output.elasticsearch.index", &index,
+	    e) == -1)
 		return -1;
 	p = strstr(index, "%{");
 	n = p ? (size_t)(p - index) : strlen(index);
@@ -976,8 +975,7 @@ setup_test_file(struct ship *s, struct check *c)
 	struct stat sb;
 	char *slash;
 
-	if (cfg_str(s->cfg, "output.file.path", "/tmp/cloudwatchlogsbeat",
-	    &dir, &e) == -1)
+	if (cfg_get_str(s->cfg, "output.file.path", &dir, &e) == -1)
 		cli_die(&e);
 	buf_printf(&c->out, "file: %s...\n", dir);
 	if (stat(dir, &sb) == 0) {

@@ -107,13 +107,6 @@ struct ship_core {
 	int dl_unsynced;	/* dead letters written since the last fsync */
 };
 
-static void
-nomem(void)
-{
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
-}
-
 /* --- batches ---------------------------------------------------------- */
 
 /*
@@ -135,7 +128,7 @@ batch_new(struct ship *s)
 		c->nspare--;
 		b->next = NULL;
 	} else if ((b = calloc(1, sizeof(*b))) == NULL) {
-		nomem();
+		log_oom();
 	}
 	b->born = s->now;
 	return b;
@@ -150,7 +143,7 @@ batch_slot(struct batch *b)
 	if (b->n == b->cap) {
 		cap = b->cap ? b->cap * 2 : 64;
 		if ((ev = realloc(b->ev, cap * sizeof(*ev))) == NULL)
-			nomem();
+			log_oom();
 		b->ev = ev;
 		b->cap = cap;
 	}
@@ -171,12 +164,12 @@ batch_copy(struct ship *s, struct batch *b, const struct batch *from,
 	*ev = *src;
 	ev->off = b->arena.len;
 	if (buf_add(&b->arena, from->arena.p + src->off, src->len) == -1)
-		nomem();
+		log_oom();
 	if (src->idx_len) {
 		ev->idx_off = (uint32_t)b->names.len;
 		if (buf_add(&b->names, from->names.p + src->idx_off,
 		    src->idx_len) == -1)
-			nomem();
+			log_oom();
 	}
 	b->bytes += src->doc_len;
 	s->held += b->arena.len + b->names.len - before;
@@ -306,7 +299,7 @@ close_cur(struct ship *s)
 		nb = batch_new(s);
 		if (buf_reserve(&nb->arena, tail + READ_CHUNK) == -1 ||
 		    buf_add(&nb->arena, b->arena.p + c->line_start, tail) == -1)
-			nomem();
+			log_oom();
 		b->arena.len = c->line_start;
 		b->arena.p[b->arena.len] = '\0';
 	}
@@ -339,7 +332,7 @@ settle(struct ship *s, struct batch *b, struct ev *ev)
 		return;
 	if (acks_settle(s->core->acks, ev->src, ev->seq, line + ev->cur_off,
 	    ev->cur_len) == -1)
-		nomem();
+		log_oom();
 	ev->src = NULL;
 }
 
@@ -415,7 +408,7 @@ dead_letter(struct ship *s, int64_t lineno, long status, const char *reason,
 	}
 	bad |= buf_adds(b, "}\n");
 	if (bad)
-		nomem();
+		log_oom();
 	dl_write(s, b->p, b->len);
 }
 
@@ -575,7 +568,7 @@ cursor_key_raw(const char *cur, size_t n, struct buf *key)
 	buf_reset(key);
 	if (buf_add(key, cur + go, gl) == -1 || buf_addc(key, '\0') == -1 ||
 	    buf_add(key, cur + so, sl) == -1)
-		nomem();
+		log_oom();
 	return 0;
 }
 
@@ -641,18 +634,18 @@ process_line(struct ship *s, size_t n, size_t next)
 		 * read before it are */
 		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
 		    acks_mark(c->acks, src, p + sc.cur_off, sc.cur_len) == -1)
-			nomem();
+			log_oom();
 		s->c.marks++;
 		goto skip;
 	}
 	if (sc.cur_len) {
 		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
 		    acks_push(c->acks, src, &seq) == -1)
-			nomem();
+			log_oom();
 		/* the key is the group's token, a NUL, the stream's */
 		if (s->stats && (gs = stats_group(s->stats, key->p,
 		    strlen(key->p))) == NULL)
-			nomem();
+			log_oom();
 		stats_read(gs);
 	}
 	if (s->idx && index_dynamic(s->idx)) {
@@ -666,7 +659,7 @@ process_line(struct ship *s, size_t n, size_t next)
 			stats_dead(gs);
 			if (src && acks_settle(c->acks, src, seq,
 			    p + sc.cur_off, sc.cur_len) == -1)
-				nomem();
+				log_oom();
 			goto skip;
 		}
 	}
@@ -695,7 +688,7 @@ process_line(struct ship *s, size_t n, size_t next)
 		ev->idx_off = (uint32_t)before;
 		ev->idx_len = (uint32_t)c->idxbuf.len;
 		if (buf_add(&b->names, c->idxbuf.p, c->idxbuf.len) == -1)
-			nomem();
+			log_oom();
 		s->held += b->names.len - before;
 	}
 	b->bytes += sc.doc_len;
@@ -725,7 +718,7 @@ skip_chunk(struct ship *s, const char *p, size_t n, int last)
 		return;
 	if (buf_add(&tmp, c->skip_tail, c->skip_ntail) == -1 ||
 	    buf_add(&tmp, p, n) == -1)
-		nomem();
+		log_oom();
 	c->skip_ntail = 0;
 	if (!last) {
 		for (k = 1; k <= 3 && k <= tmp.len; k++) {
@@ -742,7 +735,7 @@ skip_chunk(struct ship *s, const char *p, size_t n, int last)
 	}
 	buf_reset(b);
 	if (jsonx_str(b, tmp.p, tmp.len - hold) == -1)
-		nomem();
+		log_oom();
 	buf_free(&tmp);
 	if (b->len > 2)
 		dl_write(s, b->p + 1, b->len - 2);	/* without the quotes */
@@ -770,7 +763,7 @@ skip_start(struct ship *s)
 	buf_reset(b);
 	if (buf_printf(b, "{\"line\":%" PRId64 ",\"reason\":", c->lineno) ||
 	    jsonx_strz(b, why) || buf_adds(b, ",\"raw\":\""))
-		nomem();
+		log_oom();
 	dl_write(s, b->p, b->len);
 }
 
@@ -853,7 +846,7 @@ read_input(struct ship *s)
 	}
 	a = &c->cur->arena;
 	if (buf_reserve(a, READ_CHUNK) == -1)
-		nomem();
+		log_oom();
 	r = read(c->infd, a->p + a->len, READ_CHUNK);
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN)
@@ -1051,12 +1044,12 @@ run(struct ship *s)
 /* --- settings ---------------------------------------------------------- */
 
 static int
-get_size(struct ship *s, const char *key, int64_t def, int64_t min,
-    size_t *out, struct err *e)
+get_size(struct ship *s, const char *key, int64_t min, size_t *out,
+    struct err *e)
 {
 	int64_t v;
 
-	if (cfg_size(s->cfg, key, def, &v, e) == -1)
+	if (cfg_get_size(s->cfg, key, &v, e) == -1)
 		return -1;
 	if (v < min)
 		return err_set(e, EXIT_USAGE, "%s: %s: %" PRId64 " is less than "
@@ -1066,43 +1059,41 @@ get_size(struct ship *s, const char *key, int64_t def, int64_t min,
 }
 
 int
-ship_common_opts(struct ship *s, const char *key, size_t def_bulk,
-    struct err *e)
+ship_common_opts(struct ship *s, const char *key, struct err *e)
 {
 	struct ship_core *c = s->core;
 	struct cfg *cfg = s->cfg;
-	int synchronous = strcmp(key, "output.file") == 0 ||
-	    strcmp(key, "output.console") == 0;
 	const char *v;
 	char k[128];
 	int64_t n;
 
 #define KEY(name) (snprintf(k, sizeof(k), "%s.%s", key, name) < (int)sizeof(k) ? k : "")
-	if (cfg_int(cfg, KEY("bulk_max_size"), (int64_t)def_bulk, &n, e) == -1)
+	if (cfg_get_int(cfg, KEY("bulk_max_size"), &n, e) == -1)
 		return -1;
-	if (n < 1)
-		n = (int64_t)def_bulk;	/* libbeat: 0 or less, the default */
+	if (n < 1)	/* libbeat: 0 or less, the default */
+		n = strtoll(cfg_default(KEY("bulk_max_size")), NULL, 10);
 	s->o.bulk_max_size = (size_t)n;
-	if (get_size(s, KEY("bulk_max_bytes"), 10 * 1024 * 1024, 1024,
-	    &s->o.bulk_max_bytes, e) == -1 ||
-	    get_size(s, KEY("max_buffer_bytes"), 64 * 1024 * 1024, 64 * 1024,
-	    &s->o.queue_bytes, e) == -1)
+	if (get_size(s, KEY("bulk_max_bytes"), 1024, &s->o.bulk_max_bytes,
+	    e) == -1 ||
+	    get_size(s, KEY("max_buffer_bytes"), 64 * 1024, &s->o.queue_bytes,
+	    e) == -1)
 		return -1;
-	/* file and console write at once: a batch is what a read brought */
-	if (cfg_duration(cfg, KEY("flush_interval"), synchronous ? 0 : 1000,
-	    &s->o.flush_ms, e) == -1 ||
-	    cfg_int(cfg, KEY("max_retries"), -1, &n, e) == -1)
+	/* file and console write at once (their flush_interval is 0): a
+	 * batch is what a read brought */
+	if (cfg_get_duration(cfg, KEY("flush_interval"), &s->o.flush_ms,
+	    e) == -1 ||
+	    cfg_get_int(cfg, KEY("max_retries"), &n, e) == -1)
 		return -1;
 	s->o.max_retries = n < 0 ? -1 : n > 1000000000 ? 1000000000 : (int)n;
-	if (cfg_duration(cfg, KEY("backoff.init"), 1000, &n, e) == -1)
+	if (cfg_get_duration(cfg, KEY("backoff.init"), &n, e) == -1)
 		return -1;
 	s->o.backoff.base_ms = n > 0 ? (long)n : 1;
-	if (cfg_duration(cfg, KEY("backoff.max"), 60000, &n, e) == -1)
+	if (cfg_get_duration(cfg, KEY("backoff.max"), &n, e) == -1)
 		return -1;
 	s->o.backoff.cap_ms = n > 0 ? (long)n : 1;
 	s->o.backoff.max_attempts = 0;
-	if (s->o.max_line_bytes == 0 && get_size(s, KEY("max_line_bytes"),
-	    10 * 1024 * 1024, 16, &s->o.max_line_bytes, e) == -1)
+	if (s->o.max_line_bytes == 0 && get_size(s, KEY("max_line_bytes"), 16,
+	    &s->o.max_line_bytes, e) == -1)
 		return -1;
 	if (c->dlpath == NULL) {
 		if (cfg_str(cfg, KEY("dead_letter"), NULL, &v, e) == -1)
@@ -1124,10 +1115,10 @@ ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e)
 
 	/* libbeat reads worker, and workers where worker is not set */
 	if (buf_printf(&k, "%s.worker", key) == -1)
-		nomem();
+		log_oom();
 	if (cfg_node(s->cfg, k.p) == NULL && buf_addc(&k, 's') == -1)
-		nomem();
-	r = cfg_int(s->cfg, k.p, 1, n, e);
+		log_oom();
+	r = cfg_get_int(s->cfg, k.p, n, e);
 	if (r != -1 && *n < 1)
 		r = err_set(e, EXIT_USAGE, "%s: %s: %" PRId64 ": 1 or more",
 		    cfg_where(s->cfg, k.p), k.p, *n);
@@ -1156,11 +1147,11 @@ pick_output(struct ship *s, struct err *e)
 	for (o = ship_outputs; o->name && !bad; o++) {
 		buf_reset(&key);
 		if (buf_printf(&key, "output.%s", o->name) == -1)
-			nomem();
+			log_oom();
 		if (cfg_node(s->cfg, key.p) == NULL)
 			continue;
 		if (buf_adds(&key, ".enabled") == -1)
-			nomem();
+			log_oom();
 		if (cfg_bool(s->cfg, key.p, 1, &en, e) == -1)
 			bad = 1;
 		else if (en) {
@@ -1274,9 +1265,11 @@ main(int argc, char **argv)
 		cli_die(&e);
 	s.cfg = cli.cfg;
 
-	if (cfg_bool(s.cfg, "logging.metrics.enabled", 1, &metrics, &e) == -1 ||
-	    cfg_duration(s.cfg, "logging.metrics.period", 30000, &s.o.report_ms,
+	if (cfg_get_bool(s.cfg, "logging.metrics.enabled", &metrics, &e) == -1 ||
+	    cfg_get_duration(s.cfg, "logging.metrics.period", &s.o.report_ms,
 	    &e) == -1 ||
+	    /* report_frequency when set, else logging.metrics.period: the
+	     * schema's 5m is the wrapper's */
 	    cfg_duration(s.cfg, "cloudwatchlogsbeat.report_frequency",
 	    s.o.report_ms, &s.o.report_ms, &e) == -1)
 		cli_die(&e);
@@ -1285,8 +1278,9 @@ main(int argc, char **argv)
 	if (shutdown) {
 		if (timex_duration(shutdown, &s.o.shutdown_ms, &e) == -1)
 			cli_usage(&cli, "--shutdown-timeout: %s", err_msg(&e));
-	} else if (cfg_duration(s.cfg, "cloudwatchlogsbeat.shutdown_timeout",
-	    5000, &s.o.shutdown_ms, &e) == -1) {
+	} else if (cfg_get_duration(s.cfg,
+	    "cloudwatchlogsbeat.shutdown_timeout", &s.o.shutdown_ms,
+	    &e) == -1) {
 		cli_die(&e);
 	}
 	if (max_line) {
@@ -1325,10 +1319,10 @@ main(int argc, char **argv)
 	    O_WRONLY | O_CREAT | O_APPEND, &e)) == -1)
 		cli_die(&e);
 	if ((core.acks = acks_new(core.ackfd)) == NULL)
-		nomem();
+		log_oom();
 	if (stats) {
 		if ((s.stats = stats_new(stats)) == NULL)
-			nomem();
+			log_oom();
 		/* a file that cannot be written is said at once */
 		if (stats_write(&s, s.stats, core.acks, &e) == -1) {
 			e.code = EXIT_USAGE;

@@ -158,9 +158,9 @@ void ship_fail(struct ship *s, const struct err *e);
 /* Reads the output's worker (or its alias workers, 1 by default) into
  * *n. Returns 0, or -1 with e for a value below 1 (EXIT_USAGE). */
 int ship_worker(struct ship *s, const char *key, int64_t *n, struct err *e);
-/* Reads the settings of the output at key into the core's options. */
-int ship_common_opts(struct ship *s, const char *key, size_t def_bulk,
-    struct err *e);
+/* Reads the settings of the output at key into the core's options, with
+ * the schema's defaults. */
+int ship_common_opts(struct ship *s, const char *key, struct err *e);
 
 /* The outputs: each fills s->out. */
 int es_open(struct ship *s, struct err *e);

@@ -154,7 +154,7 @@ read_mode(struct cfg *cfg, const char *key, struct tls_conf *t,
 {
 	const char *mode;
 
-	if (cfg_str(cfg, key, "full", &mode, e) == -1)
+	if (cfg_get_str(cfg, key, &mode, e) == -1)
 		return -1;
 	if (strcmp(mode, "full") == 0 || strcmp(mode, "strict") == 0)
 		t->verify = HTTP_VERIFY_FULL;

@@ -15,8 +15,7 @@
 void
 oom(void)
 {
-	log_error("out of memory");
-	exit(EXIT_RUNTIME);
+	log_oom();
 }
 
 static size_t

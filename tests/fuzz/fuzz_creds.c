@@ -1,6 +1,6 @@
 /*
  * fuzz_creds: the shared credentials and config files (the INI parser of
- * lib/creds.c), through creds_provider_new, creds_get and creds_region,
+ * lib/creds_ini.c), through creds_provider_new, creds_get and creds_region,
  * with every source that reaches the network or runs a program off:
  * no keys in the environment, AWS_EC2_METADATA_DISABLED=true, no
  * container variables, and STS at an endpoint whose scheme curl refuses

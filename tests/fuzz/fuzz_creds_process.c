@@ -1,6 +1,6 @@
 /*
  * fuzz_creds_process: what a credential_process writes, read by
- * lib/creds.c through creds_get: the profile's command is "cat" of a
+ * lib/creds_process.c through creds_get: the profile's command is "cat" of a
  * file that holds the input, so each run forks (a few hundred runs a
  * second).
  *

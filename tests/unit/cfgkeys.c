@@ -1,6 +1,6 @@
 /*
  * cfgkeys: prints the configuration schema (lib/config_keys.c), one key
- * a line as "KEY<TAB>TYPE<TAB>DESCRIPTION", for tests/config-reference.bats
+ * a line as "KEY<TAB>TYPE<TAB>DESCRIPTION<TAB>DEFAULT", for tests/config-reference.bats
  * and tests/gen-config-reference.sh. Takes no arguments; exits 0, or 2
  * when given any.
  */

@@ -862,6 +862,85 @@ test_schema(void)
 	free(buf);
 }
 
+/* Every default of the schema converts by its key's type, and the
+ * cfg_get_* getters answer it when the key is unset, the file's value
+ * when it is set. */
+static void
+test_defaults(void)
+{
+	const struct cfg_key *k;
+	struct err e = ERR_INIT;
+	struct cfg *c = load("cloudwatchlogsbeat:\n  grace_period: 7s\n");
+	const char *s;
+	int64_t i;
+	double d;
+	int b, r, n = 0;
+
+	for (k = cfg_keys; k->key; k++) {
+		if (k->def == NULL)
+			continue;
+		n++;
+		switch (k->type) {
+		case CFG_INT:
+			r = cfg_get_int(c, k->key, &i, &e);
+			break;
+		case CFG_BOOL:
+			r = cfg_get_bool(c, k->key, &b, &e);
+			break;
+		case CFG_DURATION:
+			r = cfg_get_duration(c, k->key, &i, &e);
+			break;
+		case CFG_FLOAT:
+			r = cfg_get_float(c, k->key, &d, &e);
+			break;
+		case CFG_SIZE:
+			r = cfg_get_size(c, k->key, &i, &e);
+			break;
+		case CFG_STR:
+			r = cfg_get_str(c, k->key, &s, &e);
+			CHECK(r != 0 || (s && strcmp(s, k->def) == 0),
+			    "%s: the default string", k->key);
+			break;
+		default:
+			r = -1;
+			err_set(&e, EXIT_USAGE, "a default for a %s",
+			    cfg_type_name(k->type));
+		}
+		CHECK(r != -1, "%s: default '%s': %s", k->key, k->def,
+		    err_msg(&e));
+		err_clear(&e);
+	}
+	CHECK(n > 40, "the schema has defaults: %d", n);
+	CHECK_INT(cfg_get_duration(c, "cloudwatchlogsbeat.report_frequency", &i,
+	    &e), 0, "report_frequency unset");
+	CHECK_INT(i, 300000, "report_frequency: the schema's 5m");
+	CHECK_INT(cfg_get_duration(c, "cloudwatchlogsbeat.grace_period", &i,
+	    &e), 1, "grace_period set");
+	CHECK_INT(i, 7000, "grace_period: the file's");
+	CHECK_INT(cfg_get_int(c, "output.logstash.compression_level", &i, &e),
+	    0, "an int unset");
+	CHECK_INT(i, 3, "the logstash compression default");
+	CHECK_INT(cfg_get_bool(c, "output.file.rotate_on_startup", &b, &e), 0,
+	    "a bool unset");
+	CHECK_INT(b, 1, "rotate_on_startup: true");
+	CHECK_INT(cfg_get_int(c, "max_procs", &i, &e), 0,
+	    "a key without a default");
+	CHECK_INT(i, 0, "no default: 0");
+	CHECK_STR(cfg_default("cloudwatchlogsbeat.accounts.3.name") ?
+	    cfg_default("cloudwatchlogsbeat.accounts.3.name") : "none", "none",
+	    "a list member without a default");
+	CHECK_STR(cfg_default("output.logstash.ssl.verification_mode"), "full",
+	    "a default of the ssl keys");
+	CHECK_STR(cfg_default("cloudwatchlogsbeat.prospectors.2.multiline.match"),
+	    "after", "the default of a list member's key");
+	CHECK_STR(cfg_default("output.elasticsearch.bulk_max_size"), "1600",
+	    "each output its own batch size");
+	CHECK_STR(cfg_default("output.logstash.bulk_max_size"), "2048",
+	    "each output its own batch size");
+	CHECK(cfg_default("nope") == NULL, "no default for an unknown key");
+	cfg_free(c);
+}
+
 int
 main(void)
 {
@@ -881,6 +960,7 @@ main(void)
 	test_yaml_features();
 	test_original_example();
 	test_schema();
+	test_defaults();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("could not remove %s\n", dir);

@@ -1,6 +1,9 @@
-/* buf, jsonx, cursor, log redaction, idset. */
+/* buf, jsonx, cursor, log redaction and log_oom, idset. */
+#include <sys/wait.h>
+
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cursor.h"
@@ -271,6 +274,39 @@ test_strmap(void)
 	strmap_free(m, NULL);
 }
 
+/* log_oom in a child: its one line on stderr, and exit status 1. */
+static void
+test_oom(void)
+{
+	char out[256];
+	ssize_t n;
+	size_t got = 0;
+	int fd[2], st = 0;
+	pid_t pid;
+
+	if (pipe(fd) == -1 || (pid = fork()) == -1) {
+		CHECK(0, "pipe or fork");
+		return;
+	}
+	if (pid == 0) {
+		dup2(fd[1], 2);
+		close(fd[0]);
+		close(fd[1]);
+		log_init("cwl-unit");
+		log_oom();
+	}
+	close(fd[1]);
+	while (got < sizeof(out) - 1 &&
+	    (n = read(fd[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd[0]);
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st), "log_oom exits");
+	CHECK_INT(WEXITSTATUS(st), EXIT_RUNTIME, "log_oom's exit status");
+	CHECK_STR(out, "cwl-unit: error: out of memory\n", "log_oom's line");
+}
+
 int
 main(void)
 {
@@ -280,5 +316,6 @@ main(void)
 	test_redact();
 	test_idset();
 	test_strmap();
+	test_oom();
 	return unit_done("core");
 }
