@@ -8,11 +8,11 @@
 load helpers
 
 setup() {
+	CFG=$BATS_TEST_TMPDIR/cwl.yml
+	REG=file:$BATS_TEST_TMPDIR/registry.ndjson
 	common_setup
 	aws_server_start
 	es_server_start
-	CFG=$BATS_TEST_TMPDIR/cwl.yml
-	REG=file:$BATS_TEST_TMPDIR/registry.ndjson
 }
 
 teardown() {
@@ -22,7 +22,9 @@ teardown() {
 		wait_for '! kill -0 "$BEAT" 2>/dev/null' 30 || true
 		kill -KILL "$BEAT" 2>/dev/null || true
 	fi
-	pkill -KILL -f -- "-c $CFG" 2>/dev/null || true
+	# what is left of this test's run: its config path is in the command
+	# lines (never an empty pattern, which would match any "-c ")
+	[ -z "${CFG:-}" ] || pkill -KILL -f -- "-c $CFG" 2>/dev/null || true
 	common_teardown
 }
 
