@@ -572,12 +572,12 @@ class LogsStore:
             for n, st in g.streams.items():
                 last = self._reported_last(st, now)
                 keyed.append(((last if last is not None else -1, n), n))
-            keyed.sort()
-        if desc:
-            keyed.reverse()
         if tok is not None:
             last_key = tuple(tok["k"])
             keyed = [kn for kn in keyed if (kn[0] < last_key if desc else kn[0] > last_key)]
+        # one page and whether there is more: the limit + 1 first of the
+        # order, not a sort of every stream (50,000 in the bench)
+        keyed = heapq.nlargest(limit + 1, keyed) if desc else heapq.nsmallest(limit + 1, keyed)
         page = keyed[:limit]
         res = {"logStreams": [self._stream_json(g, g.streams[n], now) for _, n in page]}
         if len(keyed) > limit:
@@ -817,7 +817,7 @@ class LogsStore:
                                  "Member must have length greater than or equal to 1")
             streams = [g.streams[n] for n in sorted(set(names)) if n in g.streams]
         else:
-            streams = [g.streams[n] for n in sorted(g.streams) if not prefix or n.startswith(prefix)]
+            streams = [g.streams[n] for n in self._names(g) if not prefix or n.startswith(prefix)]
         key = tuple(tok["k"]) if tok and tok.get("k") else None
         empties = tok.get("e", 0) if tok else 0
         # AWS documents endTime as taking the events stamped at it; a
