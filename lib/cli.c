@@ -524,13 +524,13 @@ shard_parse(const char *s, unsigned *pi, unsigned *pn, struct err *e)
 }
 
 double
-cli_budget(struct cli *cli, const char *key, double def, unsigned shard_n)
+cli_budget(struct cli *cli, const char *key, unsigned shard_n)
 {
 	struct err e = ERR_INIT;
 	double rate;
 	int own;
 
-	if (cfg_float(cli->cfg, key, def, &rate, &e) == -1 ||
+	if (cfg_get_float(cli->cfg, key, &rate, &e) == -1 ||
 	    cfg_get_bool(cli->cfg, "cloudwatchlogsbeat.request_budget.per_shard",
 	    &own, &e) == -1)
 		cli_die(&e);

@@ -97,13 +97,12 @@ void cli_free(struct cli *cli);
  * cloudwatchlogsbeat.shard; *n = 0 when neither is given. A bad value
  * ends the program with 2, naming --shard or the key. */
 void cli_shard(struct cli *cli, const char *arg, unsigned *i, unsigned *n);
-/* The request budget KEY of the config (requests a second; def when it
- * is not set) for one of shard_n instances (--shard I/N; 0: none): the
+/* The request budget KEY of the config (requests a second; the schema's
+ * default when it is not set) for one of shard_n instances (--shard I/N; 0: none): the
  * budgets are an account's and Region's, so each instance takes its
  * share, unless request_budget.per_shard makes them each instance's own.
  * A negative rate is a usage error: exits 2 naming the file and line. */
-double cli_budget(struct cli *cli, const char *key, double def,
-    unsigned shard_n);
+double cli_budget(struct cli *cli, const char *key, unsigned shard_n);
 
 /* Writes all of p[0..n) to fd, over short writes and EINTR. Returns 0, or
  * -1 with errno (EPIPE: the reader went away, which ends a program

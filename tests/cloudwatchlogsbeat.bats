@@ -244,7 +244,7 @@ leftovers() {
 	# for a busy machine
 	es_ctl _control/faults '{"latency_ms":200}' >/dev/null
 	start_beat -E output.elasticsearch.bulk_max_size=200 -E output.elasticsearch.max_buffer_bytes=256KB \
-		-E cloudwatchlogsbeat.grace_period=60s
+		-E cloudwatchlogsbeat.grace_period=1min
 	es_wait_count 2000 "" 60
 	# what the registry holds before the signal was acked before it
 	wait_for 'cwl-registry get "$REG" >"$BATS_TEST_TMPDIR/before.ndjson" && [ -s "$BATS_TEST_TMPDIR/before.ndjson" ]'

@@ -626,7 +626,7 @@ settings(const struct opts *o)
 		}
 	}
 	L.rate = cli_budget(&cli, "cloudwatchlogsbeat.request_budget.describe",
-	    4, L.shard_n);
+	    L.shard_n);
 	if (cfg_get_duration(cli.cfg,
 	    "cloudwatchlogsbeat.group_refresh_frequency", &L.group_interval_ms,
 	    &e) == -1 || (L.mode == MODE_STREAMS && cfg_get_duration(cli.cfg,

@@ -206,16 +206,16 @@ settings(void)
 	double rate[API_N];
 	int64_t now = timex_now_ms(), v;
 
-	need(cfg_duration(c, "cloudwatchlogsbeat.stream_event_refresh_frequency",
-	    5000, &T.refresh, &e), &e);
-	need(cfg_duration(c, "cloudwatchlogsbeat.hot_stream_event_refresh_frequency",
-	    1000, &T.hot_refresh, &e), &e);
-	need(cfg_duration(c, "cloudwatchlogsbeat.hot_stream_event_horizon",
-	    60000, &T.hot_horizon, &e), &e);
-	need(cfg_duration(c, "cloudwatchlogsbeat.stream_event_horizon",
-	    600000, &T.horizon, &e), &e);
-	need(cfg_duration(c, "cloudwatchlogsbeat.stream_refresh_frequency",
-	    20000, &T.list_refresh, &e), &e);
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.stream_event_refresh_frequency",
+	    &T.refresh, &e), &e);
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.hot_stream_event_refresh_frequency",
+	    &T.hot_refresh, &e), &e);
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.hot_stream_event_horizon",
+	    &T.hot_horizon, &e), &e);
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.stream_event_horizon",
+	    &T.horizon, &e), &e);
+	need(cfg_get_duration(c, "cloudwatchlogsbeat.stream_refresh_frequency",
+	    &T.list_refresh, &e), &e);
 	if (T.refresh <= 0) {
 		err_set(&e, EXIT_USAGE, "%s: cloudwatchlogsbeat.stream_event_refresh_"
 		    "frequency must be above 0", cfg_where(c,
@@ -231,15 +231,18 @@ settings(void)
 		    (long long)T.hot_horizon / 1000);
 		die(&e);
 	}
-	if (T.list_refresh <= 0)
-		T.list_refresh = 20000;
+	/* 0: the default, as the original took it */
+	if (T.list_refresh <= 0 && timex_duration(cfg_default(
+	    "cloudwatchlogsbeat.stream_refresh_frequency"), &T.list_refresh,
+	    &e) == -1)
+		die(&e);
 	cli_shard(&cli, opt.shard, &T.shard_i, &T.shard_n);
 	rate[API_GET] = cli_budget(&cli,
-	    "cloudwatchlogsbeat.request_budget.get_log_events", 10, T.shard_n);
+	    "cloudwatchlogsbeat.request_budget.get_log_events", T.shard_n);
 	rate[API_FILTER] = cli_budget(&cli,
-	    "cloudwatchlogsbeat.request_budget.filter_log_events", 2, T.shard_n);
+	    "cloudwatchlogsbeat.request_budget.filter_log_events", T.shard_n);
 	rate[API_LIST] = cli_budget(&cli,
-	    "cloudwatchlogsbeat.request_budget.describe", 4, T.shard_n);
+	    "cloudwatchlogsbeat.request_budget.describe", T.shard_n);
 	if (opt.max_delay) {
 		if (timex_duration(opt.max_delay, &T.max_delay, &e) == -1) {
 			err_prefix(&e, "--max-delay");
@@ -247,8 +250,8 @@ settings(void)
 			die(&e);
 		}
 	} else {
-		need(cfg_duration(c, "cloudwatchlogsbeat.max_event_delay",
-		    120000, &T.max_delay, &e), &e);
+		need(cfg_get_duration(c, "cloudwatchlogsbeat.max_event_delay",
+		    &T.max_delay, &e), &e);
 	}
 	if (opt.budget_get >= 0)
 		rate[API_GET] = opt.budget_get;
