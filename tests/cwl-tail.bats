@@ -451,6 +451,27 @@ late_beyond() {
 	[ "$(jq -r .message out.ndjson)" = first ]
 }
 
+@test "following: two busy groups share the FilterLogEvents budget, and neither waits for ever" {
+	aws_server_start
+	printf 'cloudwatchlogsbeat:\n  hot_stream_event_refresh_frequency: 200ms\n  stream_event_refresh_frequency: 300ms\n  max_event_delay: 3s\n  request_budget.filter_log_events: 2\n' >two.yml
+	now=$(now_ms)
+	put /two/a s "$now" a0
+	put /two/b s "$now" b0
+	cwl-tail -c two.yml -f /two/a /two/b >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	# each group alone would take the whole budget (a pass every 200 ms
+	# and a sweep a second): the one waiting for a token keeps its turn
+	for i in 1 2 3 4 5; do
+		put /two/a s "$(now_ms)" "a$i"
+		put /two/b s "$(now_ms)" "b$i"
+		wait_for "grep -q '\"message\":\"a$i\"' out.ndjson && grep -q '\"message\":\"b$i\"' out.ndjson"
+	done
+	kill -TERM $pid
+	wait $pid
+	[ "$(jq -r 'select(.message) | .message' out.ndjson | sort | tr '\n' ' ')" = "a0 a1 a2 a3 a4 a5 b0 b1 b2 b3 b4 b5 " ]
+}
+
 # windows_cut END: following with windows that end among events stamped
 # one a millisecond, under the server's --filter-end END: each is written
 # once, whether endTime takes its millisecond or not.

@@ -174,8 +174,12 @@ start_requests(int64_t now)
 				sched_pop(&T.heap[api]);
 				if (!group_next_pass((struct src *)j, now))
 					continue;
+				/* no token yet: it keeps its place, the time it
+				 * was due, so that a source due later (another
+				 * group's next pass) does not take each token
+				 * before it, for ever */
 				if (!bucket_take(&T.budget[api], now)) {
-					sched(j, now);
+					sched(j, it->due);
 					break;
 				}
 				start_job(j, now);
