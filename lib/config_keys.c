@@ -137,6 +137,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.prospectors[].fields", M, "fields added to every event" },
 	{ "cloudwatchlogsbeat.prospectors[].fields_under_root", B, "put fields at the top of the event instead of under fields" },
 	{ "cloudwatchlogsbeat.prospectors[].vpc_flow_log", B, "parse messages as VPC flow log records" },
+	{ "cloudwatchlogsbeat.prospectors[].include_linked_accounts", B, "also the groups of the source accounts linked to this monitoring account (CloudWatch cross-account observability)" },
+	{ "cloudwatchlogsbeat.prospectors[].account_ids", L, "with include_linked_accounts: only these accounts' groups (12-digit ids, at most 20)" },
 
 	/* output.elasticsearch */
 	{ "output.elasticsearch.enabled", B, "ship to Elasticsearch" },
