@@ -163,7 +163,7 @@ rounds() {
 	first=$(printf '%s\n' "$output" | head -n 1)
 	[ "$(jq -r .logGroupName <<<"$first")" = /cwl/many/g-0000 ]
 	[ "$(jq -r 'keys | sort | join(",")' <<<"$first")" = \
-		"arn,creationTime,logGroupArn,logGroupClass,logGroupName,metricFilterCount,storedBytes" ]
+		"accountId,arn,creationTime,logGroupArn,logGroupClass,logGroupName,metricFilterCount,storedBytes" ]
 	run cwl-list --plain groups
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = /cwl/many/g-0000 ]
