@@ -80,7 +80,7 @@ add_member_str(struct buf *b, const char *name, const char *v)
 }
 
 int
-group_member(struct buf *b, const struct group *g)
+group_ref(struct buf *b, const struct group *g)
 {
 	/* "If you specify values for both logGroupName and
 	 * logGroupIdentifier, the action returns an InvalidParameterException

@@ -232,7 +232,7 @@ struct http_req *json_req(int api, struct buf *body, int bad,
     struct err *e);
 /* Appends {"logGroupName":"G" or, for a linked account's group,
  * {"logGroupIdentifier":"ARN" to b. Returns 0 or -1. */
-int group_member(struct buf *b, const struct group *g);
+int group_ref(struct buf *b, const struct group *g);
 /* Appends ,"name":"v" to b. Returns 0 or -1. */
 int add_member_str(struct buf *b, const char *name, const char *v);
 /* The rank of an event among identical ones in the page in hand: call
