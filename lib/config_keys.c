@@ -134,6 +134,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.prospectors[].stream_prefix", S, "read only the streams whose name starts with this", NULL },
 	{ "cloudwatchlogsbeat.prospectors[].filter_pattern", S, "CloudWatch Logs filter pattern (reads with FilterLogEvents)", NULL },
 	{ "cloudwatchlogsbeat.prospectors[].mode", S, "streams (GetLogEvents per stream) or group (FilterLogEvents)", NULL },
+	{ "cloudwatchlogsbeat.prospectors[].include_linked_accounts", B, "also the groups of the source accounts linked to this monitoring account (CloudWatch cross-account observability)", "false" },
+	{ "cloudwatchlogsbeat.prospectors[].account_ids", L, "with include_linked_accounts: only these accounts' groups (12-digit ids, at most 20)", NULL },
 	{ "cloudwatchlogsbeat.prospectors[].multiline.pattern", S, "regular expression (POSIX ERE, also \\d \\s \\w) of the lines that start or continue an event", NULL },
 	{ "cloudwatchlogsbeat.prospectors[].multiline.negate", B, "match the lines that do not match pattern", "false" },
 	{ "cloudwatchlogsbeat.prospectors[].multiline.match", S, "after or before: where matching lines join", "after" },

@@ -157,7 +157,7 @@ rounds() {
 	first=$(printf '%s\n' "$output" | head -n 1)
 	[ "$(jq -r .logGroupName <<<"$first")" = /cwl/many/g-0000 ]
 	[ "$(jq -r 'keys | sort | join(",")' <<<"$first")" = \
-		"arn,creationTime,logGroupArn,logGroupClass,logGroupName,metricFilterCount,storedBytes" ]
+		"accountId,arn,creationTime,logGroupArn,logGroupClass,logGroupName,metricFilterCount,storedBytes" ]
 	run cwl-list --plain groups
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = /cwl/many/g-0000 ]
@@ -502,4 +502,91 @@ rounds() {
 	run cwl-list --credentials-source
 	[ "$status" -eq 4 ]
 	[[ "$output" == "cwl-list: error: "* ]]
+}
+
+@test "cwl-list: --include-linked-accounts lists the linked accounts' groups too, with their account and ARN; --account-id picks accounts" {
+	start
+	awsctl put --group /app/web --stream s --messages '["own"]' >/dev/null
+	awsctl put --group /app/web --stream s --account 111122223333 --messages '["a"]' >/dev/null
+	awsctl put --group /app/web --stream s --account 444455556666 --messages '["b"]' >/dev/null
+	awsctl put --group /app/db --stream t --account 111122223333 --messages '["c"]' >/dev/null
+	arn=arn:aws:logs:us-east-1
+	# without the flag: the monitoring account's own groups, with their account
+	run cwl-list --json groups /app
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.logGroupName, .accountId, .logGroupIdentifier]')" = '["/app/web","123456789012",null]' ]
+	run cwl-list --plain --include-linked-accounts groups /app
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' "$arn:111122223333:log-group:/app/db" /app/web \
+		"$arn:111122223333:log-group:/app/web" "$arn:444455556666:log-group:/app/web")" ]
+	run cwl-list --json --include-linked-accounts groups /app/web
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.accountId, .logGroupIdentifier]' | sort)" = "$(printf '%s\n' \
+		'["111122223333","'$arn':111122223333:log-group:/app/web"]' '["123456789012",null]' \
+		'["444455556666","'$arn':444455556666:log-group:/app/web"]')" ]
+	run cwl-list --plain --include-linked-accounts --account-id 444455556666 groups
+	[ "$status" -eq 0 ]
+	[ "$output" = "$arn:444455556666:log-group:/app/web" ]
+	# streams: exact names reach every account's group of that name
+	run cwl-list --json --include-linked-accounts --account-id 111122223333 streams /app/web /app/db
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.logGroupName, .logGroupIdentifier, .accountId, .logStreamName]')" = "$(printf '%s\n' \
+		'["/app/web","'$arn':111122223333:log-group:/app/web","111122223333","s"]' \
+		'["/app/db","'$arn':111122223333:log-group:/app/db","111122223333","t"]')" ]
+	run cwl-list --plain --include-linked-accounts streams '/app/w*'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' /app/web:s "$arn:111122223333:log-group:/app/web:log-stream:s" \
+		"$arn:444455556666:log-group:/app/web:log-stream:s")" ]
+	# every request names the group one way: the server refuses both
+	[ "$(awsctl stats | jq '.status["400"] // 0')" = 0 ]
+	# the prospector's settings
+	cat >c.yml <<-'EOF'
+	cloudwatchlogsbeat:
+	  retry.backoff: 5ms
+	  prospectors:
+	    - groupnames: [/app/db]
+	      include_linked_accounts: true
+	      account_ids: ["111122223333"]
+	    - groupnames: [/app/web]
+	EOF
+	run cwl-list -c c.yml --plain streams
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' "$arn:111122223333:log-group:/app/db:log-stream:t" /app/web:s)" ]
+	run cwl-list -c c.yml --check-config
+	[ "$status" -eq 0 ]
+}
+
+@test "cwl-list: linked-account usage and configuration errors exit 2 with the reason" {
+	run cwl-list --account-id 111122223333 groups
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-list: error: --account-id goes with --include-linked-accounts"* ]]
+	run cwl-list --include-linked-accounts --account-id 1234 groups
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-list: error: --account-id: '1234': not an AWS account id (12 digits)"* ]]
+	args=()
+	for i in $(seq 100000000001 100000000021); do args+=(--account-id "$i"); done
+	run cwl-list --include-linked-accounts "${args[@]}" groups
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-list: error: --account-id: 21 account ids: at most 20"* ]]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      account_ids: ["111122223333"]\n' >c.yml
+	run cwl-list -c c.yml --check-config
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: c.yml:4: cloudwatchlogsbeat.prospectors.0.account_ids without include_linked_accounts: true" ]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      include_linked_accounts: true\n      account_ids: ["111122223333", "12345678901x"]\n' >c.yml
+	run cwl-list -c c.yml streams
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: c.yml:5: cloudwatchlogsbeat.prospectors.0.account_ids: '12345678901x': not an AWS account id (12 digits)" ]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      include_linked_accounts: true\n      account_ids: {a: 1}\n' >c.yml
+	run cwl-list -c c.yml --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-list: error: c.yml:5: cloudwatchlogsbeat.prospectors.0.account_ids"* ]]
+	ids=$(seq -s, 100000000001 100000000021 | sed 's/[0-9]*/"&"/g')
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      include_linked_accounts: true\n      account_ids: [%s]\n' "$ids" >c.yml
+	run cwl-list -c c.yml --check-config
+	[ "$status" -eq 2 ]
+	[ "$output" = "cwl-list: error: c.yml:5: cloudwatchlogsbeat.prospectors.0.account_ids: 21 account ids: at most 20" ]
+	printf 'cloudwatchlogsbeat:\n  prospectors:\n    - groupnames: [/g]\n      include_linked_accounts: maybe\n' >c.yml
+	run cwl-list -c c.yml --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == "cwl-list: error: c.yml:4: cloudwatchlogsbeat.prospectors.0.include_linked_accounts"* ]]
 }

@@ -1297,3 +1297,124 @@ follow_run() {
 	[ "$(echo "$output" | jq -r .message | sort -u | grep -c ' new ')" -eq 20 ]
 	[ "$(echo "$output" | wc -l)" -eq 20 ]
 }
+
+# lput ACCOUNT GROUP STREAM TS MESSAGE...: put into a linked account's group
+lput() {
+	local a=$1 g=$2 s=$3 t=$4
+	shift 4
+	awsctl put --account "$a" --group "$g" --stream "$s" --timestamp "$t" \
+		--messages "$("$PY" -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@")" >/dev/null
+}
+
+# fields FILE: per line, the group, account, cursor's group and stream, message
+fields() {
+	jq -c '[.aws.cloudwatch.log_group, .cloud.account.id, .["@metadata"].cursor.group,
+		.["@metadata"].cursor.stream, .message]' "$1"
+}
+
+@test "linked accounts: one-shot reads by ARN, from arguments and cwl-list lines, with cloud.account.id and cursors apart" {
+	shared
+	ARN=arn:aws:logs:us-east-1:111122223333:log-group:/cwl/lk
+	put /cwl/lk s 1000 own-1 own-2
+	lput 111122223333 /cwl/lk s 1000 src-1 src-2
+	# by the group's ARN (with or without ":*"), stream by stream and group-wide
+	for a in "$ARN" "$ARN:*"; do
+		run cwl-tail "$a"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | jq -r .message | tr '\n' ' ')" = "src-1 src-2 " ]
+	done
+	cwl-tail "$ARN" >byget.ndjson
+	[ "$(fields byget.ndjson | head -1)" = '["/cwl/lk","111122223333","111122223333:/cwl/lk","s","src-1"]' ]
+	[ "$(jq -r .log.file.path byget.ndjson | head -1)" = /cwl/lk/s ]
+	cwl-tail --mode filter "$ARN" >byfilter.ndjson
+	[ "$(fields byfilter.ndjson | head -1)" = '["/cwl/lk","111122223333","111122223333:/cwl/lk","*","src-1"]' ]
+	run cwl-tail "$ARN:log-stream:s"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .message | tr '\n' ' ')" = "src-1 src-2 " ]
+	# the own group by name: today's cursor, no account unless a line gives it
+	cwl-tail /cwl/lk >own.ndjson
+	[ "$(fields own.ndjson | head -1)" = '["/cwl/lk",null,"/cwl/lk","s","own-1"]' ]
+	# the two groups' GetLogEvents ids differ though the events are alike
+	put /cwl/lk same 5000 twin
+	lput 111122223333 /cwl/lk same 5000 twin
+	[ "$(cwl-tail /cwl/lk:same | jq -r '.["@metadata"]._id')" != "$(cwl-tail "$ARN:log-stream:same" | jq -r '.["@metadata"]._id')" ]
+	# cwl-list's lines: both groups, each with its account
+	cwl-list --include-linked-accounts streams /cwl/lk >lines.ndjson
+	cwl-tail <lines.ndjson >both.ndjson
+	[ "$(fields both.ndjson | grep -v twin | sort)" = "$(printf '%s\n' \
+		'["/cwl/lk","111122223333","111122223333:/cwl/lk","s","src-1"]' \
+		'["/cwl/lk","111122223333","111122223333:/cwl/lk","s","src-2"]' \
+		'["/cwl/lk","123456789012","/cwl/lk","s","own-1"]' \
+		'["/cwl/lk","123456789012","/cwl/lk","s","own-2"]')" ]
+	cwl-list --include-linked-accounts groups /cwl/lk | cwl-tail --mode filter >gboth.ndjson
+	[ "$(jq -r '.cloud.account.id + " " + .message' gboth.ndjson | sort | tr '\n' ' ')" = \
+		"111122223333 src-1 111122223333 src-2 111122223333 twin 123456789012 own-1 123456789012 own-2 123456789012 twin " ]
+	# errors: a bad ARN is exit 2; a line whose identifier is not its group's is set aside
+	run cwl-tail arn:aws:logs:us-east-1:1111:log-group:/cwl/lk
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cwl-tail: error: 'arn:aws:logs:us-east-1:1111:log-group:/cwl/lk': not the ARN of a log group or stream"* ]]
+	run cwl-tail <<<'{"logGroupName":"/cwl/other","logGroupIdentifier":"'"$ARN"'"}'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"stdin:1: logGroupIdentifier is not the ARN of the line's group: $ARN"* ]]
+	run cwl-tail <<<'{"logGroupName":"/cwl/lk","accountId":"12"}'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"stdin:1: bad accountId: 12"* ]]
+	# a name reaches only the monitoring account's own group
+	lput 111122223333 /cwl/lkonly s 1000 x
+	run cwl-tail /cwl/lkonly
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/cwl/lkonly"*"ResourceNotFoundException"* ]]
+}
+
+@test "linked accounts: --follow over two accounts' groups of one name, events and cursors apart, --resume resumes each" {
+	shared
+	fast
+	t=$(now_ms)
+	put /cwl/lkf s "$t" own-1
+	lput 444455556666 /cwl/lkf s "$t" src-1
+	cwl-list --include-linked-accounts --account-id 444455556666 --account-id 123456789012 groups /cwl/lkf >lines.ndjson
+	[ "$(wc -l <lines.ndjson)" = 2 ]
+	grep -v logGroupIdentifier lines.ndjson >own.line
+	grep logGroupIdentifier lines.ndjson >src.line
+	# follow: each group in a run of its own, which writes checkpoints
+	# (--resume) that the two runs share, as a registry would hold them
+	: >resume.ndjson
+	for round in 1 2; do
+		for who in own src; do
+			rm -f in.fifo
+			mkfifo in.fifo
+			cwl-tail -f --resume resume.ndjson <in.fifo >"out-$who-$round.ndjson" 2>err.txt 3>&- &
+			pid=$!
+			server_register $pid
+			exec 7>in.fifo
+			cat "$who.line" >&7
+			if [ $round = 1 ]; then
+				wait_for "grep -q '\"$who-1\"' out-$who-1.ndjson"
+				if [ $who = own ]; then put /cwl/lkf s "$(now_ms)" own-2; else lput 444455556666 /cwl/lkf s "$(now_ms)" src-2; fi
+				wait_for "grep -q '\"$who-2\"' out-$who-1.ndjson"
+			else
+				wait_for "grep -q '\"$who-3\"' out-$who-2.ndjson"
+			fi
+			exec 7>&-
+			kill -TERM $pid
+			wait $pid
+			[ ! -s err.txt ]
+		done
+		cat out-*-$round.ndjson >>all.ndjson
+		last_cursors all.ndjson >resume.ndjson
+		[ "$(jq -r .group resume.ndjson | sort | tr '\n' ' ')" = "/cwl/lkf 444455556666:/cwl/lkf " ]
+		put /cwl/lkf s "$(now_ms)" own-3
+		lput 444455556666 /cwl/lkf s "$(now_ms)" src-3
+	done
+	[ "$(jq -r 'select(.message) | .cloud.account.id + " " + .["@metadata"].cursor.group + " " + .message' out-*-1.ndjson | sort)" = \
+		"$(printf '%s\n' "123456789012 /cwl/lkf own-1" "123456789012 /cwl/lkf own-2" \
+		"444455556666 444455556666:/cwl/lkf src-1" "444455556666 444455556666:/cwl/lkf src-2")" ]
+	# the resumed runs: each group from its own cursor, none of the other's events
+	[ "$(jq -r 'select(.message) | .["@metadata"].cursor.group + " " + .message' out-own-2.ndjson | sort -u | tail -1)" = "/cwl/lkf own-3" ]
+	[ "$(jq -r 'select(.message) | .["@metadata"].cursor.group + " " + .message' out-src-2.ndjson | sort -u | tail -1)" = "444455556666:/cwl/lkf src-3" ]
+	! jq -r 'select(.message) | .message' out-own-2.ndjson | grep -q src
+	! jq -r 'select(.message) | .message' out-src-2.ndjson | grep -q own
+	# the n of each source goes on from its own cursor
+	[ "$(jq -s '[.[] | select(.message == "src-3")][0]["@metadata"].cursor.n' out-src-2.ndjson)" -gt \
+		"$(jq -s '[.[] | select(.message == "src-2")][0]["@metadata"].cursor.n' out-src-1.ndjson)" ]
+}

@@ -386,6 +386,96 @@ assert sorted(d["eventId"] for d in dump) == sorted(all_ids)
 EOF
 }
 
+@test "linked accounts: DescribeLogGroups includeLinkedAccounts and accountIdentifiers, reads by ARN, their errors" {
+	shared
+	awsctl put --group /x/app --stream s --messages '["own"]' >/dev/null
+	awsctl put --group /x/app --stream s --account 111122223333 --messages '["first-source"]' >/dev/null
+	awsctl put --group /x/app --stream s --account 444455556666 --messages '["second-source"]' >/dev/null
+	awsctl create-group --group /x/only --account 111122223333 --retention 7 >/dev/null
+	boto <<'EOF'
+L = "Logs_20140328.DescribeLogGroups"
+def arns(**kw):
+    return [g["arn"] for g in logs.describe_log_groups(**kw)["logGroups"]]
+A = "arn:aws:logs:us-east-1:%s:log-group:%s:*"
+own, one, two = "123456789012", "111122223333", "444455556666"
+# without includeLinkedAccounts: the monitoring account's own groups only
+assert arns() == [A % (own, "/x/app")], arns()
+assert arns(includeLinkedAccounts=False) == [A % (own, "/x/app")]
+every = [A % (one, "/x/app"), A % (own, "/x/app"), A % (two, "/x/app"), A % (one, "/x/only")]
+assert sorted(arns(includeLinkedAccounts=True)) == sorted(every), arns(includeLinkedAccounts=True)
+assert sorted(arns(includeLinkedAccounts=True, accountIdentifiers=[one])) == [A % (one, "/x/app"), A % (one, "/x/only")]
+assert arns(includeLinkedAccounts=True, accountIdentifiers=[two, own], logGroupNamePrefix="/x/a") == \
+    [A % (own, "/x/app"), A % (two, "/x/app")], "by name, then account"
+# pages of one group each reach every group once
+seen, tok = [], None
+while True:
+    kw = {"nextToken": tok} if tok else {}
+    r = logs.describe_log_groups(includeLinkedAccounts=True, limit=1, **kw)
+    seen += [g["arn"] for g in r["logGroups"]]
+    tok = r.get("nextToken")
+    if not tok:
+        break
+assert sorted(seen) == sorted(every) and len(seen) == 4, seen
+# "If you specify includeLinkedAccounts in your request, then
+# metricFilterCount, retentionInDays, and storedBytes are not included"
+g = [g for g in logs.describe_log_groups(includeLinkedAccounts=True, accountIdentifiers=[one])["logGroups"]
+     if g["logGroupName"] == "/x/only"][0]
+assert not {"metricFilterCount", "retentionInDays", "storedBytes"} & set(g), g
+def fails(code, text, st_b):
+    st, h, b = st_b
+    assert st == 400 and json.loads(b)["__type"] == code and text in json.loads(b)["message"], (st, b)
+fails("InvalidParameterException", "accountIdentifiers can only be used when includeLinkedAccounts is true",
+      raw("POST", "/", json.dumps({"accountIdentifiers": [one]}), target=L))
+fails("InvalidParameterException", "Member must have length less than or equal to 20",
+      raw("POST", "/", json.dumps({"includeLinkedAccounts": True,
+                                   "accountIdentifiers": ["%012d" % i for i in range(21)]}), target=L))
+fails("InvalidParameterException", "Member must satisfy regular expression pattern: ^\\d{12}$",
+      raw("POST", "/", json.dumps({"includeLinkedAccounts": True, "accountIdentifiers": ["12345"]}), target=L))
+# reads by logGroupIdentifier: the ARN, with or without ":*"
+def msgs(fn, key, **kw):
+    return [e["message"] for e in fn(**kw)[key]]
+def jcall(op):
+    # this botocore's model still requires logGroupName in some calls
+    def call(**kw):
+        st, h, b = raw("POST", "/", json.dumps(kw), target="Logs_20140328." + op)
+        if st != 200:
+            raise ClientError({"Error": {"Code": json.loads(b)["__type"], "Message": json.loads(b)["message"]}}, op)
+        return json.loads(b)
+    return call
+get_log_events, filter_log_events, describe_log_streams = \
+    jcall("GetLogEvents"), jcall("FilterLogEvents"), jcall("DescribeLogStreams")
+for arn in (A % (one, "/x/app"), (A % (one, "/x/app"))[:-2]):
+    assert msgs(filter_log_events, "events", logGroupIdentifier=arn) == ["first-source"], arn
+    assert msgs(get_log_events, "events", logGroupIdentifier=arn, logStreamName="s",
+                startFromHead=True) == ["first-source"]
+    st = describe_log_streams(logGroupIdentifier=arn)["logStreams"]
+    assert [s["arn"] for s in st] == ["arn:aws:logs:us-east-1:%s:log-group:/x/app:log-stream:s" % one], st
+assert msgs(filter_log_events, "events", logGroupIdentifier=(A % (two, "/x/app"))[:-2]) == ["second-source"]
+# the monitoring account's own group: by name, by ARN, by name as identifier
+for kw in ({"logGroupName": "/x/app"}, {"logGroupIdentifier": A % (own, "/x/app")}, {"logGroupIdentifier": "/x/app"}):
+    assert msgs(filter_log_events, "events", **kw) == ["own"], kw
+# a name reaches only the monitoring account's own group
+assert err(logs.filter_log_events, logGroupName="/x/only") == "ResourceNotFoundException"
+assert err(get_log_events, logGroupIdentifier="/x/only", logStreamName="s") == "ResourceNotFoundException"
+assert err(logs.describe_log_streams, logGroupName="/x/only") == "ResourceNotFoundException"
+assert err(filter_log_events, logGroupIdentifier=(A % ("999999999999", "/x/app"))[:-2]) == "ResourceNotFoundException"
+# never both
+for fn, kw in ((filter_log_events, {}), (get_log_events, {"logStreamName": "s"}), (describe_log_streams, {})):
+    try:
+        fn(logGroupName="/x/app", logGroupIdentifier=(A % (one, "/x/app"))[:-2], **kw)
+        raise SystemExit("both accepted")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidParameterException", e
+        assert "mutually exclusive" in e.response["Error"]["Message"], e
+EOF
+	# the control commands take the account too
+	[ "$(awsctl dump --group /x/app --account 444455556666 | jq -r .message)" = second-source ]
+	[ "$(awsctl stats | jq -c '.events["111122223333:/x/app"]')" = '{"s":1}' ]
+	run awsctl create-group --group /y --account 12x
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Invalid account id: 12x"* ]]
+}
+
 @test "signatures: wrong secret, unknown key, expired or missing session token, clock skew" {
 	shared
 	echo hi >f.txt

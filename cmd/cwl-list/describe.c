@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "cli.h"
 #include "jsonx.h"
 #include "list.h"
@@ -178,6 +179,76 @@ group_matches(const struct spec *s, const char *name)
 	return 0;
 }
 
+/* Adds to a group object of DescribeLogGroups its owner, "accountId",
+ * from its ARN, and, for a group of another account than the monitoring
+ * account, "logGroupIdentifier": the ARN without ":*", by which it is
+ * read. A listing without includeLinkedAccounts holds the monitoring
+ * account's own groups only: the first one names it. */
+static void
+annotate(json_object *g, int linked)
+{
+	struct arn_group a;
+	const char *arn = jsonx_get_str(g, "arn", NULL);
+	char *id;
+
+	if (arn == NULL || arn_parse(arn, &a) == -1 || a.stream)
+		return;
+	json_object_object_add(g, "accountId", json_object_new_string(a.account));
+	if (!linked) {
+		if (L.own == NULL && (L.own = strdup(a.account)) == NULL)
+			log_warn("out of memory");
+		return;
+	}
+	if (L.own && strcmp(L.own, a.account) == 0)
+		return;
+	if ((id = strndup(arn, a.idlen)) == NULL)
+		return;
+	json_object_object_add(g, "logGroupIdentifier", json_object_new_string(id));
+	free(id);
+}
+
+/* Learns the monitoring account's id from one of its own groups, once:
+ * with includeLinkedAccounts its groups and its source accounts' come
+ * alike. An account with no group of its own has none to tell apart.
+ * Returns 0 or -1 with e. */
+static int
+own_account(struct err *e)
+{
+	json_object *in, *resp, *arr;
+
+	if (L.own)
+		return 0;
+	if ((in = json_object_new_object()) == NULL)
+		return err_set(e, EXIT_RUNTIME, "out of memory");
+	json_object_object_add(in, "limit", json_object_new_int(1));
+	if (call("DescribeLogGroups", in, &resp, e) != 0) {
+		json_object_put(in);
+		if (!cli_stop)
+			err_prefix(e, "the monitoring account's log groups");
+		return -1;
+	}
+	json_object_put(in);
+	if ((arr = jsonx_get(resp, "logGroups", json_type_array)) != NULL &&
+	    json_object_array_length(arr) > 0)
+		annotate(json_object_array_get_idx(arr, 0), 0);
+	json_object_put(resp);
+	return 0;
+}
+
+void
+list_grp(json_object *o, struct grp *g, struct buf *b)
+{
+	g->name = jsonx_get_str(o, "logGroupName", "");
+	g->ident = jsonx_get_str(o, "logGroupIdentifier", NULL);
+	g->account = jsonx_get_str(o, "accountId", NULL);
+	buf_reset(b);
+	if (arn_source_key(b, g->ident ? g->account : NULL, g->name) == -1) {
+		log_error("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	g->key = buf_str(b);
+}
+
 int
 list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
     void *arg, struct err *e)
@@ -187,15 +258,30 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 	const char *name;
 	size_t i, n, nameless;
 	int r, found = 0, empties = 0;
+	/* the exact name, if it exists, comes first among those that start
+	 * with it: one group is enough, unless several accounts have it */
+	int one = s->kind == SPEC_EXACT && !s->linked;
 
+	if (s->linked && own_account(e) == -1)
+		return -1;
 	do {
 		in = json_object_new_object();
 		if (in == NULL)
 			return err_set(e, EXIT_RUNTIME, "out of memory");
-		/* the exact name, if it exists, comes first among those
-		 * that start with it: one group is enough */
 		json_object_object_add(in, "limit", json_object_new_int(
-		    s->kind == SPEC_EXACT ? 1 : PAGE));
+		    one ? 1 : PAGE));
+		if (s->linked) {
+			json_object_object_add(in, "includeLinkedAccounts",
+			    json_object_new_boolean(1));
+			if (s->naccounts) {
+				json_object *ids = json_object_new_array();
+
+				for (i = 0; i < s->naccounts; i++)
+					json_object_array_add(ids,
+					    json_object_new_string(s->accounts[i]));
+				json_object_object_add(in, "accountIdentifiers", ids);
+			}
+		}
 		if (*s->prefix)
 			json_object_object_add(in, "logGroupNamePrefix",
 			    json_object_new_string(s->prefix));
@@ -219,7 +305,7 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 			free(token);
 			return -1;
 		}
-		if (s->kind == SPEC_EXACT) {
+		if (one) {
 			free(next);
 			next = NULL;
 		}
@@ -235,6 +321,7 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 			if (!group_matches(s, name))
 				continue;
 			found = 1;
+			annotate(g, s->linked);
 			if (fn(g, arg) == -1) {
 				json_object_put(resp);
 				free(token);
@@ -289,10 +376,11 @@ literal_len(const char *glob)
 }
 
 int
-list_streams(const char *group, const char *stream_prefix,
-    int (*fn)(const char *group, json_object *s, void *arg), void *arg,
+list_streams(const struct grp *g, const char *stream_prefix,
+    int (*fn)(const struct grp *g, json_object *s, void *arg), void *arg,
     struct err *e)
 {
+	const char *group = g->ident ? g->ident : g->name;
 	json_object *in, *resp, *arr, *st;
 	char *token = NULL, *next, *api_prefix = NULL;
 	const char *name, *local_prefix;
@@ -315,8 +403,11 @@ list_streams(const char *group, const char *stream_prefix,
 			free(token);
 			return err_set(e, EXIT_RUNTIME, "out of memory");
 		}
-		json_object_object_add(in, "logGroupName",
-		    json_object_new_string(group));
+		/* never both: "If you specify values for both logGroupName
+		 * and logGroupIdentifier, the action returns an
+		 * InvalidParameterException error." */
+		json_object_object_add(in, g->ident ? "logGroupIdentifier" :
+		    "logGroupName", json_object_new_string(group));
 		page = PAGE;
 		if (L.limit > 0 && L.limit - count < page && !L.has_since &&
 		    !L.pattern && L.shard_n == 0 && !(L.order_last && local_prefix))
@@ -361,10 +452,10 @@ list_streams(const char *group, const char *stream_prefix,
 				nameless++;
 				continue;
 			}
-			if (!list_stream_wanted(group, name, st, local_prefix))
+			if (!list_stream_wanted(g->key, name, st, local_prefix))
 				continue;
 			count++;
-			if (fn(group, st, arg) == -1) {
+			if (fn(g, st, arg) == -1) {
 				json_object_put(resp);
 				free(token);
 				free(next);

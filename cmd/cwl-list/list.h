@@ -27,6 +27,18 @@ struct spec {
 	char *prefix;			/* sent to the API; owned */
 	const char *stream_prefix;	/* the prospector's, or NULL */
 	int missing;			/* an exact name found no group */
+	int linked;			/* includeLinkedAccounts */
+	const char *const *accounts;	/* accountIdentifiers, or NULL */
+	size_t naccounts;
+};
+
+/* A group found: its name, and for a group of a linked source account
+ * its ARN (read by logGroupIdentifier). Strings are borrowed. */
+struct grp {
+	const char *name;
+	const char *ident;		/* the ARN without ":*", or NULL */
+	const char *account;		/* the owner, when known, or NULL */
+	const char *key;		/* name, or ACCOUNT:NAME when ident */
 };
 
 /* A set of names, each with a number (a stream's lastIngestionTime). */
@@ -59,6 +71,8 @@ struct list {
 	size_t calls;
 	const char *stats;		/* --stats FILE, or NULL */
 	int missing;			/* a named group does not exist */
+	char *own;			/* the monitoring account's id, once
+					   known; owned */
 };
 
 extern struct list L;
@@ -70,9 +84,12 @@ int list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
     void *arg, struct err *e);
 /* Calls fn for each stream of group that passes the filters. Returns 0,
  * 1 when the group does not exist, or -1 with e. */
-int list_streams(const char *group, const char *stream_prefix,
-    int (*fn)(const char *group, json_object *s, void *arg), void *arg,
+int list_streams(const struct grp *g, const char *stream_prefix,
+    int (*fn)(const struct grp *g, json_object *s, void *arg), void *arg,
     struct err *e);
+/* Fills *g from a group object of list_groups (its accountId and
+ * logGroupIdentifier); key is built in *b. */
+void list_grp(json_object *o, struct grp *g, struct buf *b);
 /* Empty pages in a row, each with a new nextToken, before a listing is
  * given up. A listing ends with no token; CloudWatch Logs is known to
  * hand out new tokens for empty pages without end in some cases (expired
@@ -99,10 +116,13 @@ int in_shard(const char *a, const char *b);
 void list_pause(int64_t ms);
 
 /* output.c */
-void out_group(json_object *g);
-/* Writes the stream s of group; in JSON, a logGroupName member of s is
- * removed from it first, so that the line's is the group's. */
-void out_stream(const char *group, json_object *s);
+/* Writes the group o, found as g (list_grp). */
+void out_group(json_object *o, const struct grp *g);
+/* Writes the stream s of group g: in JSON with the group's logGroupName,
+ * logGroupIdentifier and accountId first (members of s by those names
+ * are removed from it, so that the line's are the group's); plainly as
+ * GROUP:STREAM, or the stream's ARN for a linked account's group. */
+void out_stream(const struct grp *g, json_object *s);
 /* Writes what is pending (a table is printed whole, aligned). */
 void out_flush(int end_of_round);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "cli.h"
 #include "config.h"
 #include "creds.h"
@@ -36,7 +37,9 @@ static const char synopsis[] =
     "       cwl-list [options] streams [--prefix P] [--pattern GLOB]\n"
     "                [--active-since TIME] [--order-by name|last-event] "
     "[--limit N]\n"
-    "                [GROUP|PREFIX*|PATTERN ...]";
+    "                [GROUP|PREFIX*|PATTERN ...]\n"
+    "       cwl-list [options] --include-linked-accounts [--account-id ID ...] "
+    "groups|streams ...";
 
 static const char help[] =
     "Commands:\n"
@@ -55,6 +58,10 @@ static const char help[] =
     "      --order-by KEY     name (default) or last-event (newest first)\n"
     "      --limit N          at most N streams per group\n"
     "      --shard I/N        only the streams (or groups) of shard I of N\n"
+    "      --include-linked-accounts  also the groups of the source accounts\n"
+    "                         linked to this monitoring account (by ARN)\n"
+    "      --account-id ID    with --include-linked-accounts: only this\n"
+    "                         account's groups (repeat: at most 20)\n"
     "  -w, --watch[=INTERVAL] keep listing; write new and changed streams\n"
     "                         (default: stream_refresh_frequency, 20s)\n"
     "      --stats FILE       after every listing and at exit, write the\n"
@@ -74,8 +81,16 @@ static const char help[] =
 
 enum {
 	OPT_JSON = 0x2000, OPT_PLAIN, OPT_TABLE, OPT_PREFIX, OPT_PATTERN,
-	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS, OPT_STATS
+	OPT_SINCE, OPT_ORDER, OPT_LIMIT, OPT_SHARD, OPT_CREDS, OPT_STATS,
+	OPT_LINKED, OPT_ACCOUNT
 };
+
+#define MAX_ACCOUNTS 20	/* accountIdentifiers: "as many as 20" */
+
+/* --include-linked-accounts and its --account-id, over the config's */
+static int cli_linked;
+static const char **cli_accounts;
+static size_t cli_naccounts;
 
 struct list L;
 static struct cli cli;
@@ -206,8 +221,64 @@ add_spec(const char *text, int plain_is_prefix, const char *stream_prefix,
 	return 0;
 }
 
+/* Checks account ids: 12 digits each, at most 20. Returns 0, or -1 with
+ * e (EXIT_USAGE). */
+static int
+check_accounts(const char *const *ids, size_t n, struct err *e)
+{
+	size_t i;
+
+	if (n > MAX_ACCOUNTS)
+		return err_set(e, EXIT_USAGE, "%zu account ids: at most %d",
+		    n, MAX_ACCOUNTS);
+	for (i = 0; i < n; i++)
+		if (!arn_account_ok(ids[i]))
+			return err_set(e, EXIT_USAGE, "'%s': not an AWS account "
+			    "id (12 digits)", ids[i]);
+	return 0;
+}
+
+/* Reads prospector i's include_linked_accounts and account_ids into
+ * the specs from first on. Returns 0 or -1 with e. */
+static int
+prospector_linked(size_t i, size_t first, struct err *e)
+{
+	struct cfg *c = cli.cfg;
+	struct buf k1 = BUF_INIT, k2 = BUF_INIT;
+	const char *const *ids = NULL;
+	size_t n = 0;
+	int linked = 0, r = -1;
+
+	buf_printf(&k1, "cloudwatchlogsbeat.prospectors.%zu."
+	    "include_linked_accounts", i);
+	buf_printf(&k2, "cloudwatchlogsbeat.prospectors.%zu.account_ids", i);
+	if (cfg_bool(c, buf_str(&k1), 0, &linked, e) == -1 ||
+	    cfg_strlist(c, buf_str(&k2), &ids, &n, e) == -1)
+		goto out;
+	if (n && !linked) {
+		err_set(e, EXIT_USAGE, "%s: %s without include_linked_accounts: "
+		    "true", cfg_where(c, buf_str(&k2)), buf_str(&k2));
+		goto out;
+	}
+	if (check_accounts(ids, n, e) == -1) {
+		err_prefix(e, "%s: %s", cfg_where(c, buf_str(&k2)), buf_str(&k2));
+		goto out;
+	}
+	for (; first < L.nspecs; first++) {
+		L.specs[first].linked = linked;
+		L.specs[first].accounts = n ? ids : NULL;
+		L.specs[first].naccounts = n;
+	}
+	r = 0;
+out:
+	buf_free(&k1);
+	buf_free(&k2);
+	return r;
+}
+
 /* The config's groups: prospectors[].groupnames (with their
- * stream_prefix), and the top-level groupnames. */
+ * stream_prefix, include_linked_accounts and account_ids), and the
+ * top-level groupnames. */
 static int
 config_specs(struct err *e)
 {
@@ -215,7 +286,7 @@ config_specs(struct err *e)
 	struct buf key = BUF_INIT;
 	json_object *ps = cfg_node(c, "cloudwatchlogsbeat.prospectors");
 	const char *const *names, *sp;
-	size_t i, j, n, np;
+	size_t i, j, n, np, first;
 
 	np = json_object_is_type(ps, json_type_array) ?
 	    json_object_array_length(ps) : 0;
@@ -235,12 +306,15 @@ config_specs(struct err *e)
 		}
 		if (cfg_strlist(c, buf_str(&key), &names, &n, e) == -1)
 			goto fail;
+		first = L.nspecs;
 		for (j = 0; j < n; j++)
 			if (add_spec(names[j], 0, sp, e) == -1) {
 				err_prefix(e, "%s: %s", cfg_where(c, buf_str(&key)),
 				    buf_str(&key));
 				goto fail;
 			}
+		if (i < np && prospector_linked(i, first, e) == -1)
+			goto fail;
 	}
 	buf_free(&key);
 	return 0;
@@ -254,12 +328,16 @@ fail:
 static int
 print_group(json_object *g, void *arg)
 {
-	const char *name = jsonx_get_str(g, "logGroupName", "");
+	struct buf key = BUF_INIT;
+	struct grp gr;
 
-	if (nameset_get(&L.seen, name) != INT64_MIN || !in_shard(name, NULL))
-		return 0;
-	nameset_put(&L.seen, name, 0);
-	out_group(g);
+	(void)arg;
+	list_grp(g, &gr, &key);
+	if (nameset_get(&L.seen, gr.key) == INT64_MIN && in_shard(gr.key, NULL)) {
+		nameset_put(&L.seen, gr.key, 0);
+		out_group(g, &gr);
+	}
+	buf_free(&key);
 	return 0;
 }
 
@@ -284,7 +362,8 @@ round_groups(struct err *e)
 /* Streams mode: the groups to list, found anew every group interval. */
 
 struct target {
-	char *name;
+	char *name, *ident, *account;	/* owned; as struct grp */
+	char *key;			/* owned */
 	const char *stream_prefix;	/* NULL: all streams */
 	int missing;			/* warned that it does not exist */
 };
@@ -293,24 +372,36 @@ static struct target *targets;
 static size_t ntargets;
 
 static struct target *
-target_find(const char *name)
+target_find(const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < ntargets; i++)
-		if (strcmp(targets[i].name, name) == 0)
+		if (strcmp(targets[i].key, key) == 0)
 			return &targets[i];
 	return NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		log_oom();
+	return d;
 }
 
 /* Adds a group to the round; a group two specs select gets all its
  * streams unless both name the same stream prefix. */
 static void
-target_add(const char *name, const char *stream_prefix)
+target_add(const struct grp *g, const char *stream_prefix)
 {
 	struct target *t;
 
-	if ((t = target_find(name)) != NULL) {
+	if ((t = target_find(g->key)) != NULL) {
 		if (t->stream_prefix && (stream_prefix == NULL ||
 		    strcmp(t->stream_prefix, stream_prefix) != 0))
 			t->stream_prefix = NULL;
@@ -321,8 +412,10 @@ target_add(const char *name, const char *stream_prefix)
 	targets = t;
 	t = &targets[ntargets++];
 	memset(t, 0, sizeof(*t));
-	if ((t->name = strdup(name)) == NULL)
-		log_oom();
+	t->name = dup_or_null(g->name);
+	t->ident = dup_or_null(g->ident);
+	t->account = dup_or_null(g->account);
+	t->key = dup_or_null(g->key);
 	t->stream_prefix = stream_prefix;
 }
 
@@ -330,8 +423,12 @@ static int
 collect_group(json_object *g, void *arg)
 {
 	const struct spec *s = arg;
+	struct buf key = BUF_INIT;
+	struct grp gr;
 
-	target_add(jsonx_get_str(g, "logGroupName", ""), s->stream_prefix);
+	list_grp(g, &gr, &key);
+	target_add(&gr, s->stream_prefix);
+	buf_free(&key);
 	return 0;
 }
 
@@ -343,8 +440,11 @@ resolve_targets(struct err *e)
 	int r;
 
 	for (i = 0; i < L.nspecs && !cli_stop; i++) {
-		if (L.specs[i].kind == SPEC_EXACT) {
-			target_add(L.specs[i].text, L.specs[i].stream_prefix);
+		if (L.specs[i].kind == SPEC_EXACT && !L.specs[i].linked) {
+			struct grp g = { L.specs[i].text, NULL, NULL,
+			    L.specs[i].text };
+
+			target_add(&g, L.specs[i].stream_prefix);
 			continue;
 		}
 		if ((r = list_groups(&L.specs[i], collect_group, &L.specs[i],
@@ -355,13 +455,14 @@ resolve_targets(struct err *e)
 }
 
 static int
-print_stream(const char *group, json_object *s, void *arg)
+print_stream(const struct grp *group, json_object *s, void *arg)
 {
 	struct buf key = BUF_INIT;
 	int64_t it = jsonx_get_int(s, "lastIngestionTime", -1), old;
 
+	(void)arg;
 	if (L.watch) {
-		buf_printf(&key, "%s:%s", group,
+		buf_printf(&key, "%s:%s", group->key,
 		    jsonx_get_str(s, "logStreamName", ""));
 		old = nameset_get(&L.seen, buf_str(&key));
 		if (old != INT64_MIN && it <= old) {
@@ -391,16 +492,21 @@ static int
 round_streams(struct err *e)
 {
 	struct target *t;
+	struct grp g;
 	size_t i;
 	int r;
 
 	for (i = 0; i < ntargets && !cli_stop; i++) {
 		t = &targets[i];
-		r = list_streams(t->name, t->stream_prefix, print_stream, NULL, e);
+		g.name = t->name;
+		g.ident = t->ident;
+		g.account = t->account;
+		g.key = t->key;
+		r = list_streams(&g, t->stream_prefix, print_stream, NULL, e);
 		if (r == -1)
 			return -1;
 		if (r == 1 && !t->missing) {
-			warn_missing(t->name);
+			warn_missing(t->ident ? t->ident : t->name);
 			t->missing = 1;
 		} else if (r == 0) {
 			t->missing = 0;
@@ -415,8 +521,12 @@ targets_free(void)
 {
 	size_t i;
 
-	for (i = 0; i < ntargets; i++)
+	for (i = 0; i < ntargets; i++) {
 		free(targets[i].name);
+		free(targets[i].ident);
+		free(targets[i].account);
+		free(targets[i].key);
+	}
 	free(targets);
 	targets = NULL;
 	ntargets = 0;
@@ -475,6 +585,8 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "credentials-source", no_argument, NULL, OPT_CREDS },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "include-linked-accounts", no_argument, NULL, OPT_LINKED },
+		{ "account-id", required_argument, NULL, OPT_ACCOUNT },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -535,6 +647,16 @@ parse_options(int argc, char **argv, struct opts *o)
 				cli_usage(&cli, "--stats: no file name");
 			L.stats = optarg;
 			break;
+		case OPT_LINKED:
+			cli_linked = 1;
+			break;
+		case OPT_ACCOUNT:
+			cli_accounts = realloc(cli_accounts, (cli_naccounts + 1) *
+			    sizeof(*cli_accounts));
+			if (cli_accounts == NULL)
+				log_oom();
+			cli_accounts[cli_naccounts++] = optarg;
+			break;
 		default:
 			cli_usage(&cli, "unknown option");
 		}
@@ -542,6 +664,14 @@ parse_options(int argc, char **argv, struct opts *o)
 	if (o->nfmt > 1)
 		cli_usage(&cli, "give one output format (-o, --json, --plain, "
 		    "--table)");
+	if (cli_naccounts && !cli_linked)
+		cli_usage(&cli, "--account-id goes with --include-linked-accounts");
+	{
+		struct err e = ERR_INIT;
+
+		if (check_accounts(cli_accounts, cli_naccounts, &e) == -1)
+			cli_usage(&cli, "--account-id: %s", err_msg(&e));
+	}
 	if (o->fmt == NULL)
 		L.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
 	else if (strcmp(o->fmt, "json") == 0)
@@ -597,6 +727,12 @@ parse_command(int argc, char **argv, const struct opts *o)
 			    "config (cloudwatchlogsbeat.prospectors[].groupnames)");
 		if (add_spec("*", 1, NULL, &e) == -1)
 			cli_die(&e);
+	}
+	/* the flags, over what the config says */
+	for (i = 0; cli_linked && i < (int)L.nspecs; i++) {
+		L.specs[i].linked = 1;
+		L.specs[i].accounts = cli_naccounts ? cli_accounts : NULL;
+		L.specs[i].naccounts = cli_naccounts;
 	}
 }
 
@@ -783,6 +919,8 @@ main(int argc, char **argv)
 	for (k = 0; k < L.nspecs; k++)
 		free(L.specs[k].prefix);
 	free(L.specs);
+	free(cli_accounts);
+	free(L.own);
 	buf_free(&L.out);
 	aws_free(L.aws);
 	cli_free(&cli);

@@ -1,7 +1,8 @@
 /*
  * What cwl-list writes: NDJSON (the API's objects, a stream's with
  * "logGroupName" first), plain names (GROUP, or GROUP:STREAM as cwl-tail
- * takes them), or an aligned table for people.
+ * takes them; a linked account's group by its ARN), or an aligned table
+ * for people.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,9 +115,9 @@ table_header(void)
 }
 
 void
-out_group(json_object *g)
+out_group(json_object *g, const struct grp *gr)
 {
-	const char *name = jsonx_get_str(g, "logGroupName", "");
+	const char *name = gr->key;
 	char days[32];
 	int64_t r;
 
@@ -127,7 +128,7 @@ out_group(json_object *g)
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_PLAIN:
-		plain_name(name);
+		plain_name(gr->ident ? gr->ident : name);
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_TABLE:
@@ -147,7 +148,7 @@ out_group(json_object *g)
 }
 
 void
-out_stream(const char *group, json_object *s)
+out_stream(const struct grp *g, json_object *s)
 {
 	const char *js, *name = jsonx_get_str(s, "logStreamName", "");
 
@@ -157,24 +158,34 @@ out_stream(const char *group, json_object *s)
 		 * would come after the group's and stand for it with a
 		 * reader that keeps the last (cwl-tail, json-c) */
 		json_object_object_del(s, "logGroupName");
+		json_object_object_del(s, "logGroupIdentifier");
+		json_object_object_del(s, "accountId");
 		js = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
 		buf_adds(&L.out, "{\"logGroupName\":");
-		jsonx_strz(&L.out, group);
+		jsonx_strz(&L.out, g->name);
+		if (g->ident) {
+			buf_adds(&L.out, ",\"logGroupIdentifier\":");
+			jsonx_strz(&L.out, g->ident);
+		}
+		if (g->account) {
+			buf_adds(&L.out, ",\"accountId\":");
+			jsonx_strz(&L.out, g->account);
+		}
 		if (js[0] == '{' && js[1] != '}')
 			buf_addc(&L.out, ',');
 		buf_adds(&L.out, js + 1);
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_PLAIN:
-		plain_name(group);
-		buf_addc(&L.out, ':');
+		plain_name(g->ident ? g->ident : g->name);
+		buf_adds(&L.out, g->ident ? ":log-stream:" : ":");
 		plain_name(name);
 		buf_addc(&L.out, '\n');
 		break;
 	case FMT_TABLE:
 		table_header();
-		cell(group);
+		cell(g->key);
 		cell(name);
 		cell_time(s, "creationTime");
 		cell_time(s, "lastEventTimestamp");

@@ -589,8 +589,7 @@ build_filter(struct src *s, struct err *e)
 	size_t i;
 	int bad = 0;
 
-	bad |= buf_adds(&b, "{\"logGroupName\":");
-	bad |= jsonx_strz(&b, s->g->name);
+	bad |= group_ref(&b, s->g);
 	/* the window is [from, to]; AWS documents endTime as taking the
 	 * events stamped at it, and users measure it leaving them out: asked
 	 * to + 1, either way gives the window, and what comes past it is

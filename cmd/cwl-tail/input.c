@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "cli.h"
 #include "evline.h"
 #include "jsonx.h"
@@ -209,22 +210,30 @@ add_fstream(struct group *g, const char *stream)
 }
 
 /* Log group names: 1-512 of [.-_/#A-Za-z0-9]; stream names: 1-512, no
- * ':' or '*'. */
+ * ':' or '*'. A linked source account's group is named by its ARN
+ * (arn:...:log-group:G, with or without ":*"), a stream of it by the
+ * stream's ARN (arn:...:log-group:G:log-stream:S). */
 int
 arg_source(const char *arg, struct err *e)
 {
 	const char *colon = strchr(arg, ':');
 	struct buf gname = BUF_INIT;
 	const char *stream = NULL;
-	struct group *g;
+	struct group *g = NULL;
+	struct arn_group a;
 
-	if (colon) {
+	if (strncmp(arg, "arn:", 4) == 0) {
+		if (arn_parse(arg, &a) == -1 || (g = group_get_arn(arg)) == NULL)
+			return err_set(e, EXIT_USAGE, "'%s': not the ARN of a "
+			    "log group or stream", arg);
+		stream = a.stream;
+	} else if (colon) {
 		buf_add(&gname, arg, (size_t)(colon - arg));
 		stream = colon + 1;
 	} else {
 		buf_adds(&gname, arg);
 	}
-	if (gname.len == 0) {
+	if (gname.len == 0 && strncmp(arg, "arn:", 4) != 0) {
 		buf_free(&gname);
 		return err_set(e, EXIT_USAGE, "'%s': no log group name", arg);
 	}
@@ -232,7 +241,8 @@ arg_source(const char *arg, struct err *e)
 		buf_free(&gname);
 		return err_set(e, EXIT_USAGE, "'%s': not GROUP:STREAM", arg);
 	}
-	g = group_get(buf_str(&gname));
+	if (gname.len)
+		g = group_get(buf_str(&gname));
 	buf_free(&gname);
 	g->explicit_arg = 1;
 	if (group_mode(g) == MODE_FILTER) {
@@ -261,6 +271,40 @@ reject(const char *why, const char *detail)
 	log_warn("stdin:%zu: %s%s%s", T.in_line, why, detail ? ": " : "",
 	    detail ? detail : "");
 	T.rejected++;
+}
+
+/* The group of a line: by logGroupIdentifier, the ARN of a linked
+ * account's group, which must name the line's logGroupName and accountId
+ * (when given), else by logGroupName. Returns NULL, the line rejected,
+ * when they disagree. */
+static struct group *
+line_group(json_object *o, const char *gname)
+{
+	const char *ident = jsonx_get_str(o, "logGroupIdentifier", NULL);
+	const char *account = jsonx_get_str(o, "accountId", NULL);
+	struct arn_group a;
+	struct group *g;
+
+	if (account && !arn_account_ok(account)) {
+		reject("bad accountId", account);
+		return NULL;
+	}
+	if (ident == NULL) {
+		g = group_get(gname);
+		/* a group line as AWS gives it: the owner from its ARN */
+		if (account == NULL && (ident = jsonx_get_str(o, "arn", NULL)) &&
+		    arn_parse(ident, &a) == 0)
+			account = a.account;
+		group_account(g, account);
+		return g;
+	}
+	if (arn_parse(ident, &a) == -1 || a.stream || a.glen != strlen(gname) ||
+	    strncmp(a.group, gname, a.glen) != 0 ||
+	    (account && strcmp(account, a.account) != 0)) {
+		reject("logGroupIdentifier is not the ARN of the line's group", ident);
+		return NULL;
+	}
+	return group_get_arn(ident);
 }
 
 /* One line from cwl-list: a DescribeLogStreams object with logGroupName,
@@ -298,7 +342,8 @@ stdin_line(const char *line, size_t n)
 		reject("bad logStreamName", stream);
 		goto out;
 	}
-	g = group_get(gname);
+	if ((g = line_group(o, gname)) == NULL)
+		goto out;
 	if (group_mode(g) == MODE_FILTER) {
 		if (g->p->ml.pattern) {
 			reject("multiline needs --mode stream", gname);

@@ -32,7 +32,8 @@ emit_json(struct src *s, const struct ev *ev, const char *id,
 	o.fields_under_root = p->fields_under_root;
 	o.tags = T.tags;
 	memset(&line, 0, sizeof(line));
-	line.group = s->g->name;
+	line.group = s->g->logname;
+	line.account = s->g->account;
 	line.stream = ev->stream;
 	line.ts = ev->ts;
 	line.ingest = ev->ingest;

@@ -79,6 +79,17 @@ add_member_str(struct buf *b, const char *name, const char *v)
 	return buf_printf(b, ",\"%s\":", name) | jsonx_strz(b, v);
 }
 
+int
+group_ref(struct buf *b, const struct group *g)
+{
+	/* "If you specify values for both logGroupName and
+	 * logGroupIdentifier, the action returns an InvalidParameterException
+	 * error": a linked account's group by its ARN, any other by name */
+	if (g->ident)
+		return buf_adds(b, "{\"logGroupIdentifier\":") | jsonx_strz(b, g->ident);
+	return buf_adds(b, "{\"logGroupName\":") | jsonx_strz(b, g->logname);
+}
+
 struct http_req *
 json_req(int api, struct buf *body, int bad, struct err *e)
 {

@@ -213,8 +213,7 @@ build_get(struct src *s, struct err *e)
 	struct buf b = BUF_INIT;
 	int r = 0;
 
-	r |= buf_adds(&b, "{\"logGroupName\":");
-	r |= jsonx_strz(&b, s->g->name);
+	r |= group_ref(&b, s->g);
 	r |= add_member_str(&b, "logStreamName", s->stream);
 	r |= buf_adds(&b, ",\"startFromHead\":true");
 	if (s->token)
@@ -239,8 +238,7 @@ build_list(struct group *g, struct err *e)
 	struct buf b = BUF_INIT;
 	int r = 0;
 
-	r |= buf_adds(&b, "{\"logGroupName\":");
-	r |= jsonx_strz(&b, g->name);
+	r |= group_ref(&b, g);
 	if (g->watch)
 		r |= buf_adds(&b, ",\"orderBy\":\"LastEventTime\","
 		    "\"descending\":true,\"limit\":50");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arn.h"
 #include "hash.h"
 #include "log.h"
 #include "tail.h"
@@ -107,15 +108,17 @@ src_each(void (*fn)(struct src *s))
 		}
 }
 
-struct group *
-group_get(const char *name)
+/* The group of source key key, named name, made if new. */
+static struct group *
+group_at(const char *key, const char *name)
 {
 	struct group *g;
 
 	for (g = T.groups; g; g = g->next)
-		if (strcmp(g->name, name) == 0)
+		if (strcmp(g->name, key) == 0)
 			return g;
-	if ((g = calloc(1, sizeof(*g))) == NULL || (g->name = strdup(name)) == NULL)
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->name = strdup(key)) == NULL || (g->logname = strdup(name)) == NULL)
 		oom();
 	sched_item_init(&g->job.it);
 	g->job.api = API_LIST;
@@ -123,4 +126,38 @@ group_get(const char *name)
 	g->next = T.groups;
 	T.groups = g;
 	return g;
+}
+
+struct group *
+group_get(const char *name)
+{
+	return group_at(name, name);
+}
+
+struct group *
+group_get_arn(const char *arn)
+{
+	struct arn_group a;
+	struct buf name = BUF_INIT, key = BUF_INIT;
+	struct group *g;
+
+	if (arn_parse(arn, &a) == -1)
+		return NULL;
+	if (buf_add(&name, a.group, a.glen) == -1 ||
+	    arn_source_key(&key, a.account, buf_str(&name)) == -1)
+		oom();
+	g = group_at(buf_str(&key), buf_str(&name));
+	buf_free(&name);
+	buf_free(&key);
+	if (g->ident == NULL && (g->ident = strndup(arn, a.idlen)) == NULL)
+		oom();
+	group_account(g, a.account);
+	return g;
+}
+
+void
+group_account(struct group *g, const char *account)
+{
+	if (g->account == NULL && account && (g->account = strdup(account)) == NULL)
+		oom();
 }

@@ -90,7 +90,13 @@ struct src {
 struct group {
 	struct job job;			/* its DescribeLogStreams listing */
 	struct group *next;
-	char *name;
+	char *name;			/* the source key: the log group's name,
+					   or ACCOUNT:NAME for a group of a linked
+					   source account (lib/arn.h) */
+	char *logname;			/* the log group's name */
+	char *ident;			/* a linked account's group: its ARN
+					   without ":*", by which it is read; NULL */
+	char *account;			/* the owner, when known, or NULL */
 	const struct prosp *p;		/* never NULL */
 	unsigned list:1;		/* list its streams to read them */
 	unsigned watch:1;		/* list its newest streams, for the
@@ -182,7 +188,13 @@ struct tail {
 extern struct tail T;
 
 /* table.c: the sources and groups, by name */
+/* The group of the monitoring account named name, made if new. */
 struct group *group_get(const char *name);
+/* The group of a linked source account, by its ARN (lib/arn.h), made
+ * if new. Returns NULL if arn is no log group's ARN. */
+struct group *group_get_arn(const char *arn);
+/* Sets the account of g (cloud.account.id), when it has none. */
+void group_account(struct group *g, const char *account);
 struct src *src_find(struct group *g, const char *stream);
 /* A new source of g, in the table (stream NULL: group-wide). */
 struct src *src_new(struct group *g, const char *stream, int api);
@@ -218,6 +230,9 @@ void report_counters(void);
  * could not be built (out of memory). Returns NULL with e on failure. */
 struct http_req *json_req(int api, struct buf *body, int bad,
     struct err *e);
+/* Appends {"logGroupName":"G" or, for a linked account's group,
+ * {"logGroupIdentifier":"ARN" to b. Returns 0 or -1. */
+int group_ref(struct buf *b, const struct group *g);
 /* Appends ,"name":"v" to b. Returns 0 or -1. */
 int add_member_str(struct buf *b, const char *name, const char *v);
 /* The rank of an event among identical ones in the page in hand: call

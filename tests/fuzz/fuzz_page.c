@@ -482,6 +482,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (opts & 16)
 		p.ml = ml;
 	grp.name = GROUP;
+	grp.logname = GROUP;
 	grp.p = &p;
 	s.g = &grp;
 	s.stream = filter ? NULL : STREAM;

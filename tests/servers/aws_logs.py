@@ -233,11 +233,16 @@ class Stream:
         return "%020d%012d%024d" % (max(self.ts[p], 0), self.serial, p)
 
 
-class Group:
-    __slots__ = ("name", "created", "retention", "streams", "kms", "sorted_names")
+ACCOUNT_RX = re.compile(r"\d{12}\Z")
+ACCOUNTS_MAX = 20
 
-    def __init__(self, name, created):
+
+class Group:
+    __slots__ = ("name", "account", "created", "retention", "streams", "kms", "sorted_names")
+
+    def __init__(self, name, created, account=None):
         self.name = name
+        self.account = account  # a linked source account's id; None: the server's own
         self.created = created
         self.retention = None
         self.streams = {}
@@ -275,16 +280,29 @@ class LogsStore:
 
     # --- helpers ------------------------------------------------------------
 
-    def _arn(self, kind, name, stream=None):
+    def _arn(self, kind, name, stream=None, account=None):
         s = self.settings
-        arn = "arn:aws:logs:%s:%s:log-group:%s" % (s.region, s.account, name)
+        arn = "arn:aws:logs:%s:%s:log-group:%s" % (s.region, account or s.account, name)
         if kind == "stream":
             arn += ":log-stream:" + stream
         return arn
 
-    def _new_group(self, name):
-        g = Group(name, now_ms())
-        self.groups[name] = g
+    def _key(self, name, account=None):
+        """The key of a group in self.groups: its name in the server's own
+        account (Settings.account), "ACCOUNT:NAME" in a linked source
+        account (log group names hold no ':')."""
+        if isinstance(account, int) and not isinstance(account, bool) and 0 <= account < 10 ** 12:
+            account = "%012d" % account  # awsctl --account 111122223333
+        if account is None or account == self.settings.account:
+            return name
+        if not isinstance(account, str) or not ACCOUNT_RX.match(account):
+            raise invalid("Invalid account id: %s" % account)
+        return "%s:%s" % (account, name)
+
+    def _new_group(self, key):
+        account, _, name = key.rpartition(":")
+        g = Group(name, now_ms(), account or None)
+        self.groups[key] = g
         return g
 
     def _new_stream(self, g, name):
@@ -301,10 +319,13 @@ class LogsStore:
             if not isinstance(ident, str) or not ident:
                 raise constraint(ident, "logGroupIdentifier", "Member must have length greater than or equal to 1")
             if ident.startswith("arn:"):
-                m = re.match(r"arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?\Z", ident)
+                m = re.match(r"arn:[^:]+:logs:[^:]*:([^:]*):log-group:([^:]+)(:\*)?\Z", ident)
                 if not m:
                     raise invalid("Invalid log group ARN: " + ident)
-                return m.group(1)
+                # "If the log group is in a source account and you are using
+                # a monitoring account, you must use the log group ARN."
+                return self._key(m.group(2), m.group(1))
+            # a name: only ever the server's own account's group
             return ident
         if name is None:
             if required:
@@ -411,7 +432,7 @@ class LogsStore:
                 d["lastEventTimestamp"] = last
             d["lastIngestionTime"] = st.it[-1]
         d["uploadSequenceToken"] = "49%014d%040d" % (st.serial, n)
-        d["arn"] = self._arn("stream", g.name, st.name)
+        d["arn"] = self._arn("stream", g.name, st.name, g.account)
         d["storedBytes"] = 0
         return d
 
@@ -426,13 +447,20 @@ class LogsStore:
         k = bisect_right(st.it, now - int(lag * 1000))
         return st.maxts[k - 1] if k else None
 
-    def _group_json(self, g):
-        arn = self._arn("group", g.name)
+    def _group_json(self, g, linked=False):
+        arn = self._arn("group", g.name, account=g.account)
         d = {"logGroupName": g.name, "creationTime": g.created}
-        if g.retention is not None:
+        # "If you specify includeLinkedAccounts in your request, then
+        # metricFilterCount, retentionInDays, and storedBytes are not
+        # included in the response."
+        if g.retention is not None and not linked:
             d["retentionInDays"] = g.retention
-        d.update({"metricFilterCount": 0, "arn": arn + ":*", "storedBytes": 0,
-                  "logGroupClass": "STANDARD", "logGroupArn": arn})
+        if not linked:
+            d["metricFilterCount"] = 0
+        d["arn"] = arn + ":*"
+        if not linked:
+            d["storedBytes"] = 0
+        d.update({"logGroupClass": "STANDARD", "logGroupArn": arn})
         if g.kms:
             d["kmsKeyId"] = g.kms
         return d
@@ -511,26 +539,59 @@ class LogsStore:
             raise invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
         if prefix is not None:
             self._check_group_name(prefix)
+        linked = self._bool(p, "includeLinkedAccounts")
+        accounts = p.get("accountIdentifiers")
+        if accounts is not None:
+            if not isinstance(accounts, list):
+                raise AwsError("SerializationException", "Unexpected value for accountIdentifiers")
+            if len(accounts) > ACCOUNTS_MAX:
+                raise constraint(accounts, "accountIdentifiers",
+                                 "Member must have length less than or equal to %d" % ACCOUNTS_MAX)
+            for i, a in enumerate(accounts):
+                if not isinstance(a, str) or not ACCOUNT_RX.match(a):
+                    raise constraint(a, "accountIdentifiers.%d.member" % (i + 1),
+                                     "Member must satisfy regular expression pattern: ^\\d{12}$")
+            # "When includeLinkedAccounts is set to True, use this
+            # parameter to specify the list of accounts to search."
+            if accounts and not linked:
+                raise invalid("accountIdentifiers can only be used when includeLinkedAccounts is true.")
+        own = self.settings.account
+        # without includeLinkedAccounts, the monitoring account's own groups
+        # (keys without ':'); with it, those of accountIdentifiers, or all
+        wanted = (lambda g: g.account is None) if not linked else \
+            (lambda g: (g.account or own) in accounts) if accounts else (lambda g: True)
         tok = self._decode_next(p.get("nextToken"), "g", p)
-        names = sorted(self.groups)
-        i = bisect_left(names, prefix) if prefix else 0
-        if tok is not None:
-            i = max(i, bisect_right(names, tok.get("a", "")))
+        if linked:
+            # every account's groups by name, then key
+            order = sorted((k.rpartition(":")[2], k) for k in self.groups)
+            names = [k for _, k in order]
+            i = bisect_left(order, (prefix,)) if prefix else 0
+            if tok is not None:
+                a = tok.get("a", "")
+                i = max(i, bisect_right(order, (a.rpartition(":")[2], a)))
+        else:
+            names = sorted(self.groups)
+            i = bisect_left(names, prefix) if prefix else 0
+            if tok is not None:
+                i = max(i, bisect_right(names, tok.get("a", "")))
         out = []
         more = False
         pat = pattern.lower() if pattern else None
         while i < len(names):
             n = names[i]
             i += 1
-            if prefix and not n.startswith(prefix):
+            g = self.groups[n]
+            if not wanted(g):
+                continue
+            if prefix and not g.name.startswith(prefix):
                 break
-            if pat and pat not in n.lower():
+            if pat and pat not in g.name.lower():
                 continue
             if len(out) == limit:
                 more = True
                 break
             out.append(n)
-        res = {"logGroups": [self._group_json(self.groups[n]) for n in out]}
+        res = {"logGroups": [self._group_json(self.groups[n], linked) for n in out]}
         if more:
             res["nextToken"] = self._next({"o": "g", "a": out[-1]}, p)
         return res
@@ -883,14 +944,15 @@ class LogsStore:
 
     # --- control endpoint -------------------------------------------------------
 
-    def ensure_stream(self, group, stream, create=True):
+    def ensure_stream(self, group, stream, create=True, account=None):
         self._check_group_name(group)
         self._check_stream_name(stream)
-        g = self.groups.get(group)
+        key = self._key(group, account)
+        g = self.groups.get(key)
         if g is None:
             if not create:
                 raise AwsError("ResourceNotFoundException", "The specified log group does not exist.", 404)
-            g = self._new_group(group)
+            g = self._new_group(key)
         st = g.streams.get(stream)
         if st is None:
             if not create:
@@ -902,34 +964,35 @@ class LogsStore:
         with self.lock:
             name = a["group"]
             self._check_group_name(name)
-            g = self.groups.get(name) or self._new_group(name)
+            key = self._key(name, a.get("account"))
+            g = self.groups.get(key) or self._new_group(key)
             if a.get("retention") is not None:
                 g.retention = int(a["retention"])
-            return {"group": name}
+            return {"group": name, "arn": self._arn("group", name, account=g.account) + ":*"}
 
     def ctl_delete_group(self, a):
         with self.lock:
-            return {"deleted": self.groups.pop(a["group"], None) is not None}
+            return {"deleted": self.groups.pop(self._key(a["group"], a.get("account")), None) is not None}
 
     def ctl_create_stream(self, a):
         with self.lock:
-            if not a.get("create_group", True) and a["group"] not in self.groups:
+            if not a.get("create_group", True) and self._key(a["group"], a.get("account")) not in self.groups:
                 raise AwsError("ResourceNotFoundException", "The specified log group does not exist.", 404)
             names = a.get("streams") or [a["stream"]]
             for n in names:
-                self.ensure_stream(a["group"], n)
+                self.ensure_stream(a["group"], n, account=a.get("account"))
             return {"group": a["group"], "streams": names}
 
     def ctl_delete_stream(self, a):
         with self.lock:
-            g = self.groups.get(a["group"])
+            g = self.groups.get(self._key(a["group"], a.get("account")))
             ok = g is not None and g.streams.pop(a["stream"], None) is not None
             return {"deleted": ok}
 
     def ctl_put(self, a):
         """Append events as given, in that order, with no PutLogEvents checks."""
         with self.lock:
-            g, st = self.ensure_stream(a["group"], a["stream"], a.get("create", True))
+            g, st = self.ensure_stream(a["group"], a["stream"], a.get("create", True), a.get("account"))
             now = now_ms()
             evs = a.get("events")
             if evs is None:
@@ -981,7 +1044,8 @@ class LogsStore:
         with self.lock:
             for gname in groups:
                 self._check_group_name(gname)
-                g = self.groups.get(gname) or self._new_group(gname)
+                gkey = self._key(gname, a.get("account"))
+                g = self.groups.get(gkey) or self._new_group(gkey)
                 if a.get("retention") is not None:
                     g.retention = int(a["retention"])
                 if "stream_names" in a:
@@ -997,7 +1061,7 @@ class LogsStore:
                         pre = a.get("stream_prefix", "stream-")
                         snames = ["%s%04d" % (pre, i) for i in range(count)]
                 for si, sname in enumerate(snames):
-                    g2, st = self.ensure_stream(gname, sname)
+                    g2, st = self.ensure_stream(gname, sname, account=a.get("account"))
                     base = len(st)
                     t0 = start + si * offset
                     if nev:
@@ -1055,7 +1119,7 @@ class LogsStore:
         """NDJSON lines (bytes chunks) of every event of a group or stream."""
         with self.lock:
             if a.get("group") is not None:
-                g = self._group(a["group"])
+                g = self._group(self._key(a["group"], a.get("account")))
                 groups = [g]
             else:
                 groups = [self.groups[n] for n in sorted(self.groups)]

@@ -39,6 +39,11 @@ Unsigned JSON POSTs under /_control/ drive it (tests/servers/awsctl):
                    ingestion_time. No PutLogEvents checks, any order: an
                    event with an old timestamp is a late event, ingested now.
     create-group   group, retention        delete-group   group
+                   (these, seed, put, put-batch, create-stream, delete-stream
+                   and dump take account: a linked source account's 12-digit
+                   id, whose groups DescribeLogGroups lists only with
+                   includeLinkedAccounts and other calls reach only by ARN;
+                   default: Settings.account, the monitoring account's own)
     create-stream  group, stream | streams, create_group
     delete-stream  group, stream
     dump           group?, stream?, order (ingestion | time): NDJSON of every
