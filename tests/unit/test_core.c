@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "cursor.h"
 #include "err.h"
@@ -307,6 +308,49 @@ test_oom(void)
 	CHECK_STR(out, "cwl-unit: error: out of memory\n", "log_oom's line");
 }
 
+/* The ARNs of log groups and streams, and the source key of a group. */
+static void
+test_arn(void)
+{
+	static const char *const bad[] = {
+		"", "/aws/lambda/f", "arn:aws:logs:eu-west-1:12345678901:log-group:g",
+		"arn:aws:logs:eu-west-1:1234567890123:log-group:g",
+		"arn:aws:logs:eu-west-1:12345678901x:log-group:g",
+		"arn:aws:s3:eu-west-1:123456789012:log-group:g",
+		"arn:aws:logs:eu-west-1:123456789012:log-group:",
+		"arn:aws:logs:eu-west-1:123456789012:bucket:g", NULL
+	};
+	struct arn_group a;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	CHECK(arn_parse("arn:aws:logs:eu-west-1:123456789012:log-group:/aws/"
+	    "lambda/f:*", &a) == 0, "a group's ARN, as DescribeLogGroups "
+	    "gives it");
+	CHECK_STR(a.account, "123456789012", "its account");
+	CHECK(a.glen == 13 && strncmp(a.group, "/aws/lambda/f", 13) == 0,
+	    "its group, without :* (glen %zu)", a.glen);
+	CHECK_INT(a.idlen, strlen("arn:aws:logs:eu-west-1:123456789012:"
+	    "log-group:/aws/lambda/f"), "its identifier, without :*");
+	CHECK(a.stream == NULL, "no stream");
+	CHECK(arn_parse("arn:aws-cn:logs:cn-north-1:210987654321:log-group:g:"
+	    "log-stream:2026/12/07/[$LATEST]ab", &a) == 0 &&
+	    strcmp(a.stream, "2026/12/07/[$LATEST]ab") == 0 && a.glen == 1 &&
+	    strcmp(a.account, "210987654321") == 0, "a stream's ARN");
+	for (i = 0; bad[i]; i++)
+		CHECK(arn_parse(bad[i], &a) == -1, "not an ARN of a group: '%s'",
+		    bad[i]);
+	CHECK(arn_account_ok("123456789012") && !arn_account_ok("12345678901") &&
+	    !arn_account_ok("1234567890123") && !arn_account_ok("12345678901a"),
+	    "account ids: 12 digits");
+	CHECK(arn_source_key(&b, NULL, "/g") == 0, "own group");
+	CHECK_STR(buf_str(&b), "/g", "an own group's key is its name");
+	buf_reset(&b);
+	CHECK(arn_source_key(&b, "123456789012", "/g") == 0, "linked group");
+	CHECK_STR(buf_str(&b), "123456789012:/g", "a linked group's key");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -317,5 +361,6 @@ main(void)
 	test_idset();
 	test_strmap();
 	test_oom();
+	test_arn();
 	return unit_done("core");
 }
