@@ -1116,19 +1116,24 @@ follow_run() {
 	CWL_LOGS_ORDER=$1 aws_server_start
 	follow_config f.yml
 	for s in a b c d e f; do put /fol/g $s "$(now_ms)" "$s 0"; done
-	cwl-tail -c f.yml -f --stats st /fol/g 2>err.txt 3>&- |
-		tee out1.ndjson | cwl-ship -E output.file.path=. -E output.file.filename=shipped \
+	# cwl-tail's own pid, from $!, through a FIFO: nothing looked up by
+	# name, which would also match another run's on the same machine
+	mkfifo tail.fifo
+	cwl-tail -c f.yml -f --stats st /fol/g >tail.fifo 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	tee out1.ndjson <tail.fifo | cwl-ship -E output.file.path=. -E output.file.filename=shipped \
 		--acks acks.ndjson 2>ship.txt 3>&- &
 	pipe=$!
 	server_register $pipe
 	wait_lines out1.ndjson 6
-	pid=$(pgrep -f "cwl-tail -c f.yml")
 	for k in 1 2 3; do
 		for s in a b c d e f; do put /fol/g $s "$(now_ms)" "$s $k"; done
 	done
 	put /fol/g c $(($(now_ms) - 2000)) "c late"
 	wait_lines out1.ndjson 25 60
 	kill -TERM "$pid"
+	wait "$pid"
 	wait $pipe
 	[ ! -s err.txt ]
 	# the last ack is the checkpoint
