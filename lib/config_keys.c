@@ -140,7 +140,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "cloudwatchlogsbeat.prospectors[].multiline.negate", B, "match the lines that do not match pattern", "false" },
 	{ "cloudwatchlogsbeat.prospectors[].multiline.match", S, "after or before: where matching lines join", "after" },
 	{ "cloudwatchlogsbeat.prospectors[].multiline.max_lines", I, "most lines joined into one event", "500" },
-	{ "cloudwatchlogsbeat.prospectors[].multiline.timeout", D, "an unfinished event is sent after this long", NULL },
+	{ "cloudwatchlogsbeat.prospectors[].multiline.timeout", D, "an unfinished event is sent after this long", "5s" },
 	{ "cloudwatchlogsbeat.prospectors[].fields", M, "fields added to every event", NULL },
 	{ "cloudwatchlogsbeat.prospectors[].fields_under_root", B, "put fields at the top of the event instead of under fields", NULL },
 	{ "cloudwatchlogsbeat.prospectors[].vpc_flow_log", B, "parse messages as VPC flow log records", NULL },

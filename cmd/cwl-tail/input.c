@@ -546,10 +546,10 @@ prosp_load(struct err *e)
 		    (fur_set[i] = cfg_bool(c, KEY("fields_under_root"), 0, &fur,
 		    e)) == -1 ||
 		    cfg_str(c, KEY("multiline.pattern"), NULL, &pattern, e) == -1 ||
-		    cfg_bool(c, KEY("multiline.negate"), 0, &negate, e) == -1 ||
-		    cfg_str(c, KEY("multiline.match"), "after", &match, e) == -1 ||
-		    cfg_int(c, KEY("multiline.max_lines"), 500, &maxl, e) == -1 ||
-		    cfg_duration(c, KEY("multiline.timeout"), T.ml_timeout,
+		    cfg_get_bool(c, KEY("multiline.negate"), &negate, e) == -1 ||
+		    cfg_get_str(c, KEY("multiline.match"), &match, e) == -1 ||
+		    cfg_get_int(c, KEY("multiline.max_lines"), &maxl, e) == -1 ||
+		    cfg_get_duration(c, KEY("multiline.timeout"),
 		    &p->ml_timeout, e) == -1 ||
 		    cfg_str(c, KEY("mode"), NULL, &mode, e) == -1)
 			goto out;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "log.h"
 #include "tail.h"
 #include "timex.h"
@@ -488,7 +489,8 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 8 << 20);
 	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	cli_init(&cli, "cwl-tail", synopsis, help);
-	T.ml_timeout = 5000;
+	need(timex_duration(cfg_default("cloudwatchlogsbeat.prospectors[]."
+	    "multiline.timeout"), &T.ml_timeout, &e), &e);
 	parse_args(argc, argv);
 	need(cli_load(&cli, &e), &e);
 	settings();
