@@ -275,6 +275,77 @@ test_strmap(void)
 	strmap_free(m, NULL);
 }
 
+/* strmap_del against a shadow array: random puts and deletes over few
+ * keys make long runs, holes in them and runs that wrap around. */
+static void
+test_strmap_del(void)
+{
+	struct strmap *m = strmap_new();
+	static int in[3000];
+	char key[32];
+	const char *k;
+	void **slot, *v;
+	size_t it, i, n, want = 0;
+	unsigned long r = 1;
+	int bad = 0, step;
+
+	CHECK(m != NULL && strmap_del(m, "x", NULL) == 0,
+	    "nothing to delete in an empty map");
+	for (step = 0; step < 200000; step++) {
+		r = r * 6364136223846793005UL + 1442695040888963407UL;
+		i = (size_t)(r >> 33) % 3000;
+		snprintf(key, sizeof(key), "k%zu", i);
+		if ((r >> 20) & 1) {
+			if ((slot = strmap_put(m, key)) == NULL) {
+				bad++;
+				break;
+			}
+			bad += (*slot != NULL) != in[i];
+			*slot = (void *)(i + 1);
+			want += !in[i];
+			in[i] = 1;
+		} else {
+			v = NULL;
+			bad += strmap_del(m, key, &v) != in[i];
+			bad += in[i] && v != (void *)(i + 1);
+			want -= in[i];
+			in[i] = 0;
+		}
+		if (step % 1000 == 0)
+			for (i = 0; i < 3000; i++) {
+				snprintf(key, sizeof(key), "k%zu", i);
+				bad += strmap_get(m, key) !=
+				    (in[i] ? (void *)(i + 1) : NULL);
+			}
+	}
+	CHECK_INT(bad, 0, "puts, gets and deletes agree with the shadow");
+	CHECK_INT(strmap_count(m), want, "the count follows the deletes");
+	for (it = 0, n = 0; strmap_next(m, &it, &k, &v); n++)
+		bad += strncmp(k, "k", 1) != 0 || !in[atoi(k + 1)];
+	CHECK(bad == 0 && n == want, "the walk meets what is left");
+	/* every key deleted by the map's own copy of it */
+	while (it = 0, strmap_next(m, &it, &k, &v))
+		if (strmap_del(m, k, NULL) != 1)
+			break;
+	CHECK_INT(strmap_count(m), 0, "deleted by the keys of the walk");
+	CHECK(strmap_get(m, "k1") == NULL && strmap_put(m, "k1") != NULL &&
+	    strmap_count(m) == 1, "a deleted key can come back");
+	strmap_free(m, NULL);
+
+	m = strmap_new();
+	CHECK(m != NULL && strmap_putn(m, "g\0s", 3) != NULL &&
+	    strmap_putn(m, "g\0t", 3) != NULL && strmap_putn(m, "g", 1) != NULL &&
+	    strmap_count(m) == 3, "keys with a NUL are told apart");
+	*strmap_putn(m, "g\0t", 3) = (void *)7;
+	CHECK(strmap_getn(m, "g\0t", 3) == (void *)7 &&
+	    strmap_getn(m, "g\0u", 3) == NULL && strmap_get(m, "g") == NULL,
+	    "lookups by length");
+	CHECK(strmap_deln(m, "g\0s", 3, NULL) == 1 &&
+	    strmap_getn(m, "g\0t", 3) == (void *)7 && strmap_count(m) == 2,
+	    "deleted by length");
+	strmap_free(m, NULL);
+}
+
 /* log_oom in a child: its one line on stderr, and exit status 1. */
 static void
 test_oom(void)
@@ -360,6 +431,7 @@ main(void)
 	test_redact();
 	test_idset();
 	test_strmap();
+	test_strmap_del();
 	test_oom();
 	test_arn();
 	return unit_done("core");
