@@ -201,7 +201,7 @@ mark(struct shard *sh, const char *seq)
 
 	advance(sh, seq, 0, sh->ts, &c);
 	r |= buf_adds(&K.out, "{\"@metadata\":{\"cursor\":");
-	r |= evline_cursor(&K.out, &c);
+	r |= cursor_to_json(&c, &K.out);
 	r |= buf_adds(&K.out, "}}\n");
 	if (r)
 		oom();

@@ -156,7 +156,7 @@ out_mark(const struct cursor *c)
 	int r = 0;
 
 	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
-	r |= evline_cursor(b, c);
+	r |= cursor_to_json(c, b);
 	r |= buf_adds(b, "}}\n");
 	if (r)
 		oom();

@@ -81,6 +81,52 @@ test_escape(void)
 	buf_free(&b);
 }
 
+/* The one writer of cursors, over every form of DESIGN.md: the bytes
+ * printf wrote before it, and a ts before the epoch written 0. */
+static void
+test_cursor_forms(void)
+{
+	static char *ids[] = { "3759...01", "a\"b" };
+	static const struct {
+		struct cursor c;
+		const char *want;
+	} t[] = {
+		{ { "g", "s", "f/1", 4, 1763892000123LL, 9, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"f/1\","
+		    "\"skip\":4,\"ts\":1763892000123,\"n\":9}" },
+		{ { "g", "s", "", 0, 0, 0, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"\","
+		    "\"skip\":0,\"ts\":0,\"n\":0}" },
+		{ { "/a/b", "*", NULL, 0, 1700000000000LL, 12, 0, ids, 2 },
+		    "{\"group\":\"/a/b\",\"stream\":\"*\",\"ts\":1700000000000,"
+		    "\"n\":12,\"ids\":[\"3759...01\",\"a\\\"b\"]}" },
+		{ { "g", "*", "t", 7, 1000, 3, 2000, ids, 1 },
+		    "{\"group\":\"g\",\"stream\":\"*\",\"token\":\"t\","
+		    "\"skip\":7,\"ts\":1000,\"to\":2000,\"n\":3,"
+		    "\"ids\":[\"3759...01\"]}" },
+		{ { "g", "*", NULL, 0, 5, 1, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"*\",\"ts\":5,\"n\":1}" },
+		{ { "g", "s", "t", INT64_MAX, INT64_MAX, INT64_MAX, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"t\","
+		    "\"skip\":9223372036854775807,\"ts\":9223372036854775807,"
+		    "\"n\":9223372036854775807}" },
+		{ { "g", "s", "t", 1, -1, 2, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"t\","
+		    "\"skip\":1,\"ts\":0,\"n\":2}" },
+		{ { "g", "*", NULL, 0, INT64_MIN, 4, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"*\",\"ts\":0,\"n\":4}" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&b);
+		CHECK(cursor_to_json(&t[i].c, &b) == 0, "case %zu written", i);
+		CHECK_STR(buf_str(&b), t[i].want, "case %zu", i);
+	}
+	buf_free(&b);
+}
+
 static void
 test_cursor(void)
 {
@@ -111,6 +157,8 @@ test_cursor(void)
 	CHECK_INT(e.code, EXIT_REJECTED, "code");
 	CHECK_INT(cursor_parse("nope", 4, &c, &e), -1, "not JSON");
 	err_clear(&e);
+
+	test_cursor_forms();
 
 	cursor_event_id("g", "s", 1, 2, "m", 1, 0, id1);
 	cursor_event_id("g", "s", 1, 2, "m", 1, 0, id2);
