@@ -351,6 +351,24 @@ cli_die(const struct err *e)
 	exit(e->code ? e->code : EXIT_RUNTIME);
 }
 
+void
+cli_fail(struct cli_fail *f, int code, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (f->stop)
+		*f->stop = 1;
+	if (f->code)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	f->code = code ? code : EXIT_RUNTIME;
+	err_set(&f->err, f->code, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
 int
 cli_aws_opts(struct cli *cli, struct aws_opts *o, struct err *e)
 {

@@ -264,7 +264,7 @@ take(struct shard *sh, int64_t now)
 	}
 	if (r == -1) {
 		if (e.code == EXIT_AUTH)
-			fail(EXIT_AUTH, "%s", err_msg(&e));
+			cli_fail(&K.fail, EXIT_AUTH, "%s", err_msg(&e));
 		else if (e.msg)
 			log_warn("%s", err_msg(&e));
 	}
@@ -347,7 +347,7 @@ lease_round(int64_t now)
 		key = lease_key(sh);
 		if (lease_read(K.leases, key, &sh->lease, &e) == -1) {
 			if (e.code == EXIT_AUTH)
-				fail(EXIT_AUTH, "%s", err_msg(&e));
+				cli_fail(&K.fail, EXIT_AUTH, "%s", err_msg(&e));
 			else
 				log_warn("%s", err_msg(&e));
 			err_clear(&e);

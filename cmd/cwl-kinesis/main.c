@@ -32,7 +32,7 @@
 #include "log.h"
 #include "timex.h"
 
-struct kinesis K;
+struct kinesis K = { .fail.stop = &K.stopping };
 static struct cli cli;
 
 static const char synopsis[] =
@@ -444,7 +444,8 @@ wait_events(int64_t timeout)
 	}
 	if (http_multi_wait(K.multi, (long)timeout, -1, NULL) == -1 &&
 	    !cli_stop)
-		fail(EXIT_RUNTIME, "%s", err_msg(http_multi_error(K.multi)));
+		cli_fail(&K.fail, EXIT_RUNTIME, "%s",
+		    err_msg(http_multi_error(K.multi)));
 }
 
 static void
@@ -466,7 +467,8 @@ run(void)
 				/* the shards known are read on; the listing
 				 * is tried again at the next refresh */
 				if (e.code == EXIT_AUTH)
-					fail(e.code, "%s", err_msg(&e));
+					cli_fail(&K.fail, e.code, "%s",
+					    err_msg(&e));
 				else
 					log_warn("%s", err_msg(&e));
 				err_clear(&e);
@@ -561,9 +563,9 @@ main(int argc, char **argv)
 	}
 	out_flush();
 	lease_release_all();
-	if (K.failed) {
-		log_error("%s", err_msg(&K.err));
-		code = K.failed;
+	if (K.fail.code) {
+		log_error("%s", err_msg(&K.fail.err));
+		code = K.fail.code;
 	} else {
 		code = K.rejected ? EXIT_REJECTED : 0;
 	}

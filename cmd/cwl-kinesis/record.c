@@ -230,8 +230,8 @@ dead_letter(struct shard *sh, const char *seq, const char *why,
 		oom();
 	/* synced before the mark that moves the checkpoint past it */
 	if (cli_write(K.dl_fd, b.p, b.len) == -1 || fsync(K.dl_fd) == -1) {
-		fail(EXIT_RUNTIME, "dead-letter file %s: %s", K.dead_letter,
-		    strerror(errno));
+		cli_fail(&K.fail, EXIT_RUNTIME, "dead-letter file %s: %s",
+		    K.dead_letter, strerror(errno));
 	}
 	buf_free(&b);
 }

@@ -344,10 +344,8 @@ stdin_read(void)
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		log_error("read stdin: %s", strerror(errno));
-		T.failed = EXIT_RUNTIME;
-		err_set(&T.err, EXIT_RUNTIME, "read stdin: %s", strerror(errno));
-		T.stopping = 1;
+		cli_fail(&T.fail, EXIT_RUNTIME, "read stdin: %s",
+		    strerror(errno));
 		return;
 	}
 	if (n > 0 && buf_add(&T.in, tmp, (size_t)n) == -1)

@@ -12,6 +12,7 @@
 
 #include "aws.h"
 #include "bucket.h"
+#include "cli.h"
 #include "buf.h"
 #include "cursor.h"
 #include "err.h"
@@ -170,8 +171,7 @@ struct tail {
 	struct buf out;		/* the event lines of the page in hand */
 	struct counters c;
 	int rejected;		/* input lines set aside */
-	int failed;		/* exit code of a failure, or 0 */
-	struct err err;
+	struct cli_fail fail;	/* the first failure; its stop is &stopping */
 	int stopping;
 
 	/* stdin */
@@ -210,8 +210,6 @@ void set_idle(struct src *s);
 void set_done(struct src *s);
 /* Writes what s holds and marks it done. */
 void source_finished(struct src *s);
-/* Records the first fatal error; the main loop stops and exits with it. */
-void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sends j's next request (its budget token taken; a group-wide source
  * has its pass set, group_next_pass). Returns 1 if it was sent. */
 int start_job(struct job *j, int64_t now);
