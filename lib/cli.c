@@ -148,10 +148,8 @@ cli_option(struct cli *cli, int opt, const char *arg)
 		return 1;
 	case 'E':
 		o = realloc(cli->overrides, (cli->noverrides + 1) * sizeof(*o));
-		if (o == NULL) {
-			log_error("-E: out of memory");
-			exit(EXIT_RUNTIME);
-		}
+		if (o == NULL)
+			log_oom();
 		o[cli->noverrides++] = arg;
 		cli->overrides = o;
 		return 1;
@@ -216,10 +214,8 @@ print_line(const char *s, int secret, int show)
 		printf("[REDACTED]\n");
 		return;
 	}
-	if ((r = log_redact(s)) == NULL) {
-		log_error("--config-value: out of memory");
-		exit(EXIT_RUNTIME);
-	}
+	if ((r = log_redact(s)) == NULL)
+		log_oom();
 	printf("%s\n", r);
 	free(r);
 }

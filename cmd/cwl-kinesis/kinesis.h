@@ -123,8 +123,6 @@ int64_t shards_wakeup(int64_t now, int64_t cap);
 void shards_done(struct http_done *d);
 /* Returns 1 when nothing is left to read (one-shot mode). */
 int shards_all_done(void);
-/* Exits 1 with "out of memory". */
-void oom(void) __attribute__((noreturn));
 
 /* lease.c */
 /* Opens the lease store and the registry. Returns 0, or -1 with e. */

@@ -164,7 +164,7 @@ parse_args(int argc, char **argv)
 				    "name", optarg);
 			if ((v = realloc(opt.groups, (opt.ngroups + 2) *
 			    sizeof(*v))) == NULL)
-				oom();
+				log_oom();
 			opt.groups = v;
 			opt.groups[opt.ngroups++] = optarg;
 			opt.groups[opt.ngroups] = NULL;
@@ -246,7 +246,7 @@ stream_arg(const char *arg, const char *where, char **region)
 		    "(arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)", where, arg);
 	if ((name = strdup(f[5] + 7)) == NULL ||
 	    (*region = strndup(f[3], (size_t)(f[4] - f[3] - 1))) == NULL)
-		oom();
+		log_oom();
 	return name;
 }
 
@@ -292,7 +292,7 @@ resume_load(const char *path)
 			continue;
 		}
 		if ((v = realloc(K.resume, (K.nresume + 1) * sizeof(*v))) == NULL)
-			oom();
+			log_oom();
 		K.resume = v;
 		K.resume[K.nresume++] = c;
 	}
@@ -332,7 +332,7 @@ settings(struct aws_opts *ao, char **arn_region)
 			K.stream = stream_arg(s, cfg_where(c,
 			    "cloudwatchlogsbeat.kinesis.stream"), arn_region);
 		if (K.stream == NULL)
-			oom();
+			log_oom();
 	}
 	need(cfg_str(c, "cloudwatchlogsbeat.kinesis.region", NULL, &region,
 	    &e), &e);
@@ -511,7 +511,7 @@ main(int argc, char **argv)
 		cli_checked(&cli);	/* --check-config, no stream */
 	/* the cursors' group: no log group is named so ('@') */
 	if (buf_printf(&g, "@kinesis/%s", K.stream) == -1)
-		oom();
+		log_oom();
 	K.group = buf_detach(&g);
 	if (opt.resume)
 		resume_load(opt.resume);
@@ -535,7 +535,7 @@ main(int argc, char **argv)
 				host[0] = '\0';
 			host[sizeof(host) - 1] = '\0';
 			if (buf_printf(&g, "%s:%ld", host, (long)getpid()) == -1)
-				oom();
+				log_oom();
 			K.owner = buf_detach(&g);
 		}
 	}

@@ -34,12 +34,6 @@
 #define MAX_GET_PER_SEC 5
 #define MAX_BYTES_PER_SEC 2097152.0
 
-void
-oom(void)
-{
-	log_oom();
-}
-
 struct shard *
 shard_find(const char *id)
 {
@@ -59,7 +53,7 @@ dup_or_null(const char *s)
 	if (s == NULL || *s == '\0')
 		return NULL;
 	if ((d = strdup(s)) == NULL)
-		oom();
+		log_oom();
 	return d;
 }
 
@@ -73,11 +67,11 @@ shard_add(const char *id, const char *parent, const char *adjacent)
 	if (K.nsh == K.capsh) {
 		K.capsh = K.capsh ? K.capsh * 2 : 16;
 		if ((v = realloc(K.sh, K.capsh * sizeof(*v))) == NULL)
-			oom();
+			log_oom();
 		K.sh = v;
 	}
 	if ((sh = calloc(1, sizeof(*sh))) == NULL)
-		oom();
+		log_oom();
 	sh->id = dup_or_null(id);
 	sh->parent = dup_or_null(parent);
 	sh->adjacent = dup_or_null(adjacent);
@@ -189,7 +183,7 @@ shards_list(struct err *e)
 		K.sh[i]->listed = 0;
 	do {
 		if ((in = json_object_new_object()) == NULL)
-			oom();
+			log_oom();
 		if (tok)
 			json_object_object_add(in, "NextToken",
 			    json_object_new_string(tok));
@@ -282,7 +276,7 @@ build(struct shard *sh, const char **op, struct err *e)
 	rc |= buf_addc(&b, '}');
 	if (rc) {
 		buf_free(&b);
-		oom();
+		log_oom();
 	}
 	r = aws_json_request(K.aws, "kinesis", sh->iter ?
 	    "Kinesis_20131202.GetRecords" : "Kinesis_20131202.GetShardIterator",
@@ -429,7 +423,7 @@ on_iterator(struct shard *sh, json_object *out)
 		return;
 	}
 	if ((sh->iter = strdup(it)) == NULL)
-		oom();
+		log_oom();
 	sh->state = SH_READY;
 	sh->due = timex_mono_ms();
 }
@@ -471,7 +465,7 @@ on_records(struct shard *sh, json_object *out, size_t body_len)
 		return;
 	}
 	if ((sh->iter = strdup(next)) == NULL)
-		oom();
+		log_oom();
 	sh->state = SH_READY;
 	if (behind == 0 && !sh->closed) {
 		/* at the tip */

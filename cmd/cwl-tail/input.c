@@ -58,11 +58,11 @@ resume_load(const char *path, struct err *e)
 		}
 		buf_reset(&key);
 		if (cursor_key(&c, &key) == -1)
-			oom();
+			log_oom();
 		if ((resumed == NULL && (resumed = strmap_new()) == NULL) ||
 		    (v = strmap_put(resumed, buf_str(&key))) == NULL ||
 		    (*v == NULL && (*v = calloc(1, sizeof(*sl))) == NULL))
-			oom();
+			log_oom();
 		sl = *v;
 		if (sl->c.group == NULL || cursor_cmp(&c, &sl->c) >= 0) {
 			cursor_clear(&sl->c);
@@ -97,7 +97,7 @@ resume_take(const char *group, const char *stream, struct cursor *c)
 	if (resumed == NULL)
 		return -1;
 	if (buf_printf(&key, "%s:%s", group, stream ? stream : "*") == -1)
-		oom();
+		log_oom();
 	sl = strmap_get(resumed, buf_str(&key));
 	buf_free(&key);
 	if (sl == NULL || sl->taken)
@@ -170,7 +170,7 @@ add_fstream(struct group *g, const char *stream)
 			return;
 	if ((v = realloc(g->fstreams, (g->nfstreams + 1) * sizeof(*v))) == NULL ||
 	    (v[g->nfstreams] = strdup(stream)) == NULL)
-		oom();
+		log_oom();
 	g->fstreams = v;
 	g->nfstreams++;
 }
@@ -349,7 +349,7 @@ stdin_read(void)
 		return;
 	}
 	if (n > 0 && buf_add(&T.in, tmp, (size_t)n) == -1)
-		oom();
+		log_oom();
 	/* the rest of a line too long to keep, already counted and warned
 	 * about: dropped up to its end */
 	if (T.in_skip && T.in.len > 0) {
@@ -488,7 +488,7 @@ prosp_load(struct err *e)
 	    (cfg_fields = calloc(n + 1, sizeof(*cfg_fields))) == NULL ||
 	    (merged_p = calloc(n + 1, sizeof(*merged_p))) == NULL ||
 	    (fur_set = calloc(n + 1, sizeof(*fur_set))) == NULL)
-		oom();
+		log_oom();
 	global_fields = cfg_node(c, "fields");
 	if (global_fields && !json_object_is_type(global_fields, json_type_object)) {
 		err_set(e, EXIT_USAGE, "%s: fields: not a map", cfg_where(c, "fields"));

@@ -30,7 +30,7 @@ void
 sched(struct job *j, int64_t due)
 {
 	if (sched_at(&T.heap[j->api], &j->it, due) == -1)
-		oom();
+		log_oom();
 }
 
 void
@@ -248,7 +248,7 @@ rank_reset(size_t nev)
 	if (want > rtabsize) {
 		free(rtab);
 		if ((rtab = calloc(want, sizeof(*rtab))) == NULL)
-			oom();
+			log_oom();
 		rtabsize = want;
 	} else {
 		memset(rtab, 0, rtabsize * sizeof(*rtab));

@@ -200,8 +200,6 @@ struct src *src_find(struct group *g, const char *stream);
 struct src *src_new(struct group *g, const char *stream, int api);
 /* Calls fn on every source. */
 void src_each(void (*fn)(struct src *s));
-/* Exits 1 with "out of memory". */
-void oom(void) __attribute__((noreturn));
 
 /* requests.c: the request loop */
 /* Puts j in the heap of its API, due at due (monotonic ms). */
