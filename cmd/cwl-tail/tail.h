@@ -163,10 +163,6 @@ struct tail {
 	size_t nprosps;
 	struct prosp cli_p;	/* from the command line, over them */
 
-	/* --resume cursors not yet claimed by a source, by source key */
-	struct cursor *resume;
-	size_t nresume;
-
 	char *tags;		/* ",\"tags\":[...]" of the config, or NULL */
 	struct buf out;		/* the event lines of the page in hand */
 	struct counters c;
