@@ -1,7 +1,7 @@
 /*
  * ckpt: the set of cursors by source, URL dispatch, and the memory store.
- * The set is an open-addressing hash table (linear probing, deletion by
- * backward shift) so that merging a thousand sources stays linear.
+ * The set is a strmap from source key to entry, so that merging a
+ * thousand sources stays linear.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,39 +12,39 @@
 #include "buf.h"
 #include "ckpt.h"
 #include "jsonx.h"
-#include "hash.h"
+#include "strmap.h"
 
 struct ent {
-	char *key;		/* owned: "GROUP:STREAM" */
 	struct cursor c;	/* owned */
 	int dirty;
 };
 
 struct ckpt_set {
-	struct ent **tab;	/* cap slots, NULL when free */
-	size_t cap;		/* a power of two, or 0 */
-	size_t len;
+	struct strmap *m;	/* "GROUP:STREAM" -> struct ent */
 	size_t ndirty;
 };
-
-static uint64_t
-hash(const char *s)
-{
-	return hash_str(HASH_FNV_OFFSET, s);
-}
 
 struct ckpt_set *
 ckpt_set_new(void)
 {
-	return calloc(1, sizeof(struct ckpt_set));
+	struct ckpt_set *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if ((s->m = strmap_new()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static void
-ent_free(struct ent *x)
+ent_free(void *p)
 {
+	struct ent *x = p;
+
 	if (x == NULL)
 		return;
-	free(x->key);
 	cursor_clear(&x->c);
 	free(x);
 }
@@ -52,20 +52,16 @@ ent_free(struct ent *x)
 void
 ckpt_set_free(struct ckpt_set *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->cap; i++)
-		ent_free(s->tab[i]);
-	free(s->tab);
+	strmap_free(s->m, ent_free);
 	free(s);
 }
 
 size_t
 ckpt_set_len(const struct ckpt_set *s)
 {
-	return s->len;
+	return strmap_count(s->m);
 }
 
 size_t
@@ -74,52 +70,17 @@ ckpt_set_ndirty(const struct ckpt_set *s)
 	return s->ndirty;
 }
 
-/* Returns the slot of key, or the free slot where it would go. */
-static size_t
-slot(const struct ckpt_set *s, const char *key)
-{
-	size_t i = (size_t)hash(key) & (s->cap - 1);
-
-	while (s->tab[i] != NULL && strcmp(s->tab[i]->key, key) != 0)
-		i = (i + 1) & (s->cap - 1);
-	return i;
-}
-
-static struct ent *
-find(const struct ckpt_set *s, const char *key)
-{
-	return s->cap ? s->tab[slot(s, key)] : NULL;
-}
-
-static int
-grow(struct ckpt_set *s)
-{
-	struct ent **old = s->tab;
-	size_t i, oldcap = s->cap, cap = s->cap ? s->cap * 2 : 64;
-
-	if ((s->tab = calloc(cap, sizeof(*s->tab))) == NULL) {
-		s->tab = old;
-		return -1;
-	}
-	s->cap = cap;
-	for (i = 0; i < oldcap; i++)
-		if (old[i] != NULL)
-			s->tab[slot(s, old[i]->key)] = old[i];
-	free(old);
-	return 0;
-}
-
 int
 ckpt_set_put(struct ckpt_set *s, const struct cursor *c, int mark)
 {
 	struct buf key = BUF_INIT;
 	struct cursor copy;
 	struct ent *x;
-	size_t i;
+	void **v;
 
 	if (cursor_key(c, &key) == -1)
 		return -1;
-	if ((x = find(s, key.p)) != NULL) {
+	if ((x = strmap_get(s->m, key.p)) != NULL) {
 		buf_free(&key);
 		if (cursor_cmp(c, &x->c) <= 0)
 			return 0;
@@ -133,33 +94,28 @@ ckpt_set_put(struct ckpt_set *s, const struct cursor *c, int mark)
 		}
 		return 1;
 	}
-	if ((s->len + 1) * 4 > s->cap * 3 && grow(s) == -1) {
-		buf_free(&key);
-		return -1;
-	}
 	if ((x = calloc(1, sizeof(*x))) == NULL ||
 	    cursor_copy(&x->c, c) == -1) {
 		free(x);
 		buf_free(&key);
 		return -1;
 	}
-	x->key = buf_detach(&key);
-	if (x->key == NULL) {
+	v = strmap_put(s->m, key.p);
+	buf_free(&key);
+	if (v == NULL) {
 		ent_free(x);
 		return -1;
 	}
+	*v = x;
 	x->dirty = mark != 0;
 	s->ndirty += x->dirty;
-	i = slot(s, x->key);
-	s->tab[i] = x;
-	s->len++;
 	return 1;
 }
 
 const struct cursor *
 ckpt_set_get(const struct ckpt_set *s, const char *key)
 {
-	struct ent *x = find(s, key);
+	struct ent *x = strmap_get(s->m, key);
 
 	return x ? &x->c : NULL;
 }
@@ -167,7 +123,7 @@ ckpt_set_get(const struct ckpt_set *s, const char *key)
 int
 ckpt_set_is_dirty(const struct ckpt_set *s, const char *key)
 {
-	struct ent *x = find(s, key);
+	struct ent *x = strmap_get(s->m, key);
 
 	return x ? x->dirty : 0;
 }
@@ -176,78 +132,74 @@ void
 ckpt_set_clean(struct ckpt_set *s, const char *key)
 {
 	struct ent *x;
-	size_t i;
+	const char *k;
+	void *v;
+	size_t it = 0;
 
 	if (key != NULL) {
-		if ((x = find(s, key)) != NULL && x->dirty) {
+		if ((x = strmap_get(s->m, key)) != NULL && x->dirty) {
 			x->dirty = 0;
 			s->ndirty--;
 		}
 		return;
 	}
-	for (i = 0; i < s->cap; i++)
-		if (s->tab[i] != NULL)
-			s->tab[i]->dirty = 0;
+	while (strmap_next(s->m, &it, &k, &v))
+		((struct ent *)v)->dirty = 0;
 	s->ndirty = 0;
 }
 
 int
 ckpt_set_del(struct ckpt_set *s, const char *key)
 {
-	size_t i, j, h;
+	void *v;
 
-	if (s->cap == 0 || s->tab[i = slot(s, key)] == NULL)
+	if (!strmap_del(s->m, key, &v))
 		return 0;
-	s->ndirty -= s->tab[i]->dirty;
-	ent_free(s->tab[i]);
-	s->tab[i] = NULL;
-	s->len--;
-	/* Backward shift: move up every entry of the run that would no
-	 * longer be found past the hole. */
-	for (j = (i + 1) & (s->cap - 1); s->tab[j] != NULL;
-	    j = (j + 1) & (s->cap - 1)) {
-		h = (size_t)hash(s->tab[j]->key) & (s->cap - 1);
-		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
-			s->tab[i] = s->tab[j];
-			s->tab[j] = NULL;
-			i = j;
-		}
-	}
+	s->ndirty -= ((struct ent *)v)->dirty;
+	ent_free(v);
 	return 1;
 }
+
+struct kent {
+	const char *key;
+	const struct ent *x;
+};
 
 static int
 by_key(const void *a, const void *b)
 {
-	const struct ent *x = *(const struct ent *const *)a;
-	const struct ent *y = *(const struct ent *const *)b;
-
-	return strcmp(x->key, y->key);
+	return strcmp(((const struct kent *)a)->key,
+	    ((const struct kent *)b)->key);
 }
 
 const struct cursor **
 ckpt_set_sorted(const struct ckpt_set *s, int dirty_only, size_t *n)
 {
 	const struct cursor **out;
-	struct ent **v;
-	size_t i, k = 0;
+	struct kent *v;
+	const char *k;
+	void *x;
+	size_t i, it = 0, len = strmap_count(s->m), m = 0;
 
 	*n = 0;
-	if ((dirty_only ? s->ndirty : s->len) == 0)
+	if ((dirty_only ? s->ndirty : len) == 0)
 		return NULL;
-	if ((v = malloc(s->len * sizeof(*v))) == NULL) {
+	if ((v = malloc(len * sizeof(*v))) == NULL ||
+	    (out = malloc(len * sizeof(*out))) == NULL) {
+		free(v);
 		*n = (size_t)-1;
 		return NULL;
 	}
-	for (i = 0; i < s->cap; i++)
-		if (s->tab[i] != NULL && (!dirty_only || s->tab[i]->dirty))
-			v[k++] = s->tab[i];
-	qsort(v, k, sizeof(*v), by_key);
-	/* The array of entries becomes the array of cursors in place. */
-	out = (const struct cursor **)(void *)v;
-	for (i = 0; i < k; i++)
-		out[i] = &v[i]->c;
-	*n = k;
+	while (strmap_next(s->m, &it, &k, &x))
+		if (!dirty_only || ((struct ent *)x)->dirty) {
+			v[m].key = k;
+			v[m++].x = x;
+		}
+	qsort(v, m, sizeof(*v), by_key);
+	for (i = 0; i < m; i++)
+		out[i] = &v[i].x->c;
+	free(v);
+	*n = m;
 	return out;
 }
 
@@ -340,11 +292,13 @@ int
 ckpt_set_merge(struct ckpt_set *dst, const struct ckpt_set *src,
     const struct ckpt_filter *f)
 {
-	size_t i;
+	const char *k;
+	void *v;
+	size_t it = 0;
 
-	for (i = 0; i < src->cap; i++)
-		if (src->tab[i] != NULL && ckpt_filter_match(f, &src->tab[i]->c) &&
-		    ckpt_set_put(dst, &src->tab[i]->c, 0) == -1)
+	while (strmap_next(src->m, &it, &k, &v))
+		if (ckpt_filter_match(f, &((struct ent *)v)->c) &&
+		    ckpt_set_put(dst, &((struct ent *)v)->c, 0) == -1)
 			return -1;
 	return 0;
 }
@@ -355,12 +309,15 @@ ckpt_merge_dirty(struct ckpt_set *base, struct ckpt_set *s,
 {
 	const struct cursor *held;
 	struct ent *x;
-	size_t i;
+	const char *k;
+	void *v;
+	size_t it = 0;
 	int r;
 
-	for (i = 0; i < s->cap; i++) {
-		if ((x = s->tab[i]) == NULL || !x->dirty ||
-		    (group && strcmp(group, x->c.group) != 0))
+	/* the puts into s below are of keys it holds: the walk survives */
+	while (strmap_next(s->m, &it, &k, &v)) {
+		x = v;
+		if (!x->dirty || (group && strcmp(group, x->c.group) != 0))
 			continue;
 		if ((r = ckpt_set_put(base, &x->c, 0)) == -1)
 			return -1;
@@ -368,7 +325,7 @@ ckpt_merge_dirty(struct ckpt_set *base, struct ckpt_set *s,
 			st->written++;
 			continue;
 		}
-		held = ckpt_set_get(base, x->key);
+		held = ckpt_set_get(base, k);
 		if (held && cursor_cmp(held, &x->c) > 0) {
 			st->kept++;
 			if (ckpt_set_put(s, held, 0) == -1)

@@ -148,10 +148,8 @@ cli_option(struct cli *cli, int opt, const char *arg)
 		return 1;
 	case 'E':
 		o = realloc(cli->overrides, (cli->noverrides + 1) * sizeof(*o));
-		if (o == NULL) {
-			log_error("-E: out of memory");
-			exit(EXIT_RUNTIME);
-		}
+		if (o == NULL)
+			log_oom();
 		o[cli->noverrides++] = arg;
 		cli->overrides = o;
 		return 1;
@@ -216,10 +214,8 @@ print_line(const char *s, int secret, int show)
 		printf("[REDACTED]\n");
 		return;
 	}
-	if ((r = log_redact(s)) == NULL) {
-		log_error("--config-value: out of memory");
-		exit(EXIT_RUNTIME);
-	}
+	if ((r = log_redact(s)) == NULL)
+		log_oom();
 	printf("%s\n", r);
 	free(r);
 }
@@ -349,6 +345,24 @@ cli_die(const struct err *e)
 {
 	log_error("%s", err_msg(e));
 	exit(e->code ? e->code : EXIT_RUNTIME);
+}
+
+void
+cli_fail(struct cli_fail *f, int code, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (f->stop)
+		*f->stop = 1;
+	if (f->code)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	f->code = code ? code : EXIT_RUNTIME;
+	err_set(&f->err, f->code, "%s", buf_str(&b));
+	buf_free(&b);
 }
 
 int

@@ -86,6 +86,18 @@ int cli_load(struct cli *cli, struct err *e);
 void cli_checked(struct cli *cli);
 /* Prints the error as "PROG: error: ..." and exits with its code. */
 void cli_die(const struct err *e) __attribute__((noreturn));
+/* The first failure of a program that stops at it rather than die where
+ * it happens (the request loops of cwl-tail and cwl-kinesis finish what
+ * is in hand first). */
+struct cli_fail {
+	int code;		/* the exit code of the first failure; 0: none */
+	struct err err;		/* its message */
+	int *stop;		/* set to 1 by every failure: the loop's flag */
+};
+/* Keeps the first failure in f, with its code (EXIT_RUNTIME for 0) and
+ * message; a later one only sets *f->stop again. */
+void cli_fail(struct cli_fail *f, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Fills an aws_opts from the config: cloudwatchlogsbeat.aws_region (or
  * region), access_key_id, secret_access_key, session_token,
  * credential_profile_name, shared_credential_file, role_arn, endpoint,

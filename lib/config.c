@@ -16,56 +16,24 @@
 #include "buf.h"
 #include "config.h"
 #include "config_int.h"
-#include "hash.h"
 #include "log.h"
+#include "strmap.h"
 
-/* The side table. */
-
-static size_t
-hash(const char *s)
-{
-	return (size_t)hash_str(HASH_FNV_OFFSET, s);
-}
+/* The side table: a strmap from dotted path to struct cfg_loc. */
 
 struct cfg_loc *
 cfg_loc_get(struct cfg *c, const char *key)
 {
-	struct cfg_loc *l;
-
-	if (c->tabsz == 0)
-		return NULL;
-	for (l = c->tab[hash(key) & (c->tabsz - 1)]; l; l = l->next)
-		if (strcmp(l->key, key) == 0)
-			return l;
-	return NULL;
+	return c->locs ? strmap_get(c->locs, key) : NULL;
 }
 
 static void
-loc_free(struct cfg_loc *l)
+loc_free(void *p)
 {
-	free(l->key);
+	struct cfg_loc *l = p;
+
 	free(l->where);
 	free(l);
-}
-
-static int
-loc_grow(struct cfg *c)
-{
-	struct cfg_loc **t, *l, *next;
-	size_t i, n = c->tabsz ? c->tabsz * 2 : 64;
-
-	if ((t = calloc(n, sizeof(*t))) == NULL)
-		return -1;
-	for (i = 0; i < c->tabsz; i++)
-		for (l = c->tab[i]; l; l = next) {
-			next = l->next;
-			l->next = t[hash(l->key) & (n - 1)];
-			t[hash(l->key) & (n - 1)] = l;
-		}
-	free(c->tab);
-	c->tab = t;
-	c->tabsz = n;
-	return 0;
 }
 
 /* Records where key came from, replacing what was known. Returns the
@@ -75,21 +43,18 @@ cfg_loc_set(struct cfg *c, const char *key, const char *origin, int override,
     int line, int col, int quoted)
 {
 	struct cfg_loc *l;
-	size_t h;
+	void **v;
 
 	if ((l = cfg_loc_get(c, key)) == NULL) {
-		if (c->nloc >= c->tabsz && loc_grow(c) == -1)
+		if (c->locs == NULL && (c->locs = strmap_new()) == NULL)
 			return NULL;
 		if ((l = calloc(1, sizeof(*l))) == NULL)
 			return NULL;
-		if ((l->key = strdup(key)) == NULL) {
+		if ((v = strmap_put(c->locs, key)) == NULL) {
 			free(l);
 			return NULL;
 		}
-		h = hash(key) & (c->tabsz - 1);
-		l->next = c->tab[h];
-		c->tab[h] = l;
-		c->nloc++;
+		*v = l;
 	}
 	l->origin = origin;
 	l->override = override != 0;
@@ -102,23 +67,29 @@ cfg_loc_set(struct cfg *c, const char *key, const char *origin, int override,
 	return l;
 }
 
+int
+cfg_loc_below(const char *k, const char *key, size_t n)
+{
+	return strncmp(k, key, n) == 0 && (k[n] == '\0' || k[n] == '.');
+}
+
 /* Forgets key and everything below it. */
 void
 cfg_loc_drop(struct cfg *c, const char *key)
 {
-	struct cfg_loc **pp, *l;
-	size_t i, n = strlen(key);
+	const char *k;
+	void *v;
+	size_t it = 0, n = strlen(key);
 
-	for (i = 0; i < c->tabsz; i++)
-		for (pp = &c->tab[i]; (l = *pp) != NULL; ) {
-			if (strncmp(l->key, key, n) == 0 &&
-			    (l->key[n] == '\0' || l->key[n] == '.')) {
-				*pp = l->next;
-				loc_free(l);
-				c->nloc--;
-			} else {
-				pp = &l->next;
-			}
+	if (c->locs == NULL)
+		return;
+	/* a delete moves entries: the walk starts again after each (a
+	 * subtree of an -E or a ${} is a few keys) */
+	while (strmap_next(c->locs, &it, &k, &v))
+		if (cfg_loc_below(k, key, n)) {
+			strmap_del(c->locs, k, NULL);
+			loc_free(v);
+			it = 0;
 		}
 }
 
@@ -187,18 +158,12 @@ void
 cfg_free(struct cfg *c)
 {
 	struct cfg_lcache *lc, *next;
-	struct cfg_loc *l, *ln;
 	size_t i;
 
 	if (c == NULL)
 		return;
 	json_object_put(c->root);
-	for (i = 0; i < c->tabsz; i++)
-		for (l = c->tab[i]; l; l = ln) {
-			ln = l->next;
-			loc_free(l);
-		}
-	free(c->tab);
+	strmap_free(c->locs, loc_free);
 	for (i = 0; i < c->norigins; i++)
 		free(c->origins[i]);
 	free(c->origins);

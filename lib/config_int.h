@@ -17,15 +17,14 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "strmap.h"
 
 /* Where a node came from: an entry of the side table. */
 struct cfg_loc {
-	char *key;		/* dotted path */
 	const char *origin;	/* the file, or the -E assignment; owned by the cfg */
 	int line, col;		/* 1-based; 0 for -E */
 	unsigned override:1, quoted:1, expanded:1, expanding:1, warned:1;
 	char *where;		/* cfg_where's answer, made on demand */
-	struct cfg_loc *next;
 };
 
 struct cfg_lcache {			/* the arrays cfg_strlist hands out */
@@ -39,8 +38,7 @@ struct cfg_lcache {			/* the arrays cfg_strlist hands out */
 struct cfg {
 	char *path;
 	json_object *root;
-	struct cfg_loc **tab;
-	size_t tabsz, nloc;
+	struct strmap *locs;	/* dotted path -> struct cfg_loc; NULL: none yet */
 	char **origins;		/* -E assignments */
 	size_t norigins;
 	struct cfg_lcache *lists;
@@ -55,6 +53,8 @@ struct cfg_loc *cfg_loc_set(struct cfg *c, const char *key,
     const char *origin, int override, int line, int col, int quoted);
 /* Forgets key and everything below it. */
 void cfg_loc_drop(struct cfg *c, const char *key);
+/* Returns 1 if the dotted path k is key (of length n) or below it. */
+int cfg_loc_below(const char *k, const char *key, size_t n);
 /* Appends "FILE:LINE: " or "-E key=value: " for key to b; nothing if
  * unknown. */
 void cfg_where_add(struct cfg *c, const char *key, struct buf *b);

@@ -419,7 +419,9 @@ cfg_parse_flow(struct cfg *c, const char *text, const char *origin,
 	json_object *v = NULL;
 	struct err e2 = ERR_INIT;
 	struct cfg_loc *l;
-	size_t i, n = strlen(key);
+	const char *k;
+	void *lv;
+	size_t it = 0, n = strlen(key);
 	int literal = 0;
 
 	cfg_loc_drop(c, key);
@@ -444,15 +446,14 @@ cfg_parse_flow(struct cfg *c, const char *text, const char *origin,
 	}
 	/* the nodes made from the text are where the text was; what came
 	 * from the environment is never expanded again */
-	for (i = 0; i < c->tabsz; i++)
-		for (l = c->tab[i]; l; l = l->next)
-			if (strncmp(l->key, key, n) == 0 &&
-			    (l->key[n] == '\0' || l->key[n] == '.')) {
-				l->override = override != 0;
-				l->line = override ? 0 : line;
-				l->col = 0;
-				l->expanded = !override;
-			}
+	while (strmap_next(c->locs, &it, &k, &lv))
+		if (cfg_loc_below(k, key, n)) {
+			l = lv;
+			l->override = override != 0;
+			l->line = override ? 0 : line;
+			l->col = 0;
+			l->expanded = !override;
+		}
 	return v;
 }
 

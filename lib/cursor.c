@@ -131,27 +131,52 @@ cursor_parse(const char *line, size_t n, struct cursor *c, struct err *e)
 	return r;
 }
 
+/* Appends v in decimal: the writer of every cursor line goes without
+ * printf. */
+static int
+add_int(struct buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 int
 cursor_to_json(const struct cursor *c, struct buf *b)
 {
 	size_t i;
 	int r = 0;
 
-	r |= buf_adds(b, "{\"group\":");
+	r |= buf_add(b, "{\"group\":", 9);
 	r |= jsonx_strz(b, c->group);
-	r |= buf_adds(b, ",\"stream\":");
+	r |= buf_add(b, ",\"stream\":", 10);
 	r |= jsonx_strz(b, c->stream);
 	if (c->token) {
-		r |= buf_adds(b, ",\"token\":");
+		r |= buf_add(b, ",\"token\":", 9);
 		r |= jsonx_strz(b, c->token);
-		r |= buf_printf(b, ",\"skip\":%lld", (long long)c->skip);
+		r |= buf_add(b, ",\"skip\":", 8);
+		r |= add_int(b, c->skip);
 	}
-	r |= buf_printf(b, ",\"ts\":%lld", (long long)c->ts);
-	if (c->to)
-		r |= buf_printf(b, ",\"to\":%lld", (long long)c->to);
-	r |= buf_printf(b, ",\"n\":%lld", (long long)c->n);
+	/* a position is never before the epoch, where the API's times
+	 * start: an event stamped earlier leaves 0, from where it is read
+	 * again */
+	r |= buf_add(b, ",\"ts\":", 6);
+	r |= add_int(b, c->ts < 0 ? 0 : c->ts);
+	if (c->to) {
+		r |= buf_add(b, ",\"to\":", 6);
+		r |= add_int(b, c->to);
+	}
+	r |= buf_add(b, ",\"n\":", 5);
+	r |= add_int(b, c->n);
 	if (c->nids) {
-		r |= buf_adds(b, ",\"ids\":[");
+		r |= buf_add(b, ",\"ids\":[", 8);
 		for (i = 0; i < c->nids; i++) {
 			if (i)
 				r |= buf_addc(b, ',');

@@ -45,7 +45,10 @@ int cursor_from_json(json_object *o, struct cursor *c, struct err *e);
  * used). Returns 0 or -1 with e. */
 int cursor_parse(const char *line, size_t n, struct cursor *c,
     struct err *e);
-/* Appends the cursor as one JSON object (no newline) to b. */
+/* Appends the cursor as one JSON object (no newline) to b, without
+ * printf: the one writer of cursors, for event lines, marks, ack lines
+ * and registries. A ts before the epoch is written 0. Returns 0 or -1
+ * (ENOMEM). */
 int cursor_to_json(const struct cursor *c, struct buf *b);
 /* Appends the source key "GROUP:STREAM" to b. */
 int cursor_key(const struct cursor *c, struct buf *b);

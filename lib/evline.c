@@ -51,61 +51,6 @@ evline_iso(int64_t ms, char out[25])
 	return out;
 }
 
-static int
-add_int(struct buf *b, int64_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	return buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-int
-evline_cursor(struct buf *b, const struct cursor *c)
-{
-	size_t i;
-	int r = 0;
-
-	r |= buf_add(b, "{\"group\":", 9);
-	r |= jsonx_strz(b, c->group);
-	r |= buf_add(b, ",\"stream\":", 10);
-	r |= jsonx_strz(b, c->stream);
-	if (c->token) {
-		r |= buf_add(b, ",\"token\":", 9);
-		r |= jsonx_strz(b, c->token);
-		r |= buf_add(b, ",\"skip\":", 8);
-		r |= add_int(b, c->skip);
-	}
-	/* a position is never before the epoch, where the API's times
-	 * start: an event stamped earlier leaves 0, from where it is read
-	 * again */
-	r |= buf_add(b, ",\"ts\":", 6);
-	r |= add_int(b, c->ts < 0 ? 0 : c->ts);
-	if (c->to) {
-		r |= buf_add(b, ",\"to\":", 6);
-		r |= add_int(b, c->to);
-	}
-	r |= buf_add(b, ",\"n\":", 5);
-	r |= add_int(b, c->n);
-	if (c->nids) {
-		r |= buf_add(b, ",\"ids\":[", 8);
-		for (i = 0; i < c->nids; i++) {
-			if (i)
-				r |= buf_addc(b, ',');
-			r |= jsonx_strz(b, c->ids[i]);
-		}
-		r |= buf_addc(b, ']');
-	}
-	r |= buf_addc(b, '}');
-	return r ? -1 : 0;
-}
-
 int
 evline_json(struct buf *b, const struct evline_opts *o,
     const struct evline *ev)
@@ -170,7 +115,7 @@ evline_json(struct buf *b, const struct evline_opts *o,
 	r |= buf_adds(b, ",\"@metadata\":{\"_id\":");
 	r |= jsonx_strz(b, ev->id);
 	r |= buf_adds(b, ",\"cursor\":");
-	r |= evline_cursor(b, ev->cursor);
+	r |= cursor_to_json(ev->cursor, b);
 	r |= buf_adds(b, "}}\n");
 	return r ? -1 : 0;
 }

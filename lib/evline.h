@@ -54,9 +54,6 @@ struct evline {
  * (ENOMEM). */
 int evline_json(struct buf *b, const struct evline_opts *o,
     const struct evline *ev);
-/* Appends the cursor as cursor_to_json writes it (the same members in
- * the same order), faster. Returns 0 or -1. */
-int evline_cursor(struct buf *b, const struct cursor *c);
 /* Formats ms as timex_iso does, faster: the date is formatted once a
  * day. Returns out. */
 char *evline_iso(int64_t ms, char out[25]);

@@ -13,6 +13,7 @@
 #include "aws.h"
 #include "buf.h"
 #include "ckpt.h"
+#include "cli.h"
 #include "cursor.h"
 #include "err.h"
 #include "evline.h"
@@ -102,8 +103,7 @@ struct kinesis {
 	int64_t next_list;	/* monotonic ms */
 	size_t flight;
 	uint64_t events, records, rejected, throttles, expired, requests;
-	int failed;		/* the exit code of a failure, or 0 */
-	struct err err;
+	struct cli_fail fail;	/* the first failure; its stop is &stopping */
 	int stopping;
 };
 
@@ -123,9 +123,6 @@ int64_t shards_wakeup(int64_t now, int64_t cap);
 void shards_done(struct http_done *d);
 /* Returns 1 when nothing is left to read (one-shot mode). */
 int shards_all_done(void);
-/* Ends the run with code and a message (the first failure wins). */
-void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void oom(void) __attribute__((noreturn));
 
 /* lease.c */
 /* Opens the lease store and the registry. Returns 0, or -1 with e. */

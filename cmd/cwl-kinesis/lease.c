@@ -53,7 +53,7 @@ lease_key(const struct shard *sh)
 	struct buf b = BUF_INIT;
 
 	if (buf_printf(&b, "%s:%s", K.group, sh->id) == -1)
-		oom();
+		log_oom();
 	return buf_detach(&b);
 }
 
@@ -88,7 +88,7 @@ with_checkpoint(struct shard *sh, int (*fn)(struct shard *,
 	f.sources = src;
 	f.nsources = 1;
 	if ((set = ckpt_set_new()) == NULL)
-		oom();
+		log_oom();
 	r = ckpt_load(K.reg, &f, set, e);
 	if (r == 0)
 		r = fn(sh, ckpt_set_get(set, key));
@@ -104,7 +104,7 @@ start_at(struct shard *sh, const struct cursor *c)
 	if (c && c->token && *c->token && c->n > sh->n) {
 		free(sh->seq);
 		if ((sh->seq = strdup(c->token)) == NULL)
-			oom();
+			log_oom();
 		sh->skip = c->skip;
 		sh->ts = c->ts;
 		sh->n = c->n;
@@ -264,7 +264,7 @@ take(struct shard *sh, int64_t now)
 	}
 	if (r == -1) {
 		if (e.code == EXIT_AUTH)
-			fail(EXIT_AUTH, "%s", err_msg(&e));
+			cli_fail(&K.fail, EXIT_AUTH, "%s", err_msg(&e));
 		else if (e.msg)
 			log_warn("%s", err_msg(&e));
 	}
@@ -347,7 +347,7 @@ lease_round(int64_t now)
 		key = lease_key(sh);
 		if (lease_read(K.leases, key, &sh->lease, &e) == -1) {
 			if (e.code == EXIT_AUTH)
-				fail(EXIT_AUTH, "%s", err_msg(&e));
+				cli_fail(&K.fail, EXIT_AUTH, "%s", err_msg(&e));
 			else
 				log_warn("%s", err_msg(&e));
 			err_clear(&e);
@@ -370,7 +370,7 @@ lease_round(int64_t now)
 			if (k == nowners) {
 				if ((owners = realloc(owners, (nowners + 1) *
 				    sizeof(*owners))) == NULL)
-					oom();
+					log_oom();
 				owners[nowners].name = sh->lease.owner;
 				owners[nowners++].n = 0;
 			}

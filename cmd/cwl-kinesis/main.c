@@ -32,7 +32,7 @@
 #include "log.h"
 #include "timex.h"
 
-struct kinesis K;
+struct kinesis K = { .fail.stop = &K.stopping };
 static struct cli cli;
 
 static const char synopsis[] =
@@ -164,7 +164,7 @@ parse_args(int argc, char **argv)
 				    "name", optarg);
 			if ((v = realloc(opt.groups, (opt.ngroups + 2) *
 			    sizeof(*v))) == NULL)
-				oom();
+				log_oom();
 			opt.groups = v;
 			opt.groups[opt.ngroups++] = optarg;
 			opt.groups[opt.ngroups] = NULL;
@@ -246,7 +246,7 @@ stream_arg(const char *arg, const char *where, char **region)
 		    "(arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)", where, arg);
 	if ((name = strdup(f[5] + 7)) == NULL ||
 	    (*region = strndup(f[3], (size_t)(f[4] - f[3] - 1))) == NULL)
-		oom();
+		log_oom();
 	return name;
 }
 
@@ -292,7 +292,7 @@ resume_load(const char *path)
 			continue;
 		}
 		if ((v = realloc(K.resume, (K.nresume + 1) * sizeof(*v))) == NULL)
-			oom();
+			log_oom();
 		K.resume = v;
 		K.resume[K.nresume++] = c;
 	}
@@ -332,7 +332,7 @@ settings(struct aws_opts *ao, char **arn_region)
 			K.stream = stream_arg(s, cfg_where(c,
 			    "cloudwatchlogsbeat.kinesis.stream"), arn_region);
 		if (K.stream == NULL)
-			oom();
+			log_oom();
 	}
 	need(cfg_str(c, "cloudwatchlogsbeat.kinesis.region", NULL, &region,
 	    &e), &e);
@@ -444,7 +444,8 @@ wait_events(int64_t timeout)
 	}
 	if (http_multi_wait(K.multi, (long)timeout, -1, NULL) == -1 &&
 	    !cli_stop)
-		fail(EXIT_RUNTIME, "%s", err_msg(http_multi_error(K.multi)));
+		cli_fail(&K.fail, EXIT_RUNTIME, "%s",
+		    err_msg(http_multi_error(K.multi)));
 }
 
 static void
@@ -466,7 +467,8 @@ run(void)
 				/* the shards known are read on; the listing
 				 * is tried again at the next refresh */
 				if (e.code == EXIT_AUTH)
-					fail(e.code, "%s", err_msg(&e));
+					cli_fail(&K.fail, e.code, "%s",
+					    err_msg(&e));
 				else
 					log_warn("%s", err_msg(&e));
 				err_clear(&e);
@@ -509,7 +511,7 @@ main(int argc, char **argv)
 		cli_checked(&cli);	/* --check-config, no stream */
 	/* the cursors' group: no log group is named so ('@') */
 	if (buf_printf(&g, "@kinesis/%s", K.stream) == -1)
-		oom();
+		log_oom();
 	K.group = buf_detach(&g);
 	if (opt.resume)
 		resume_load(opt.resume);
@@ -533,7 +535,7 @@ main(int argc, char **argv)
 				host[0] = '\0';
 			host[sizeof(host) - 1] = '\0';
 			if (buf_printf(&g, "%s:%ld", host, (long)getpid()) == -1)
-				oom();
+				log_oom();
 			K.owner = buf_detach(&g);
 		}
 	}
@@ -561,9 +563,9 @@ main(int argc, char **argv)
 	}
 	out_flush();
 	lease_release_all();
-	if (K.failed) {
-		log_error("%s", err_msg(&K.err));
-		code = K.failed;
+	if (K.fail.code) {
+		log_error("%s", err_msg(&K.fail.err));
+		code = K.fail.code;
 	} else {
 		code = K.rejected ? EXIT_REJECTED : 0;
 	}

@@ -178,7 +178,7 @@ advance(struct shard *sh, const char *seq, int64_t skip, int64_t ts,
 	if (sh->seq == NULL || strcmp(sh->seq, seq) != 0) {
 		free(sh->seq);
 		if ((sh->seq = strdup(seq)) == NULL)
-			oom();
+			log_oom();
 	}
 	sh->skip = skip;
 	sh->ts = ts;
@@ -201,10 +201,10 @@ mark(struct shard *sh, const char *seq)
 
 	advance(sh, seq, 0, sh->ts, &c);
 	r |= buf_adds(&K.out, "{\"@metadata\":{\"cursor\":");
-	r |= evline_cursor(&K.out, &c);
+	r |= cursor_to_json(&c, &K.out);
 	r |= buf_adds(&K.out, "}}\n");
 	if (r)
-		oom();
+		log_oom();
 }
 
 /* The record as the dead-letter file keeps it: one JSON line. */
@@ -227,11 +227,11 @@ dead_letter(struct shard *sh, const char *seq, const char *why,
 	r |= jsonx_str(&b, data, len);
 	r |= buf_adds(&b, "}\n");
 	if (r)
-		oom();
+		log_oom();
 	/* synced before the mark that moves the checkpoint past it */
 	if (cli_write(K.dl_fd, b.p, b.len) == -1 || fsync(K.dl_fd) == -1) {
-		fail(EXIT_RUNTIME, "dead-letter file %s: %s", K.dead_letter,
-		    strerror(errno));
+		cli_fail(&K.fail, EXIT_RUNTIME, "dead-letter file %s: %s",
+		    K.dead_letter, strerror(errno));
 	}
 	buf_free(&b);
 }
@@ -459,7 +459,7 @@ events(struct shard *sh, const char *seq, int64_t from)
 			advance(sh, seq, i + 1 < m ? (int64_t)i + 1 : 0, ev.ts, &c);
 			ev.cursor = &c;
 			if (evline_json(&K.out, &K.lo, &ev) == -1)
-				oom();
+				log_oom();
 			K.events++;
 			sh->events++;
 			wrote_last = i + 1 == m;

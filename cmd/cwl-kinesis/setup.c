@@ -144,7 +144,7 @@ each_prefixed(struct sub *s, const char *prefix, struct err *e)
 		}
 		next = jsonx_get_str(out, "nextToken", NULL);
 		if (next && (tok = strdup(next)) == NULL)
-			oom();
+			log_oom();
 		json_object_put(out);
 		out = NULL;
 	} while (tok && !K.stopping);
@@ -199,7 +199,7 @@ each_group(struct sub *s, const char *const *groups, size_t n,
 			continue;
 		}
 		if ((pre = strndup(groups[i], len - 1)) == NULL)
-			oom();
+			log_oom();
 		if (each_prefixed(s, pre, e) == -1) {
 			free(pre);
 			return -1;

@@ -22,7 +22,6 @@
  * ProvisionedThroughputExceededException, retried with backoff. A shard
  * at its tip is read again after the poll interval.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,29 +33,6 @@
 
 #define MAX_GET_PER_SEC 5
 #define MAX_BYTES_PER_SEC 2097152.0
-
-void
-oom(void)
-{
-	log_oom();
-}
-
-void
-fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-	struct buf b = BUF_INIT;
-
-	if (K.failed)
-		return;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	err_set(&K.err, code, "%s", buf_str(&b));
-	buf_free(&b);
-	K.failed = code;
-	K.stopping = 1;
-}
 
 struct shard *
 shard_find(const char *id)
@@ -77,7 +53,7 @@ dup_or_null(const char *s)
 	if (s == NULL || *s == '\0')
 		return NULL;
 	if ((d = strdup(s)) == NULL)
-		oom();
+		log_oom();
 	return d;
 }
 
@@ -91,11 +67,11 @@ shard_add(const char *id, const char *parent, const char *adjacent)
 	if (K.nsh == K.capsh) {
 		K.capsh = K.capsh ? K.capsh * 2 : 16;
 		if ((v = realloc(K.sh, K.capsh * sizeof(*v))) == NULL)
-			oom();
+			log_oom();
 		K.sh = v;
 	}
 	if ((sh = calloc(1, sizeof(*sh))) == NULL)
-		oom();
+		log_oom();
 	sh->id = dup_or_null(id);
 	sh->parent = dup_or_null(parent);
 	sh->adjacent = dup_or_null(adjacent);
@@ -207,7 +183,7 @@ shards_list(struct err *e)
 		K.sh[i]->listed = 0;
 	do {
 		if ((in = json_object_new_object()) == NULL)
-			oom();
+			log_oom();
 		if (tok)
 			json_object_object_add(in, "NextToken",
 			    json_object_new_string(tok));
@@ -300,7 +276,7 @@ build(struct shard *sh, const char **op, struct err *e)
 	rc |= buf_addc(&b, '}');
 	if (rc) {
 		buf_free(&b);
-		oom();
+		log_oom();
 	}
 	r = aws_json_request(K.aws, "kinesis", sh->iter ?
 	    "Kinesis_20131202.GetRecords" : "Kinesis_20131202.GetShardIterator",
@@ -339,13 +315,14 @@ start(struct shard *sh, int64_t now)
 	const char *op;
 
 	if ((req = build(sh, &op, &e)) == NULL) {
-		fail(e.code, "%s %s/%s: %s", op, K.stream, sh->id, err_msg(&e));
+		cli_fail(&K.fail, e.code, "%s %s/%s: %s", op, K.stream, sh->id,
+		    err_msg(&e));
 		err_clear(&e);
 		return;
 	}
 	if (http_multi_add(K.multi, req, sh) == -1) {
-		fail(EXIT_RUNTIME, "%s: cannot start a request: %s", op,
-		    err_msg(http_multi_error(K.multi)));
+		cli_fail(&K.fail, EXIT_RUNTIME, "%s: cannot start a request: "
+		    "%s", op, err_msg(http_multi_error(K.multi)));
 		return;
 	}
 	if (sh->iter)
@@ -446,7 +423,7 @@ on_iterator(struct shard *sh, json_object *out)
 		return;
 	}
 	if ((sh->iter = strdup(it)) == NULL)
-		oom();
+		log_oom();
 	sh->state = SH_READY;
 	sh->due = timex_mono_ms();
 }
@@ -466,8 +443,9 @@ on_records(struct shard *sh, json_object *out, size_t body_len)
 		const char *seq = jsonx_get_str(r, "SequenceNumber", NULL);
 
 		if (seq == NULL || *seq == '\0' || d == NULL) {
-			fail(EXIT_RUNTIME, "GetRecords %s/%s: a record without "
-			    "SequenceNumber or Data", K.stream, sh->id);
+			cli_fail(&K.fail, EXIT_RUNTIME, "GetRecords %s/%s: a "
+			    "record without SequenceNumber or Data", K.stream,
+			    sh->id);
 			return;
 		}
 		record_take(sh, seq, json_object_get_string(d),
@@ -487,7 +465,7 @@ on_records(struct shard *sh, json_object *out, size_t body_len)
 		return;
 	}
 	if ((sh->iter = strdup(next)) == NULL)
-		oom();
+		log_oom();
 	sh->state = SH_READY;
 	if (behind == 0 && !sh->closed) {
 		/* at the tip */
@@ -520,8 +498,8 @@ on_error(struct shard *sh, const char *op, struct http_done *d,
 
 	sh->state = SH_READY;
 	if (d->err.code && !d->resp.neterr) {
-		fail(EXIT_RUNTIME, "%s %s/%s: %s", op, K.stream, sh->id,
-		    err_msg(&d->err));
+		cli_fail(&K.fail, EXIT_RUNTIME, "%s %s/%s: %s", op, K.stream,
+		    sh->id, err_msg(&d->err));
 		return;
 	}
 	if (d->resp.neterr || d->resp.status == 0) {
@@ -556,8 +534,9 @@ on_error(struct shard *sh, const char *op, struct http_done *d,
 		 * waited out, never a failure */
 		if (K.max_attempts > 0 && sh->attempt >= K.max_attempts &&
 		    !throttle) {
-			fail(EXIT_RUNTIME, "%s %s/%s: %s, after %d attempts", op,
-			    K.stream, sh->id, buf_str(&why), sh->attempt);
+			cli_fail(&K.fail, EXIT_RUNTIME,
+			    "%s %s/%s: %s, after %d attempts", op, K.stream,
+			    sh->id, buf_str(&why), sh->attempt);
 		} else {
 			delay = retry_delay_ms(&K.retry, sh->attempt - 1);
 			log_debug("kinesis", "%s %s/%s: %s; retry %d in %ldms",
@@ -575,7 +554,8 @@ on_error(struct shard *sh, const char *op, struct http_done *d,
 		creds_invalidate(aws_creds(K.aws));
 		sh->due = now;
 	} else {
-		fail(ae->cls == AWS_ERR_AUTH ? EXIT_AUTH : EXIT_RUNTIME,
+		cli_fail(&K.fail,
+		    ae->cls == AWS_ERR_AUTH ? EXIT_AUTH : EXIT_RUNTIME,
 		    "%s %s/%s: %s", op, K.stream, sh->id, buf_str(&why));
 	}
 	buf_free(&why);

@@ -196,7 +196,7 @@ annotate(json_object *g, int linked)
 	json_object_object_add(g, "accountId", json_object_new_string(a.account));
 	if (!linked) {
 		if (L.own == NULL && (L.own = strdup(a.account)) == NULL)
-			log_warn("out of memory");
+			log_oom();
 		return;
 	}
 	if (L.own && strcmp(L.own, a.account) == 0)
@@ -242,10 +242,8 @@ list_grp(json_object *o, struct grp *g, struct buf *b)
 	g->ident = jsonx_get_str(o, "logGroupIdentifier", NULL);
 	g->account = jsonx_get_str(o, "accountId", NULL);
 	buf_reset(b);
-	if (arn_source_key(b, g->ident ? g->account : NULL, g->name) == -1) {
-		log_error("out of memory");
-		exit(EXIT_RUNTIME);
-	}
+	if (arn_source_key(b, g->ident ? g->account : NULL, g->name) == -1)
+		log_oom();
 	g->key = buf_str(b);
 }
 

@@ -10,6 +10,7 @@
 #include "aws.h"
 #include "buf.h"
 #include "err.h"
+#include "strmap.h"
 
 enum list_mode { MODE_GROUPS, MODE_STREAMS };
 enum list_fmt { FMT_JSON, FMT_PLAIN, FMT_TABLE };
@@ -41,13 +42,6 @@ struct grp {
 	const char *key;		/* name, or ACCOUNT:NAME when ident */
 };
 
-/* A set of names, each with a number (a stream's lastIngestionTime). */
-struct nameset {
-	char **keys;
-	int64_t *vals;
-	size_t size, count;
-};
-
 struct list {
 	enum list_mode mode;
 	enum list_fmt fmt;
@@ -67,7 +61,8 @@ struct list {
 	double tokens;
 	int64_t tokens_at;
 	struct buf out;			/* stdout, flushed after every page */
-	struct nameset seen;		/* streams or groups already written */
+	struct strmap *seen;		/* streams or groups already written, each
+				 * with its lastIngestionTime (seen_get) */
 	size_t calls;
 	const char *stats;		/* --stats FILE, or NULL */
 	int missing;			/* a named group does not exist */
@@ -125,10 +120,5 @@ void out_group(json_object *o, const struct grp *g);
 void out_stream(const struct grp *g, json_object *s);
 /* Writes what is pending (a table is printed whole, aligned). */
 void out_flush(int end_of_round);
-
-/* main.c: the sets */
-/* Returns the value stored for key, or INT64_MIN if absent. */
-int64_t nameset_get(const struct nameset *s, const char *key);
-void nameset_put(struct nameset *s, const char *key, int64_t v);
 
 #endif

@@ -30,7 +30,6 @@
 #include "list.h"
 #include "log.h"
 #include "timex.h"
-#include "hash.h"
 
 static const char synopsis[] =
     "cwl-list [options] groups [PREFIX|PATTERN ...]\n"
@@ -97,76 +96,29 @@ static struct cli cli;
 
 static void warn_missing(const char *group);
 
-/* The sets of names: open addressing, FNV-1a. */
+/* The names seen: a strmap to a malloc'd int64_t each. */
 
-static size_t
-hash(const char *s)
+/* Returns the value stored for key, or INT64_MIN if absent. */
+static int64_t
+seen_get(const char *key)
 {
-	return (size_t)hash_str(HASH_FNV_OFFSET, s);
-}
+	int64_t *v;
 
-static size_t
-slot(const struct nameset *s, const char *key)
-{
-	size_t i = hash(key) & (s->size - 1);
-
-	while (s->keys[i] && strcmp(s->keys[i], key) != 0)
-		i = (i + 1) & (s->size - 1);
-	return i;
-}
-
-int64_t
-nameset_get(const struct nameset *s, const char *key)
-{
-	size_t i;
-
-	if (s->size == 0)
+	if (L.seen == NULL || (v = strmap_get(L.seen, key)) == NULL)
 		return INT64_MIN;
-	i = slot(s, key);
-	return s->keys[i] ? s->vals[i] : INT64_MIN;
-}
-
-void
-nameset_put(struct nameset *s, const char *key, int64_t v)
-{
-	struct nameset t;
-	size_t i, j;
-
-	if ((s->count + 1) * 2 > s->size) {
-		t.size = s->size ? s->size * 2 : 256;
-		t.count = s->count;
-		if ((t.keys = calloc(t.size, sizeof(*t.keys))) == NULL ||
-		    (t.vals = calloc(t.size, sizeof(*t.vals))) == NULL)
-			log_oom();
-		for (i = 0; i < s->size; i++)
-			if (s->keys[i]) {
-				j = slot(&t, s->keys[i]);
-				t.keys[j] = s->keys[i];
-				t.vals[j] = s->vals[i];
-			}
-		free(s->keys);
-		free(s->vals);
-		*s = t;
-	}
-	i = slot(s, key);
-	if (s->keys[i] == NULL) {
-		if ((s->keys[i] = strdup(key)) == NULL)
-			log_oom();
-		s->count++;
-	}
-	s->vals[i] = v;
+	return *v;
 }
 
 static void
-nameset_free(struct nameset *s)
+seen_put(const char *key, int64_t val)
 {
-	size_t i;
+	void **v;
 
-	for (i = 0; i < s->size; i++)
-		free(s->keys[i]);
-	free(s->keys);
-	free(s->vals);
-	memset(s, 0, sizeof(*s));
+	if ((L.seen == NULL && (L.seen = strmap_new()) == NULL) ||
+	    (v = strmap_put(L.seen, key)) == NULL ||
+	    (*v == NULL && (*v = malloc(sizeof(int64_t))) == NULL))
+		log_oom();
+	*(int64_t *)*v = val;
 }
 
 /* Selecting groups. */
@@ -333,8 +285,8 @@ print_group(json_object *g, void *arg)
 
 	(void)arg;
 	list_grp(g, &gr, &key);
-	if (nameset_get(&L.seen, gr.key) == INT64_MIN && in_shard(gr.key, NULL)) {
-		nameset_put(&L.seen, gr.key, 0);
+	if (seen_get(gr.key) == INT64_MIN && in_shard(gr.key, NULL)) {
+		seen_put(gr.key, 0);
 		out_group(g, &gr);
 	}
 	buf_free(&key);
@@ -464,12 +416,12 @@ print_stream(const struct grp *group, json_object *s, void *arg)
 	if (L.watch) {
 		buf_printf(&key, "%s:%s", group->key,
 		    jsonx_get_str(s, "logStreamName", ""));
-		old = nameset_get(&L.seen, buf_str(&key));
+		old = seen_get(buf_str(&key));
 		if (old != INT64_MIN && it <= old) {
 			buf_free(&key);
 			return 0;
 		}
-		nameset_put(&L.seen, buf_str(&key), it);
+		seen_put(buf_str(&key), it);
 		buf_free(&key);
 	}
 	out_stream(group, s);
@@ -915,7 +867,7 @@ main(int argc, char **argv)
 	r = L.missing ? EXIT_RUNTIME : 0;
 	err_clear(&e);
 	targets_free();
-	nameset_free(&L.seen);
+	strmap_free(L.seen, free);
 	for (k = 0; k < L.nspecs; k++)
 		free(L.specs[k].prefix);
 	free(L.specs);

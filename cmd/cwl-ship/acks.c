@@ -13,7 +13,7 @@
 
 #include "acks.h"
 #include "log.h"
-#include "hash.h"
+#include "strmap.h"
 
 struct slot {
 	char *cur;	/* the cursor once settled out of order; owned */
@@ -23,9 +23,10 @@ struct slot {
 };
 
 struct src {
-	char *key;		/* group token, NUL, stream token; owned */
+	char *key;		/* group token, NUL, stream token; owned (a
+				 * copy of the map's, for the check of
+				 * acks.last with no lookup) */
 	size_t keylen;
-	uint64_t hash;
 	struct slot *ring;	/* pending events, oldest at head */
 	size_t cap, head, count;
 	uint64_t base;		/* seq of ring[head] */
@@ -38,21 +39,14 @@ struct src {
 };
 
 struct acks {
-	struct src **tab;
-	size_t cap, n;
-	struct src *last;
+	struct strmap *srcs;	/* key -> struct src */
+	struct src *last;	/* the source of the last lookup */
 	struct src *dirty;
 	struct buf out;
 	int fd;			/* -1: acks are not written */
 	uint64_t written;
 	size_t pending;		/* events read and not settled */
 };
-
-static uint64_t
-fnv(const char *p, size_t n)
-{
-	return hash_bytes(HASH_FNV_OFFSET, p, n);
-}
 
 struct acks *
 acks_new(int fd)
@@ -62,8 +56,7 @@ acks_new(int fd)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->fd = fd;
-	a->cap = 64;
-	if ((a->tab = calloc(a->cap, sizeof(*a->tab))) == NULL) {
+	if ((a->srcs = strmap_new()) == NULL) {
 		free(a);
 		return NULL;
 	}
@@ -71,8 +64,9 @@ acks_new(int fd)
 }
 
 static void
-src_free(struct src *s)
+src_free(void *p)
 {
+	struct src *s = p;
 	size_t i;
 
 	for (i = 0; i < s->count; i++)
@@ -86,70 +80,35 @@ src_free(struct src *s)
 void
 acks_free(struct acks *a)
 {
-	size_t i;
-
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->cap; i++)
-		if (a->tab[i])
-			src_free(a->tab[i]);
-	free(a->tab);
+	strmap_free(a->srcs, src_free);
 	buf_free(&a->out);
 	free(a);
-}
-
-static int
-grow_tab(struct acks *a)
-{
-	struct src **t;
-	size_t i, j, cap = a->cap * 2;
-
-	if ((t = calloc(cap, sizeof(*t))) == NULL)
-		return -1;
-	for (i = 0; i < a->cap; i++) {
-		if (a->tab[i] == NULL)
-			continue;
-		for (j = a->tab[i]->hash & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
-			;
-		t[j] = a->tab[i];
-	}
-	free(a->tab);
-	a->tab = t;
-	a->cap = cap;
-	return 0;
 }
 
 struct src *
 acks_source(struct acks *a, const char *key, size_t n)
 {
 	struct src *s;
-	uint64_t h;
-	size_t j;
+	void **v;
 
 	if ((s = a->last) != NULL && s->keylen == n &&
 	    memcmp(s->key, key, n) == 0)
 		return s;
-	h = fnv(key, n);
-	for (j = h & (a->cap - 1); (s = a->tab[j]) != NULL;
-	    j = (j + 1) & (a->cap - 1))
-		if (s->hash == h && s->keylen == n && memcmp(s->key, key, n) == 0)
-			return a->last = s;
-	if ((a->n + 1) * 2 > a->cap) {
-		if (grow_tab(a) == -1)
-			return NULL;
-		for (j = h & (a->cap - 1); a->tab[j]; j = (j + 1) & (a->cap - 1))
-			;
-	}
+	if ((v = strmap_putn(a->srcs, key, n)) == NULL)
+		return NULL;
+	if (*v != NULL)
+		return a->last = *v;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->key = malloc(n ? n : 1)) == NULL) {
 		free(s);
+		strmap_deln(a->srcs, key, n, NULL);
 		return NULL;
 	}
 	memcpy(s->key, key, n);
 	s->keylen = n;
-	s->hash = h;
-	a->tab[j] = s;
-	a->n++;
+	*v = s;
 	return a->last = s;
 }
 
@@ -256,12 +215,15 @@ void
 acks_each(const struct acks *a, void (*fn)(void *ctx, const char *key,
     size_t keylen, uint64_t n), void *ctx)
 {
-	size_t i;
+	const struct src *s;
+	const char *k;
+	void *v;
+	size_t it = 0;
 
-	for (i = 0; i < a->cap; i++)
-		if (a->tab[i])
-			fn(ctx, a->tab[i]->key, a->tab[i]->keylen,
-			    a->tab[i]->covered);
+	while (strmap_next(a->srcs, &it, &k, &v)) {
+		s = v;
+		fn(ctx, s->key, s->keylen, s->covered);
+	}
 }
 
 int

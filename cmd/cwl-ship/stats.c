@@ -23,7 +23,7 @@
 
 #include "acks.h"
 #include "cli.h"
-#include "hash.h"
+#include "strmap.h"
 #include "ship.h"
 #include "timex.h"
 
@@ -34,14 +34,11 @@ struct gstat {
 	uint64_t read, shipped, acked, dead;
 	int64_t lag;		/* -1: none since the last report */
 	struct gstat *next;	/* in order of first sight */
-	struct gstat *hnext;	/* in its bucket */
 };
-
-#define NBUCKETS 256
 
 struct stats {
 	const char *path;
-	struct gstat *tab[NBUCKETS];
+	struct strmap *groups;	/* token -> struct gstat */
 	struct gstat *all;	/* in order of first sight */
 	struct gstat **tail;
 	struct gstat *last;
@@ -56,6 +53,10 @@ stats_new(const char *path)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
+	if ((st->groups = strmap_new()) == NULL) {
+		free(st);
+		return NULL;
+	}
 	st->path = path;
 	st->tail = &st->all;
 	st->lag = -1;
@@ -75,6 +76,7 @@ stats_free(struct stats *st)
 		free(g->name);
 		free(g);
 	}
+	strmap_free(st->groups, NULL);
 	free(st);
 }
 
@@ -85,18 +87,19 @@ stats_group(struct stats *st, const char *tok, size_t n)
 {
 	struct gstat *g;
 	json_object *o;
-	size_t h;
+	void **v;
 
 	if ((g = st->last) != NULL && g->toklen == n &&
 	    memcmp(g->tok, tok, n) == 0)
 		return g;
-	h = (size_t)(hash_bytes(HASH_FNV_OFFSET, tok, n) % NBUCKETS);
-	for (g = st->tab[h]; g; g = g->hnext)
-		if (g->toklen == n && memcmp(g->tok, tok, n) == 0)
-			return st->last = g;
+	if ((v = strmap_putn(st->groups, tok, n)) == NULL)
+		return NULL;
+	if (*v != NULL)
+		return st->last = *v;
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->tok = malloc(n + 1)) == NULL) {
 		free(g);
+		strmap_deln(st->groups, tok, n, NULL);
 		return NULL;
 	}
 	memcpy(g->tok, tok, n);
@@ -110,10 +113,10 @@ stats_group(struct stats *st, const char *tok, size_t n)
 	if (g->name == NULL) {
 		free(g->tok);
 		free(g);
+		strmap_deln(st->groups, tok, n, NULL);
 		return NULL;
 	}
-	g->hnext = st->tab[h];
-	st->tab[h] = g;
+	*v = g;
 	*st->tail = g;
 	st->tail = &g->next;
 	return st->last = g;

@@ -144,7 +144,7 @@ add_id(struct gread *r, const char *id)
 	char *d = strdup(id);
 
 	if (d == NULL)
-		oom();
+		log_oom();
 	if (r->nids == MAX_IDS) {
 		free(r->ids[0]);
 		memmove(r->ids, r->ids + 1, (r->nids - 1) * sizeof(*r->ids));
@@ -155,7 +155,7 @@ add_id(struct gread *r, const char *id)
 		char **v = realloc(r->ids, cap * sizeof(*v));
 
 		if (v == NULL)
-			oom();
+			log_oom();
 		r->ids = v;
 		r->capids = cap;
 	}
@@ -290,10 +290,10 @@ lstream_get(struct gread *r, const char *name)
 	struct lstream **v;
 
 	if ((v = (struct lstream **)strmap_put(r->streams, name)) == NULL)
-		oom();
+		log_oom();
 	if (*v == NULL) {
 		if ((*v = calloc(1, sizeof(**v))) == NULL)
-			oom();
+			log_oom();
 		(*v)->read = (*v)->listed = -1;
 	}
 	return *v;
@@ -348,7 +348,7 @@ check_beyond(struct src *s)
 	int prune = wall - r->streams_pruned > STREAM_KEEP_MS;
 
 	if (prune && (keep = strmap_new()) == NULL)
-		oom();
+		log_oom();
 	while (strmap_next(r->streams, &it, &name, &v)) {
 		ls = v;
 		if (ls->pending && ls->read >= ls->listed)
@@ -367,7 +367,7 @@ check_beyond(struct src *s)
 			void **slot = strmap_put(keep, name);
 
 			if (slot == NULL)
-				oom();
+				log_oom();
 			*slot = ls;
 		} else {
 			free(ls);
@@ -412,7 +412,7 @@ src_group(struct group *g)
 	s = src_new(g, NULL, API_FILTER);
 	g->gsrc = s;
 	if ((r = s->gr = calloc(1, sizeof(*r))) == NULL)
-		oom();
+		log_oom();
 	r->ids_ts = -1;
 	r->every = 1;
 	r->lag_kept = -1;
@@ -422,7 +422,7 @@ src_group(struct group *g)
 	r->hot_until = timex_now_ms() + T.hot_horizon;
 	if (T.follow && ((r->seen = idset_new()) == NULL ||
 	    (r->streams = strmap_new()) == NULL))
-		oom();
+		log_oom();
 	if (resume_take(g->name, NULL, &c) == 0) {
 		s->resumed = 1;
 		s->n = c.n;
@@ -443,7 +443,7 @@ src_group(struct group *g)
 			if (r->seen) {
 				id128(c.ids[i], id);
 				if (idset_put(r->seen, id, c.ts) == -1)
-					oom();
+					log_oom();
 			} else {
 				add_id(r, c.ids[i]);
 			}
@@ -630,7 +630,7 @@ written_before(struct src *s, const struct ev *ev)
 	if (idset_find(r->seen, id))
 		return 1;
 	if (idset_put(r->seen, id, ev->ts) == -1)
-		oom();
+		log_oom();
 	note_delay(r, ev->ts, ev->ingest);
 	return 0;
 }
@@ -805,7 +805,7 @@ on_filter(struct src *s)
 	s->token = NULL;
 	if (next && *next) {
 		if ((s->token = strdup(next)) == NULL)
-			oom();
+			log_oom();
 		s->state = SRC_QUEUED;
 		sched(&s->job, timex_mono_ms());
 		return;

@@ -14,65 +14,21 @@
 #include "evline.h"
 #include "jsonx.h"
 #include "log.h"
+#include "strmap.h"
 #include "tail.h"
 #include "timex.h"
-#include "hash.h"
 
 extern struct cli cli;
 
 
 /* --- --resume ----------------------------------------------------------- */
 
-/* Cursors by source key, open addressing; a claimed slot keeps its key. */
+/* Cursors by source key; a claimed entry stays, marked taken. */
 struct rslot {
-	char *key;
 	struct cursor c;
 	int taken;
 };
-static struct rslot *rtab;
-static size_t rsize, rcount;
-
-static size_t
-key_hash(const char *s)
-{
-	return (size_t)hash_str(HASH_FNV_OFFSET, s);
-}
-
-static struct rslot *
-rslot_find(const char *key, int create)
-{
-	size_t i;
-
-	if (create && (rcount + 1) * 2 > rsize) {
-		size_t size = rsize ? rsize * 2 : 64, k;
-		struct rslot *t = calloc(size, sizeof(*t));
-
-		if (t == NULL)
-			oom();
-		for (k = 0; k < rsize; k++) {
-			if (rtab[k].key == NULL)
-				continue;
-			for (i = key_hash(rtab[k].key) & (size - 1); t[i].key;
-			    i = (i + 1) & (size - 1))
-				;
-			t[i] = rtab[k];
-		}
-		free(rtab);
-		rtab = t;
-		rsize = size;
-	}
-	if (rsize == 0)
-		return NULL;
-	for (i = key_hash(key) & (rsize - 1); rtab[i].key; i = (i + 1) & (rsize - 1))
-		if (strcmp(rtab[i].key, key) == 0)
-			return &rtab[i];
-	if (!create)
-		return NULL;
-	if ((rtab[i].key = strdup(key)) == NULL)
-		oom();
-	rcount++;
-	return &rtab[i];
-}
+static struct strmap *resumed;	/* source key -> struct rslot */
 
 int
 resume_load(const char *path, struct err *e)
@@ -80,6 +36,7 @@ resume_load(const char *path, struct err *e)
 	struct buf key = BUF_INIT;
 	struct cursor c;
 	struct rslot *sl;
+	void **v;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, i;
 	ssize_t n;
@@ -101,8 +58,12 @@ resume_load(const char *path, struct err *e)
 		}
 		buf_reset(&key);
 		if (cursor_key(&c, &key) == -1)
-			oom();
-		sl = rslot_find(buf_str(&key), 1);
+			log_oom();
+		if ((resumed == NULL && (resumed = strmap_new()) == NULL) ||
+		    (v = strmap_put(resumed, buf_str(&key))) == NULL ||
+		    (*v == NULL && (*v = calloc(1, sizeof(*sl))) == NULL))
+			log_oom();
+		sl = *v;
 		if (sl->c.group == NULL || cursor_cmp(&c, &sl->c) >= 0) {
 			cursor_clear(&sl->c);
 			sl->c = c;
@@ -117,7 +78,8 @@ resume_load(const char *path, struct err *e)
 	free(line);
 	buf_free(&key);
 	fclose(f);
-	log_debug("tail", "--resume %s: %zu cursors", path, rcount);
+	log_debug("tail", "--resume %s: %zu cursors", path,
+	    resumed ? strmap_count(resumed) : 0);
 	return 0;
 fail:
 	free(line);
@@ -132,11 +94,11 @@ resume_take(const char *group, const char *stream, struct cursor *c)
 	struct buf key = BUF_INIT;
 	struct rslot *sl;
 
-	if (rcount == 0)
+	if (resumed == NULL)
 		return -1;
 	if (buf_printf(&key, "%s:%s", group, stream ? stream : "*") == -1)
-		oom();
-	sl = rslot_find(buf_str(&key), 0);
+		log_oom();
+	sl = strmap_get(resumed, buf_str(&key));
 	buf_free(&key);
 	if (sl == NULL || sl->taken)
 		return -1;
@@ -149,18 +111,22 @@ resume_take(const char *group, const char *stream, struct cursor *c)
 int
 resume_group_oldest(const char *group, int64_t *ts)
 {
-	size_t i, glen = strlen(group);
+	size_t it, glen = strlen(group);
 	int64_t newest = INT64_MIN, oldest = INT64_MAX;
+	const char *k;
+	void *v;
 	int pass;
 
+	if (resumed == NULL)
+		return -1;
 	/* two passes: the newest, then the oldest within a horizon of it */
 	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < rsize; i++) {
-			const struct rslot *sl = &rtab[i];
+		for (it = 0; strmap_next(resumed, &it, &k, &v); ) {
+			const struct rslot *sl = v;
 
-			if (sl->key == NULL || sl->taken || sl->c.group == NULL ||
-			    strncmp(sl->key, group, glen) != 0 ||
-			    sl->key[glen] != ':' || strcmp(sl->c.stream, "*") == 0)
+			if (sl->taken || sl->c.group == NULL ||
+			    strncmp(k, group, glen) != 0 ||
+			    k[glen] != ':' || strcmp(sl->c.stream, "*") == 0)
 				continue;
 			if (pass == 0 && sl->c.ts > newest)
 				newest = sl->c.ts;
@@ -204,7 +170,7 @@ add_fstream(struct group *g, const char *stream)
 			return;
 	if ((v = realloc(g->fstreams, (g->nfstreams + 1) * sizeof(*v))) == NULL ||
 	    (v[g->nfstreams] = strdup(stream)) == NULL)
-		oom();
+		log_oom();
 	g->fstreams = v;
 	g->nfstreams++;
 }
@@ -378,14 +344,12 @@ stdin_read(void)
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		log_error("read stdin: %s", strerror(errno));
-		T.failed = EXIT_RUNTIME;
-		err_set(&T.err, EXIT_RUNTIME, "read stdin: %s", strerror(errno));
-		T.stopping = 1;
+		cli_fail(&T.fail, EXIT_RUNTIME, "read stdin: %s",
+		    strerror(errno));
 		return;
 	}
 	if (n > 0 && buf_add(&T.in, tmp, (size_t)n) == -1)
-		oom();
+		log_oom();
 	/* the rest of a line too long to keep, already counted and warned
 	 * about: dropped up to its end */
 	if (T.in_skip && T.in.len > 0) {
@@ -524,7 +488,7 @@ prosp_load(struct err *e)
 	    (cfg_fields = calloc(n + 1, sizeof(*cfg_fields))) == NULL ||
 	    (merged_p = calloc(n + 1, sizeof(*merged_p))) == NULL ||
 	    (fur_set = calloc(n + 1, sizeof(*fur_set))) == NULL)
-		oom();
+		log_oom();
 	global_fields = cfg_node(c, "fields");
 	if (global_fields && !json_object_is_type(global_fields, json_type_object)) {
 		err_set(e, EXIT_USAGE, "%s: fields: not a map", cfg_where(c, "fields"));

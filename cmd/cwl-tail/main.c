@@ -428,10 +428,8 @@ wait_events(int64_t timeout)
 	}
 	if (http_multi_wait(T.multi, (long)timeout, T.in_fd, &ready) == -1 &&
 	    !cli_stop && !cli_report) {
-		err_set(&T.err, EXIT_RUNTIME, "%s",
+		cli_fail(&T.fail, EXIT_RUNTIME, "%s",
 		    err_msg(http_multi_error(T.multi)));
-		T.failed = EXIT_RUNTIME;
-		T.stopping = 1;
 		return;
 	}
 	if (ready)
@@ -552,10 +550,10 @@ main(int argc, char **argv)
 		log_warn("%s", err_msg(&e));
 		err_clear(&e);
 	}
-	if (T.failed) {
+	if (T.fail.code) {
 		progress_update(timex_mono_ms(), 1);
-		log_error("%s", err_msg(&T.err));
-		code = T.failed;
+		log_error("%s", err_msg(&T.fail.err));
+		code = T.fail.code;
 	} else {
 		if (!cli_stop)
 			flush_all_pending();

@@ -42,7 +42,7 @@ emit_json(struct src *s, const struct ev *ev, const char *id,
 	line.id = id;
 	line.cursor = c;
 	if (evline_json(&T.out, &o, &line) == -1)
-		oom();
+		log_oom();
 	/* a large page goes out in pieces of whole lines: the memory of
 	 * cwl-tail does not grow with the size of a page */
 	if (T.out.len >= OUT_CHUNK)
@@ -107,7 +107,7 @@ emit_text(struct src *s, const struct ev *ev)
 	r |= log_printable(b, ev->msg, n, 1);
 	r |= buf_addc(b, '\n');
 	if (r)
-		oom();
+		log_oom();
 	if (b->len >= OUT_CHUNK)
 		out_flush();
 }
@@ -156,10 +156,10 @@ out_mark(const struct cursor *c)
 	int r = 0;
 
 	r |= buf_adds(b, "{\"@metadata\":{\"cursor\":");
-	r |= evline_cursor(b, c);
+	r |= cursor_to_json(c, b);
 	r |= buf_adds(b, "}}\n");
 	if (r)
-		oom();
+		log_oom();
 }
 
 void
@@ -174,7 +174,7 @@ out_event(struct src *s, const struct ev *ev, const struct cursor *c)
 		return;
 	}
 	if (s->ml == NULL && (s->ml = calloc(1, sizeof(*s->ml))) == NULL)
-		oom();
+		log_oom();
 	m = s->ml;
 	step = multiline_classify(ml, ev->msg, ev->len, m->nlines, m->msg.len);
 	if (step == ML_FLUSH_BEFORE)
@@ -187,7 +187,7 @@ out_event(struct src *s, const struct ev *ev, const struct cursor *c)
 	}
 	if (multiline_join(&m->msg, ev->msg, ev->len) == -1 ||
 	    save_cursor(m, c) == -1)
-		oom();
+		log_oom();
 	m->nlines++;
 	if (step == ML_FLUSH_AFTER)
 		out_flush_pending(s);

@@ -7,7 +7,6 @@
  * Sources are read by stream.c (GetLogEvents) and group.c
  * (FilterLogEvents); group listings by stream.c.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@
 #include "tail.h"
 #include "timex.h"
 
-struct tail T;
+struct tail T = { .fail.stop = &T.stopping };
 struct page page_in_hand;
 
 const char *const api_name[API_N] = {
@@ -31,7 +30,7 @@ void
 sched(struct job *j, int64_t due)
 {
 	if (sched_at(&T.heap[j->api], &j->it, due) == -1)
-		oom();
+		log_oom();
 }
 
 void
@@ -54,23 +53,6 @@ source_finished(struct src *s)
 	out_flush_pending(s);
 	out_flush();
 	set_done(s);
-}
-
-void
-fail(int code, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	if (T.failed)
-		return;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	err_set(&T.err, code, "%s", buf_str(&b));
-	buf_free(&b);
-	T.failed = code ? code : EXIT_RUNTIME;
-	T.stopping = 1;
 }
 
 int
@@ -146,15 +128,16 @@ start_job(struct job *j, int64_t now)
 		req = j->api == API_GET ? build_get(s, &e) : build_filter(s, &e);
 	}
 	if (req == NULL) {
-		fail(e.code, "%s %s: %s", api_name[j->api], job_name(j, &name),
-		    err_msg(&e));
+		cli_fail(&T.fail, e.code, "%s %s: %s", api_name[j->api],
+		    job_name(j, &name), err_msg(&e));
 		buf_free(&name);
 		err_clear(&e);
 		return 0;
 	}
 	if (http_multi_add(T.multi, req, j) == -1) {
-		fail(EXIT_RUNTIME, "%s: cannot start a request: %s",
-		    api_name[j->api], err_msg(http_multi_error(T.multi)));
+		cli_fail(&T.fail, EXIT_RUNTIME,
+		    "%s: cannot start a request: %s", api_name[j->api],
+		    err_msg(http_multi_error(T.multi)));
 		return 0;
 	}
 	if (s)
@@ -265,7 +248,7 @@ rank_reset(size_t nev)
 	if (want > rtabsize) {
 		free(rtab);
 		if ((rtab = calloc(want, sizeof(*rtab))) == NULL)
-			oom();
+			log_oom();
 		rtabsize = want;
 	} else {
 		memset(rtab, 0, rtabsize * sizeof(*rtab));
@@ -364,8 +347,8 @@ retry_later(struct job *j, const struct aws_error *ae, const char *name,
 	j->attempt++;
 	if (T.max_attempts > 0 && j->attempt >= T.max_attempts &&
 	    !(T.follow && throttle)) {
-		fail(EXIT_RUNTIME, "%s %s: %s, after %d attempts", what, name,
-		    why, j->attempt);
+		cli_fail(&T.fail, EXIT_RUNTIME, "%s %s: %s, after %d attempts",
+		    what, name, why, j->attempt);
 		return;
 	}
 	delay = retry_delay_ms(&T.retry, j->attempt - 1);
@@ -396,7 +379,8 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 	if (d->err.code && !d->resp.neterr) {
 		/* not worth a retry: too large an answer, a bad URL, a
 		 * certificate that does not verify (a usage error) */
-		fail(d->err.code == EXIT_USAGE ? EXIT_USAGE : EXIT_RUNTIME,
+		cli_fail(&T.fail,
+		    d->err.code == EXIT_USAGE ? EXIT_USAGE : EXIT_RUNTIME,
 		    "%s %s: %s", what, buf_str(&name), err_msg(&d->err));
 		goto out;
 	}
@@ -421,8 +405,8 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 			creds_invalidate(aws_creds(T.aws));
 			requeue(j, now);
 		} else {
-			fail(EXIT_AUTH, "%s %s: %s", what, buf_str(&name),
-			    buf_str(&why));
+			cli_fail(&T.fail, EXIT_AUTH, "%s %s: %s", what,
+			    buf_str(&name), buf_str(&why));
 		}
 		goto out;
 	}
@@ -446,7 +430,8 @@ on_error(struct job *j, struct http_done *d, struct aws_error *ae)
 	/* the request itself is wrong: a bad filter pattern, a bad name */
 	code = ae->code && strcmp(ae->code, "InvalidParameterException") == 0 ?
 	    EXIT_USAGE : EXIT_RUNTIME;
-	fail(code, "%s %s: %s", what, buf_str(&name), buf_str(&why));
+	cli_fail(&T.fail, code, "%s %s: %s", what, buf_str(&name),
+	    buf_str(&why));
 out:
 	buf_free(&why);
 	buf_free(&name);
@@ -594,7 +579,8 @@ progress_update(int64_t now, int final)
 	secs = (double)(now - T.t0) / 1000.0;
 	rate = secs > 0 ? (double)T.c.events / secs : 0;
 	if (T.start >= 0 && T.end > T.start) {
-		share = final && !T.failed && !T.stopping ? 1 : progress_share();
+		share = final && !T.fail.code && !T.stopping ? 1 :
+		    progress_share();
 		eta = share > 0.001 ? (long long)(secs * (1 - share) / share) : -1;
 		if (eta >= 0)
 			k = snprintf(line, sizeof(line), "%.1f%% of the time range, "

@@ -57,7 +57,7 @@ probe_add(struct src *s)
 		struct src **v = realloc(probes, cap * sizeof(*v));
 
 		if (v == NULL)
-			oom();
+			log_oom();
 		probes = v;
 		capprobes = cap;
 	}
@@ -360,7 +360,7 @@ on_get(struct src *s)
 		char *t = strdup(next);
 
 		if (t == NULL)
-			oom();
+			log_oom();
 		free(s->token);
 		s->token = t;
 	}
@@ -432,7 +432,7 @@ on_list(struct group *g, json_object *out)
 	g->list_token = NULL;
 	/* a watch reads one page: the newest streams */
 	if (!g->watch && next && *next && (g->list_token = strdup(next)) == NULL)
-		oom();
+		log_oom();
 	if (g->list_token) {
 		sched(&g->job, timex_mono_ms());
 		return;

@@ -13,12 +13,6 @@
 #include "log.h"
 #include "tail.h"
 
-void
-oom(void)
-{
-	log_oom();
-}
-
 static size_t
 src_hash(const struct group *g, const char *stream)
 {
@@ -59,7 +53,7 @@ tab_insert(struct src *s)
 		struct src **tab = calloc(size, sizeof(*tab)), *p, *next;
 
 		if (tab == NULL)
-			oom();
+			log_oom();
 		for (k = 0; k < T.tabsize; k++)
 			for (p = T.tab[k]; p; p = next) {
 				next = p->hnext;
@@ -83,7 +77,7 @@ src_new(struct group *g, const char *stream, int api)
 	struct src *s = calloc(1, sizeof(*s));
 
 	if (s == NULL || (stream && (s->stream = strdup(stream)) == NULL))
-		oom();
+		log_oom();
 	sched_item_init(&s->job.it);
 	s->job.api = api;
 	s->g = g;
@@ -119,7 +113,7 @@ group_at(const char *key, const char *name)
 			return g;
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->name = strdup(key)) == NULL || (g->logname = strdup(name)) == NULL)
-		oom();
+		log_oom();
 	sched_item_init(&g->job.it);
 	g->job.api = API_LIST;
 	g->p = prosp_for(name);
@@ -145,12 +139,12 @@ group_get_arn(const char *arn)
 		return NULL;
 	if (buf_add(&name, a.group, a.glen) == -1 ||
 	    arn_source_key(&key, a.account, buf_str(&name)) == -1)
-		oom();
+		log_oom();
 	g = group_at(buf_str(&key), buf_str(&name));
 	buf_free(&name);
 	buf_free(&key);
 	if (g->ident == NULL && (g->ident = strndup(arn, a.idlen)) == NULL)
-		oom();
+		log_oom();
 	group_account(g, a.account);
 	return g;
 }
@@ -159,5 +153,5 @@ void
 group_account(struct group *g, const char *account)
 {
 	if (g->account == NULL && account && (g->account = strdup(account)) == NULL)
-		oom();
+		log_oom();
 }

@@ -12,6 +12,7 @@
 
 #include "aws.h"
 #include "bucket.h"
+#include "cli.h"
 #include "buf.h"
 #include "cursor.h"
 #include "err.h"
@@ -162,16 +163,11 @@ struct tail {
 	size_t nprosps;
 	struct prosp cli_p;	/* from the command line, over them */
 
-	/* --resume cursors not yet claimed by a source, by source key */
-	struct cursor *resume;
-	size_t nresume;
-
 	char *tags;		/* ",\"tags\":[...]" of the config, or NULL */
 	struct buf out;		/* the event lines of the page in hand */
 	struct counters c;
 	int rejected;		/* input lines set aside */
-	int failed;		/* exit code of a failure, or 0 */
-	struct err err;
+	struct cli_fail fail;	/* the first failure; its stop is &stopping */
 	int stopping;
 
 	/* stdin */
@@ -200,8 +196,6 @@ struct src *src_find(struct group *g, const char *stream);
 struct src *src_new(struct group *g, const char *stream, int api);
 /* Calls fn on every source. */
 void src_each(void (*fn)(struct src *s));
-/* Exits 1 with "out of memory". */
-void oom(void) __attribute__((noreturn));
 
 /* requests.c: the request loop */
 /* Puts j in the heap of its API, due at due (monotonic ms). */
@@ -210,8 +204,6 @@ void set_idle(struct src *s);
 void set_done(struct src *s);
 /* Writes what s holds and marks it done. */
 void source_finished(struct src *s);
-/* Records the first fatal error; the main loop stops and exits with it. */
-void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sends j's next request (its budget token taken; a group-wide source
  * has its pass set, group_next_pass). Returns 1 if it was sent. */
 int start_job(struct job *j, int64_t now);

@@ -81,6 +81,52 @@ test_escape(void)
 	buf_free(&b);
 }
 
+/* The one writer of cursors, over every form of DESIGN.md: the bytes
+ * printf wrote before it, and a ts before the epoch written 0. */
+static void
+test_cursor_forms(void)
+{
+	static char *ids[] = { "3759...01", "a\"b" };
+	static const struct {
+		struct cursor c;
+		const char *want;
+	} t[] = {
+		{ { "g", "s", "f/1", 4, 1763892000123LL, 9, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"f/1\","
+		    "\"skip\":4,\"ts\":1763892000123,\"n\":9}" },
+		{ { "g", "s", "", 0, 0, 0, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"\","
+		    "\"skip\":0,\"ts\":0,\"n\":0}" },
+		{ { "/a/b", "*", NULL, 0, 1700000000000LL, 12, 0, ids, 2 },
+		    "{\"group\":\"/a/b\",\"stream\":\"*\",\"ts\":1700000000000,"
+		    "\"n\":12,\"ids\":[\"3759...01\",\"a\\\"b\"]}" },
+		{ { "g", "*", "t", 7, 1000, 3, 2000, ids, 1 },
+		    "{\"group\":\"g\",\"stream\":\"*\",\"token\":\"t\","
+		    "\"skip\":7,\"ts\":1000,\"to\":2000,\"n\":3,"
+		    "\"ids\":[\"3759...01\"]}" },
+		{ { "g", "*", NULL, 0, 5, 1, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"*\",\"ts\":5,\"n\":1}" },
+		{ { "g", "s", "t", INT64_MAX, INT64_MAX, INT64_MAX, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"t\","
+		    "\"skip\":9223372036854775807,\"ts\":9223372036854775807,"
+		    "\"n\":9223372036854775807}" },
+		{ { "g", "s", "t", 1, -1, 2, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"s\",\"token\":\"t\","
+		    "\"skip\":1,\"ts\":0,\"n\":2}" },
+		{ { "g", "*", NULL, 0, INT64_MIN, 4, 0, NULL, 0 },
+		    "{\"group\":\"g\",\"stream\":\"*\",\"ts\":0,\"n\":4}" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&b);
+		CHECK(cursor_to_json(&t[i].c, &b) == 0, "case %zu written", i);
+		CHECK_STR(buf_str(&b), t[i].want, "case %zu", i);
+	}
+	buf_free(&b);
+}
+
 static void
 test_cursor(void)
 {
@@ -111,6 +157,8 @@ test_cursor(void)
 	CHECK_INT(e.code, EXIT_REJECTED, "code");
 	CHECK_INT(cursor_parse("nope", 4, &c, &e), -1, "not JSON");
 	err_clear(&e);
+
+	test_cursor_forms();
 
 	cursor_event_id("g", "s", 1, 2, "m", 1, 0, id1);
 	cursor_event_id("g", "s", 1, 2, "m", 1, 0, id2);
@@ -275,6 +323,77 @@ test_strmap(void)
 	strmap_free(m, NULL);
 }
 
+/* strmap_del against a shadow array: random puts and deletes over few
+ * keys make long runs, holes in them and runs that wrap around. */
+static void
+test_strmap_del(void)
+{
+	struct strmap *m = strmap_new();
+	static int in[3000];
+	char key[32];
+	const char *k;
+	void **slot, *v;
+	size_t it, i, n, want = 0;
+	unsigned long r = 1;
+	int bad = 0, step;
+
+	CHECK(m != NULL && strmap_del(m, "x", NULL) == 0,
+	    "nothing to delete in an empty map");
+	for (step = 0; step < 200000; step++) {
+		r = r * 6364136223846793005UL + 1442695040888963407UL;
+		i = (size_t)(r >> 33) % 3000;
+		snprintf(key, sizeof(key), "k%zu", i);
+		if ((r >> 20) & 1) {
+			if ((slot = strmap_put(m, key)) == NULL) {
+				bad++;
+				break;
+			}
+			bad += (*slot != NULL) != in[i];
+			*slot = (void *)(i + 1);
+			want += !in[i];
+			in[i] = 1;
+		} else {
+			v = NULL;
+			bad += strmap_del(m, key, &v) != in[i];
+			bad += in[i] && v != (void *)(i + 1);
+			want -= in[i];
+			in[i] = 0;
+		}
+		if (step % 1000 == 0)
+			for (i = 0; i < 3000; i++) {
+				snprintf(key, sizeof(key), "k%zu", i);
+				bad += strmap_get(m, key) !=
+				    (in[i] ? (void *)(i + 1) : NULL);
+			}
+	}
+	CHECK_INT(bad, 0, "puts, gets and deletes agree with the shadow");
+	CHECK_INT(strmap_count(m), want, "the count follows the deletes");
+	for (it = 0, n = 0; strmap_next(m, &it, &k, &v); n++)
+		bad += strncmp(k, "k", 1) != 0 || !in[atoi(k + 1)];
+	CHECK(bad == 0 && n == want, "the walk meets what is left");
+	/* every key deleted by the map's own copy of it */
+	while (it = 0, strmap_next(m, &it, &k, &v))
+		if (strmap_del(m, k, NULL) != 1)
+			break;
+	CHECK_INT(strmap_count(m), 0, "deleted by the keys of the walk");
+	CHECK(strmap_get(m, "k1") == NULL && strmap_put(m, "k1") != NULL &&
+	    strmap_count(m) == 1, "a deleted key can come back");
+	strmap_free(m, NULL);
+
+	m = strmap_new();
+	CHECK(m != NULL && strmap_putn(m, "g\0s", 3) != NULL &&
+	    strmap_putn(m, "g\0t", 3) != NULL && strmap_putn(m, "g", 1) != NULL &&
+	    strmap_count(m) == 3, "keys with a NUL are told apart");
+	*strmap_putn(m, "g\0t", 3) = (void *)7;
+	CHECK(strmap_getn(m, "g\0t", 3) == (void *)7 &&
+	    strmap_getn(m, "g\0u", 3) == NULL && strmap_get(m, "g") == NULL,
+	    "lookups by length");
+	CHECK(strmap_deln(m, "g\0s", 3, NULL) == 1 &&
+	    strmap_getn(m, "g\0t", 3) == (void *)7 && strmap_count(m) == 2,
+	    "deleted by length");
+	strmap_free(m, NULL);
+}
+
 /* log_oom in a child: its one line on stderr, and exit status 1. */
 static void
 test_oom(void)
@@ -360,6 +479,7 @@ main(void)
 	test_redact();
 	test_idset();
 	test_strmap();
+	test_strmap_del();
 	test_oom();
 	test_arn();
 	return unit_done("core");
