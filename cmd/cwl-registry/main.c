@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "ckpt.h"
 #include "cli.h"
@@ -662,9 +663,9 @@ main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'g':
-			if (*optarg == '\0' || strchr(optarg, ':') != NULL)
+			if (!arn_source_group_ok(optarg))
 				cli_usage(&cli, "--group '%s': not a log group "
-				    "name", optarg);
+				    "name, nor ACCOUNT:GROUP", optarg);
 			push(&op.groups, &op.ngroups, optarg);
 			break;
 		case 's':
