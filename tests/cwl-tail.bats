@@ -1284,6 +1284,42 @@ follow_run() {
 	[ "$output" = true ]
 }
 
+@test "--shard over two accounts' groups of one name: each stream in one shard by its ACCOUNT:GROUP key, as cwl-list --shard takes it" {
+	shared
+	A=444455556666
+	ARN=arn:aws:logs:us-east-1:$A:log-group:/cwl/tsh
+	for k in 0 1 2 3 4 5 6 7; do
+		put /cwl/tsh "s$k" 1000 "own s$k"
+		lput $A /cwl/tsh "s$k" 1000 "src s$k"
+	done
+	# stream by stream (GetLogEvents) and group-wide (FilterLogEvents)
+	for mode in stream filter; do
+		for i in 1 2 3; do
+			cwl-tail --mode $mode --shard "$i/3" /cwl/tsh "$ARN" >"$mode$i.ndjson"
+			# the sources cwl-list --shard takes: the same
+			cwl-list --include-linked-accounts --shard "$i/3" -o json streams /cwl/tsh |
+				jq -r '(if .logGroupIdentifier then .accountId + ":" else "" end) + .logGroupName + ":" + .logStreamName' |
+				sort >listed
+			[ -s listed ]
+			jq -r '.["@metadata"].cursor.group + ":" + .aws.cloudwatch.log_stream' "$mode$i.ndjson" | sort >read
+			diff listed read
+		done
+		# every event once, in one shard
+		[ "$(cat "${mode}1.ndjson" "${mode}2.ndjson" "${mode}3.ndjson" | jq -r .message | sort | paste -sd,)" = \
+			"$(for k in 0 1 2 3 4 5 6 7; do echo "own s$k"; echo "src s$k"; done | sort | paste -sd,)" ]
+		# the linked group's streams are hashed by their own key: some
+		# fall in another shard than their namesakes of the own group
+		apart=0
+		for k in 0 1 2 3 4 5 6 7; do
+			own=$(grep -l "\"own s$k\"" "$mode"[123].ndjson)
+			src=$(grep -l "\"src s$k\"" "$mode"[123].ndjson)
+			[ "$own" = "$src" ] || apart=$((apart + 1))
+		done
+		echo "$mode: $apart of 8 apart"
+		[ "$apart" -gt 0 ]
+	done
+}
+
 @test "pages keep their window: tokens that hold only with the request they came from" {
 	CWL_TOKEN_WINDOW=check CWL_FILTER_TOKEN=position aws_server_start
 	now=$(now_ms)
