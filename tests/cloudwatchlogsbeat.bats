@@ -406,6 +406,12 @@ linked_e2e() {
 	linked_e2e streams
 }
 
+@test "linked accounts with an S3 registry: a restart takes each account's checkpoints up, re-indexing nothing" {
+	awsctl buckets --create '["cwl-registry"]' >/dev/null
+	REG=s3://cwl-registry/linked/
+	linked_e2e group
+}
+
 @test "refused credentials stop the beat with exit 4 and the reason, without restarts" {
 	awsctl seed --groups '["/e2e/a"]' --streams 1 --events 10 >/dev/null
 	write_config
