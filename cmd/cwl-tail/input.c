@@ -149,7 +149,7 @@ resume_take(const char *group, const char *stream, struct cursor *c)
 int
 resume_group_oldest(const char *group, int64_t *ts)
 {
-	size_t i, glen = strlen(group);
+	size_t i;
 	int64_t newest = INT64_MIN, oldest = INT64_MAX;
 	int pass;
 
@@ -158,9 +158,12 @@ resume_group_oldest(const char *group, int64_t *ts)
 		for (i = 0; i < rsize; i++) {
 			const struct rslot *sl = &rtab[i];
 
+			/* the cursor's group, not the key's first bytes:
+			 * the key of a linked account's group, ACCOUNT:G:S,
+			 * starts as that of a group named ACCOUNT does */
 			if (sl->key == NULL || sl->taken || sl->c.group == NULL ||
-			    strncmp(sl->key, group, glen) != 0 ||
-			    sl->key[glen] != ':' || strcmp(sl->c.stream, "*") == 0)
+			    strcmp(sl->c.group, group) != 0 ||
+			    strcmp(sl->c.stream, "*") == 0)
 				continue;
 			if (pass == 0 && sl->c.ts > newest)
 				newest = sl->c.ts;
