@@ -59,3 +59,18 @@ arn_source_key(struct buf *b, const char *account, const char *group)
 		return buf_printf(b, "%s:%s", account, group);
 	return buf_adds(b, group);
 }
+
+int
+arn_source_group_ok(const char *s)
+{
+	const char *c = strchr(s, ':');
+	char account[13];
+
+	if (c == NULL)
+		return *s != '\0';
+	if (c - s != 12 || c[1] == '\0' || strchr(c + 1, ':') != NULL)
+		return 0;
+	memcpy(account, s, 12);
+	account[12] = '\0';
+	return arn_account_ok(account);
+}

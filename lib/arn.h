@@ -37,5 +37,8 @@ int arn_account_ok(const char *s);
 /* Appends the source key of a group: GROUP, or ACCOUNT:GROUP when account
  * is not NULL (a linked source account's group). Returns 0 or -1. */
 int arn_source_key(struct buf *b, const char *account, const char *group);
+/* Returns 1 if s is the group of a source key: a log group name (not
+ * empty, no ':'), or ACCOUNT:NAME with a 12-digit ACCOUNT. */
+int arn_source_group_ok(const char *s);
 
 #endif

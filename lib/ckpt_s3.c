@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "ckpt.h"
 #include "http.h"
@@ -494,7 +495,8 @@ collect_group(struct s3be *b, const char *key, void *arg, struct err *e)
 
 	if ((g = key_group(b, key)) == NULL)
 		return 0;
-	if (*g == '\0' || strchr(g, ':') != NULL) {
+	/* a group, or a linked account's ACCOUNT:GROUP */
+	if (!arn_source_group_ok(g)) {
 		free(g);
 		return 0;
 	}
@@ -529,9 +531,12 @@ groups_of(struct s3be *b, const struct ckpt_filter *f, struct collect *c,
 	if (f == NULL || (f->ngroups == 0 && f->nsources == 0))
 		return s3_list(b, b->prefix, collect_group, c, e);
 	for (i = 0; i < f->ngroups + f->nsources; i++) {
+		/* a source's group ends at its last ':' (a stream name
+		 * holds none; ACCOUNT:GROUP holds one) */
 		g = i < f->ngroups ? strdup(f->groups[i]) :
 		    strndup(f->sources[i - f->ngroups],
-		    strcspn(f->sources[i - f->ngroups], ":"));
+		    (size_t)(strrchr(f->sources[i - f->ngroups], ':') -
+		    f->sources[i - f->ngroups]));
 		if (g == NULL)
 			return err_set(e, EXIT_RUNTIME, "out of memory");
 		for (j = 0; j < c->n && strcmp(c->groups[j], g) != 0; j++)

@@ -315,6 +315,103 @@ PY
 	done
 }
 
+# lput ACCOUNT GROUP STREAM TS INGESTION MESSAGE...: put into a group,
+# of the monitoring account when ACCOUNT is empty, with that ingestion time.
+lput() {
+	local a=$1 g=$2 s=$3 t=$4 i=$5
+	shift 5
+	awsctl put ${a:+--account "$a"} --group "$g" --stream "$s" --timestamp "$t" --ingestion-time "$i" \
+		--messages "$("$PY" -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@")" >/dev/null
+}
+
+# indexed: per document of the index, its message, account and group,
+# sorted.
+indexed() {
+	es_docs | jq -r '[._source.message, ._source.cloud.account.id, ._source.aws.cloudwatch.log_group] | @tsv' | sort
+}
+
+# linked_checkpoints MODE: the registry holds, for each of the two
+# accounts' groups /e2e/same, its own checkpoints, each at its end: in
+# mode streams a cursor per stream at its count of events, in mode group
+# one per group past its newest event (NEWEST).
+linked_checkpoints() {
+	local reg
+	reg=$(cwl-registry get "$REG" | jq -c '[.group, .stream, .n, .ts]') || return 1
+	if [ "$1" = streams ]; then
+		[ "$(echo "$reg" | jq -r '"\(.[0]) \(.[1]) \(.[2])"' | paste -sd,)" = \
+			"/e2e/same o 1,/e2e/same s $2,111122223333:/e2e/same l 1,111122223333:/e2e/same s $2" ]
+	else
+		[ "$(echo "$reg" | jq -r '"\(.[0]) \(.[1])"' | paste -sd,)" = "/e2e/same *,111122223333:/e2e/same *" ] &&
+			[ "$(echo "$reg" | jq -r --argjson t "$NEWEST" 'select(.[3] > $t) | .[0]' | wc -l)" -eq 2 ]
+	fi
+}
+
+# linked_e2e MODE: the beat, with a prospector of include_linked_accounts
+# read in MODE (group or streams), over the monitoring account's group
+# /e2e/same and a linked account's group of that name: every event
+# indexed once, with its account; the two groups' twin events (one
+# stream name, timestamp, ingestion time and message) under two ids;
+# a checkpoint per account; a restart re-indexes nothing and takes the
+# new events of each group once.
+linked_e2e() {
+	local mode=$1 A=111122223333 ME=123456789012 t
+	write_config
+	sed -i "s|      groupnames: \[\"/e2e/\*\"\]|      groupnames: [\"/e2e/same\"]\n      include_linked_accounts: true\n      mode: $1|" "$CFG"
+	grep -q "include_linked_accounts: true" "$CFG"
+	t=$(date +%s%3N)
+	for a in "" $A; do
+		lput "$a" /e2e/same s "$t" $((t + 10)) twin
+	done
+	lput "" /e2e/same s $((t + 1)) $((t + 20)) own-1 own-2 own-3
+	lput "" /e2e/same o $((t + 2)) $((t + 20)) own-o
+	lput $A /e2e/same s $((t + 1)) $((t + 20)) src-1 src-2 src-3
+	lput $A /e2e/same l $((t + 2)) $((t + 20)) src-l
+	NEWEST=$((t + 2))
+	start_beat
+	es_wait_count 10 "" 120
+	wait_for "linked_checkpoints $mode 4" 60
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	[ "$(indexed)" = "$(printf '%s\n' own-1 own-2 own-3 own-o | sed "s|\$|	$ME	/e2e/same|"
+		printf '%s\n' src-1 src-2 src-3 src-l | sed "s|\$|	$A	/e2e/same|"
+		printf 'twin\t%s\t/e2e/same\n' $A $ME)" ]
+	# the twins: one event in each group, alike but for the group's
+	# account, under two ids; every document its own id
+	[ "$(es_docs | jq -r 'select(._source.message == "twin") | ._id' | sort -u | wc -l)" -eq 2 ]
+	[ "$(es_docs | jq -r ._id | sort -u | wc -l)" -eq 10 ]
+	es_docs | jq -c '{(._id): ._version}' | sort >versions
+	# a restart: nothing indexed again, the new events of each group once
+	start_beat
+	t=$(date +%s%3N)
+	lput "" /e2e/same s "$t" "$t" own-4
+	lput $A /e2e/same s "$t" "$t" src-4
+	NEWEST=$t
+	es_wait_count 12 "" 120
+	wait_for "linked_checkpoints $mode 5" 60
+	stop_beat
+	[ "$STOP_STATUS" -eq 0 ]
+	[ "$(es_count)" -eq 12 ]
+	[ "$(indexed | grep -- -4)" = "$(printf 'own-4\t%s\t/e2e/same\nsrc-4\t%s\t/e2e/same' $ME $A)" ]
+	# the documents of the first run were not written again
+	[ "$(es_docs | jq -c '{(._id): ._version}' | sort | grep -Fxf versions | wc -l)" -eq 10 ]
+	[ "$(es_stats duplicates)" -eq 0 ]
+	[ -z "$(leftovers)" ]
+}
+
+@test "linked accounts, group-wide: two accounts' groups of one name indexed once each, with their accounts, ids and checkpoints apart; a restart re-indexes nothing" {
+	linked_e2e group
+}
+
+@test "linked accounts, stream by stream: two accounts' groups of one name indexed once each, with their accounts, ids and checkpoints apart; a restart re-indexes nothing" {
+	linked_e2e streams
+}
+
+@test "linked accounts with an S3 registry: a restart takes each account's checkpoints up, re-indexing nothing" {
+	awsctl buckets --create '["cwl-registry"]' >/dev/null
+	REG=s3://cwl-registry/linked/
+	linked_e2e group
+}
+
 @test "refused credentials stop the beat with exit 4 and the reason, without restarts" {
 	awsctl seed --groups '["/e2e/a"]' --streams 1 --events 10 >/dev/null
 	write_config

@@ -369,6 +369,53 @@ rounds() {
 	[ "$(cat g1 g2 | sort | paste -sd' ')" = "/cwl/sh /cwl/sh2" ]
 }
 
+@test "cwl-list: --shard takes two accounts' same-named groups and streams by their own keys, ACCOUNT:GROUP for a linked one" {
+	start
+	A=444455556666
+	arn=arn:aws:logs:us-east-1:$A:log-group
+	for k in 0 1 2 3 4 5 6 7; do
+		awsctl put --group /cwl/lsh --stream "s$k" --messages '["own"]' >/dev/null
+		awsctl put --group /cwl/lsh --stream "s$k" --account $A --messages '["src"]' >/dev/null
+	done
+	for k in 0 1 2 3 4 5; do
+		awsctl put --group "/cwl/lshg$k" --stream s --messages '["own"]' >/dev/null
+		awsctl put --group "/cwl/lshg$k" --stream s --account $A --messages '["src"]' >/dev/null
+	done
+	# streams, then groups: each of the two accounts' in exactly one
+	# shard, all of them in the union
+	for what in streams groups; do
+		if [ $what = streams ]; then set -- /cwl/lsh; else set -- '/cwl/lshg*'; fi
+		cwl-list --plain --include-linked-accounts $what "$@" | sort >all
+		[ "$(lines all)" -eq "$([ $what = streams ] && echo 16 || echo 12)" ]
+		for i in 1 2 3; do
+			cwl-list --plain --include-linked-accounts --shard "$i/3" $what "$@" >"$what$i"
+			[ -s "$what$i" ]
+		done
+		sort "${what}1" "${what}2" "${what}3" >union
+		cmp all union
+		[ -z "$(sort "${what}1" "${what}2" "${what}3" | uniq -d)" ]
+	done
+	# the linked ones are hashed by their own key, not by the name they
+	# share with the own ones: some fall in another shard than their
+	# namesakes (with the name alone, every pair would share a shard)
+	apart=0
+	for k in 0 1 2 3 4 5 6 7; do
+		own=$(grep -lx "/cwl/lsh:s$k" streams1 streams2 streams3)
+		src=$(grep -lx "$arn:/cwl/lsh:log-stream:s$k" streams1 streams2 streams3)
+		[ "$own" = "$src" ] || apart=$((apart + 1))
+	done
+	echo "streams apart: $apart of 8"
+	[ "$apart" -gt 0 ]
+	apart=0
+	for k in 0 1 2 3 4 5; do
+		own=$(grep -lx "/cwl/lshg$k" groups1 groups2 groups3)
+		src=$(grep -lx "$arn:/cwl/lshg$k" groups1 groups2 groups3)
+		[ "$own" = "$src" ] || apart=$((apart + 1))
+	done
+	echo "groups apart: $apart of 6"
+	[ "$apart" -gt 0 ]
+}
+
 @test "cwl-list: throttling of half the requests still gives the complete list" {
 	start
 	aws_seed /cwl/th 230 1 >/dev/null

@@ -763,6 +763,62 @@ ddb() {
 	[ "${#lines[@]}" -eq 100 ]
 }
 
+# --- linked accounts
+
+# gcur GROUP N: a followed group's cursor, ts = N.
+gcur() {
+	printf '{"group":"%s","stream":"*","ts":%s,"n":%s}\n' "$1" "$2" "$2"
+}
+
+@test "linked accounts: ACCOUNT:GROUP sources stay apart from the own group of that name, in a file, S3 and DynamoDB" {
+	A=111122223333 B=444455556666
+	cwl-registry -q init "dynamodb://$T"
+	for url in file:reg.ndjson "s3://bkt/$P/" "dynamodb://$T"; do
+		{ cur /cwl/same s 5; cur "$A:/cwl/same" s 3; gcur /cwl/same 7; gcur "$A:/cwl/same" 2
+		  cur "$B:/cwl/same" s 4; } | cwl-registry put "$url"
+		run cwl-registry get "$url"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$({ cur /cwl/same s 5; cur "$A:/cwl/same" s 3; gcur /cwl/same 7
+			gcur "$A:/cwl/same" 2; cur "$B:/cwl/same" s 4; } | sorted)" ] || { echo "$url: $output"; false; }
+		# a newer cursor of one account's source moves only that one
+		{ cur "$A:/cwl/same" s 9; gcur /cwl/same 8; } | cwl-registry put "$url"
+		run cwl-registry get "$url"
+		[ "$output" = "$({ cur /cwl/same s 5; cur "$A:/cwl/same" s 9; gcur /cwl/same 8
+			gcur "$A:/cwl/same" 2; cur "$B:/cwl/same" s 4; } | sorted)" ] || { echo "$url: $output"; false; }
+		cur /cwl/same s 6 | cwl-registry put "$url"
+		# each selected by its own source or group
+		run cwl-registry get "$url" -s "$A:/cwl/same:s"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$(cur "$A:/cwl/same" s 9)" ] || { echo "$url: $output"; false; }
+		run cwl-registry get "$url" -s /cwl/same:s
+		[ "$output" = "$(cur /cwl/same s 6)" ]
+		run cwl-registry get "$url" -g "$A:/cwl/same"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$({ cur "$A:/cwl/same" s 9; gcur "$A:/cwl/same" 2; } | sorted)" ] || { echo "$url: $output"; false; }
+		run cwl-registry get "$url" -g /cwl/same
+		[ "$output" = "$({ cur /cwl/same s 6; gcur /cwl/same 8; } | sorted)" ]
+		run cwl-registry list "$url"
+		[ "$(echo "$output" | cut -f1,2 | tr '\t\n' '= ')" = \
+			"/cwl/same:*=8 /cwl/same:s=6 $A:/cwl/same:*=2 $A:/cwl/same:s=9 $B:/cwl/same:s=4 " ] || { echo "$url: $output"; false; }
+		# deleting one account's group leaves the others
+		cwl-registry delete "$url" -g "$A:/cwl/same"
+		run cwl-registry get "$url"
+		[ "$output" = "$({ cur /cwl/same s 6; gcur /cwl/same 8; cur "$B:/cwl/same" s 4; } | sorted)" ] || { echo "$url: $output"; false; }
+		cwl-registry delete "$url" -s "$B:/cwl/same:s"
+		run cwl-registry get "$url"
+		[ "$output" = "$({ cur /cwl/same s 6; gcur /cwl/same 8; } | sorted)" ] || { echo "$url: $output"; false; }
+	done
+	# in S3, an object per account's group
+	{ cur "$A:/cwl/same" s 1; cur /cwl/same s 1; } | cwl-registry put "s3://bkt/$P-2/"
+	[ "$(s3_keys "$P-2/" | paste -sd' ')" = "$P-2//cwl/same.json $P-2/$A:/cwl/same.json" ]
+	# what is neither a group nor ACCOUNT:GROUP is refused
+	for g in "1234:/cwl/same" "$A:" "$A:/g:s"; do
+		run cwl-registry get reg.ndjson -g "$g"
+		[ "$status" -eq 2 ]
+		[[ "$output" == "cwl-registry: error: --group '$g': not a log group name, nor ACCOUNT:GROUP"* ]]
+	done
+}
+
 # --- the original beat's registry
 
 @test "import-legacy turns {NextToken, Buffer} objects into cursors" {

@@ -1284,6 +1284,42 @@ follow_run() {
 	[ "$output" = true ]
 }
 
+@test "--shard over two accounts' groups of one name: each stream in one shard by its ACCOUNT:GROUP key, as cwl-list --shard takes it" {
+	shared
+	A=444455556666
+	ARN=arn:aws:logs:us-east-1:$A:log-group:/cwl/tsh
+	for k in 0 1 2 3 4 5 6 7; do
+		put /cwl/tsh "s$k" 1000 "own s$k"
+		lput $A /cwl/tsh "s$k" 1000 "src s$k"
+	done
+	# stream by stream (GetLogEvents) and group-wide (FilterLogEvents)
+	for mode in stream filter; do
+		for i in 1 2 3; do
+			cwl-tail --mode $mode --shard "$i/3" /cwl/tsh "$ARN" >"$mode$i.ndjson"
+			# the sources cwl-list --shard takes: the same
+			cwl-list --include-linked-accounts --shard "$i/3" -o json streams /cwl/tsh |
+				jq -r '(if .logGroupIdentifier then .accountId + ":" else "" end) + .logGroupName + ":" + .logStreamName' |
+				sort >listed
+			[ -s listed ]
+			jq -r '.["@metadata"].cursor.group + ":" + .aws.cloudwatch.log_stream' "$mode$i.ndjson" | sort >read
+			diff listed read
+		done
+		# every event once, in one shard
+		[ "$(cat "${mode}1.ndjson" "${mode}2.ndjson" "${mode}3.ndjson" | jq -r .message | sort | paste -sd,)" = \
+			"$(for k in 0 1 2 3 4 5 6 7; do echo "own s$k"; echo "src s$k"; done | sort | paste -sd,)" ]
+		# the linked group's streams are hashed by their own key: some
+		# fall in another shard than their namesakes of the own group
+		apart=0
+		for k in 0 1 2 3 4 5 6 7; do
+			own=$(grep -l "\"own s$k\"" "$mode"[123].ndjson)
+			src=$(grep -l "\"src s$k\"" "$mode"[123].ndjson)
+			[ "$own" = "$src" ] || apart=$((apart + 1))
+		done
+		echo "$mode: $apart of 8 apart"
+		[ "$apart" -gt 0 ]
+	done
+}
+
 @test "pages keep their window: tokens that hold only with the request they came from" {
 	CWL_TOKEN_WINDOW=check CWL_FILTER_TOKEN=position aws_server_start
 	now=$(now_ms)
@@ -1417,9 +1453,34 @@ fields() {
 	# the resumed runs: each group from its own cursor, none of the other's events
 	[ "$(jq -r 'select(.message) | .["@metadata"].cursor.group + " " + .message' out-own-2.ndjson | sort -u | tail -1)" = "/cwl/lkf own-3" ]
 	[ "$(jq -r 'select(.message) | .["@metadata"].cursor.group + " " + .message' out-src-2.ndjson | sort -u | tail -1)" = "444455556666:/cwl/lkf src-3" ]
-	! jq -r 'select(.message) | .message' out-own-2.ndjson | grep -q src
-	! jq -r 'select(.message) | .message' out-src-2.ndjson | grep -q own
+	[ -z "$(jq -r 'select(.message) | .message' out-own-2.ndjson | grep src)" ]
+	[ -z "$(jq -r 'select(.message) | .message' out-src-2.ndjson | grep own)" ]
 	# the n of each source goes on from its own cursor
 	[ "$(jq -s '[.[] | select(.message == "src-3")][0]["@metadata"].cursor.n' out-src-2.ndjson)" -gt \
 		"$(jq -s '[.[] | select(.message == "src-2")][0]["@metadata"].cursor.n' out-src-1.ndjson)" ]
+}
+
+@test "linked accounts: a followed group named like an account id does not take that account's stream cursors for its own" {
+	shared
+	fast
+	A=444455556666
+	t=$(now_ms)
+	# the own group named 444455556666, and a linked account 444455556666's /cwl/lkid
+	# (--json: awsctl would take the name for a number)
+	awsctl put --json "{\"group\":\"$A\",\"stream\":\"s\",\"timestamp\":$((t - 60000)),\"messages\":[\"own-old\"]}" >/dev/null
+	lput $A /cwl/lkid s "$t" src
+	# checkpoints: the linked group's stream at t, read stream by stream
+	printf '{"group":"%s:/cwl/lkid","stream":"s","token":"","skip":0,"ts":%s,"n":1}\n' $A "$t" >resume.ndjson
+	cwl-tail -f -v --resume resume.ndjson $A >out.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	wait_for "grep -q ': followed as a whole' err.txt"
+	# the own group has no cursor of its own nor of its streams: it starts
+	# at the start, not at the linked stream's t, and reads its event
+	from=$(sed -n 's/.*: followed as a whole with FilterLogEvents from \([^;]*\);.*/\1/p' err.txt)
+	[ "$(date -u -d "$from" +%s%3N)" -le $((t - 60000)) ] || { cat err.txt; false; }
+	wait_for "grep -q '\"own-old\"' out.ndjson"
+	kill -TERM $pid
+	wait $pid
+	[ "$(jq -r 'select(.message) | .["@metadata"].cursor.group + " " + .message' out.ndjson)" = "$A own-old" ]
 }

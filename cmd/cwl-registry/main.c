@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "ckpt.h"
 #include "cli.h"
@@ -57,7 +58,8 @@ static const char help[] =
     "s3_key_prefix, else memory:)\n"
     "\n"
     "Options:\n"
-    "  -g, --group G          only the sources of log group G (repeatable)\n"
+    "  -g, --group G          only the sources of log group G, or of a\n"
+    "                         linked account's ACCOUNT:G (repeatable)\n"
     "  -s, --source G:S       only the source G:S (repeatable)\n"
     "  -i, --flush-interval D put: save every D (default: 5s, or\n"
     "                         cloudwatchlogsbeat.registry.flush_interval)\n"
@@ -662,9 +664,9 @@ main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'g':
-			if (*optarg == '\0' || strchr(optarg, ':') != NULL)
+			if (!arn_source_group_ok(optarg))
 				cli_usage(&cli, "--group '%s': not a log group "
-				    "name", optarg);
+				    "name, nor ACCOUNT:GROUP", optarg);
 			push(&op.groups, &op.ngroups, optarg);
 			break;
 		case 's':

@@ -111,7 +111,7 @@ resume_take(const char *group, const char *stream, struct cursor *c)
 int
 resume_group_oldest(const char *group, int64_t *ts)
 {
-	size_t it, glen = strlen(group);
+	size_t it;
 	int64_t newest = INT64_MIN, oldest = INT64_MAX;
 	const char *k;
 	void *v;
@@ -124,9 +124,12 @@ resume_group_oldest(const char *group, int64_t *ts)
 		for (it = 0; strmap_next(resumed, &it, &k, &v); ) {
 			const struct rslot *sl = v;
 
+			/* the cursor's group, not the key's first bytes:
+			 * the key of a linked account's group, ACCOUNT:G:S,
+			 * starts as that of a group named ACCOUNT does */
 			if (sl->taken || sl->c.group == NULL ||
-			    strncmp(k, group, glen) != 0 ||
-			    k[glen] != ':' || strcmp(sl->c.stream, "*") == 0)
+			    strcmp(sl->c.group, group) != 0 ||
+			    strcmp(sl->c.stream, "*") == 0)
 				continue;
 			if (pass == 0 && sl->c.ts > newest)
 				newest = sl->c.ts;

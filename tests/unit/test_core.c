@@ -468,6 +468,13 @@ test_arn(void)
 	CHECK(arn_source_key(&b, "123456789012", "/g") == 0, "linked group");
 	CHECK_STR(buf_str(&b), "123456789012:/g", "a linked group's key");
 	buf_free(&b);
+	CHECK(arn_source_group_ok("/g") && arn_source_group_ok("123456789012") &&
+	    arn_source_group_ok("123456789012:/g"), "source groups");
+	CHECK(!arn_source_group_ok("") && !arn_source_group_ok("a:b") &&
+	    !arn_source_group_ok("123456789012:") &&
+	    !arn_source_group_ok("12345678901:/g") &&
+	    !arn_source_group_ok("123456789012:/g:s") &&
+	    !arn_source_group_ok(":/g"), "not source groups");
 }
 
 int
