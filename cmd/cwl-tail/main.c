@@ -338,6 +338,33 @@ settings(void)
 	settings_window(c, now);
 }
 
+/* --output and --color: JSON lines by default; colour only in text, and
+ * with auto only on a terminal that is not dumb, unless NO_COLOR. */
+static void
+output_format(void)
+{
+	if (opt.output == NULL || strcmp(opt.output, "json") == 0)
+		T.out_fmt = OUT_JSON;
+	else if (strcmp(opt.output, "text") == 0)
+		T.out_fmt = OUT_TEXT;
+	else
+		cli_usage(&cli, "--output '%s': not json or text", opt.output);
+	if (opt.color == NULL || strcmp(opt.color, "auto") == 0) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+		T.color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+		    (term == NULL || strcmp(term, "dumb") != 0);
+	} else if (strcmp(opt.color, "always") == 0) {
+		T.color = 1;
+	} else if (strcmp(opt.color, "never") == 0) {
+		T.color = 0;
+	} else {
+		cli_usage(&cli, "--color '%s': not auto, always or never", opt.color);
+	}
+	if (T.out_fmt != OUT_TEXT)
+		T.color = 0;
+}
+
 static void
 parse_args(int argc, char **argv)
 {
@@ -414,26 +441,7 @@ parse_args(int argc, char **argv)
 	if ((opt.ml_negate || opt.ml_match) && opt.ml == NULL)
 		cli_usage(&cli, "--multiline-negate and --multiline-match need "
 		    "--multiline");
-	if (opt.output == NULL || strcmp(opt.output, "json") == 0)
-		T.out_fmt = OUT_JSON;
-	else if (strcmp(opt.output, "text") == 0)
-		T.out_fmt = OUT_TEXT;
-	else
-		cli_usage(&cli, "--output '%s': not json or text", opt.output);
-	if (opt.color == NULL || strcmp(opt.color, "auto") == 0) {
-		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-		T.color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
-		    (term == NULL || strcmp(term, "dumb") != 0);
-	} else if (strcmp(opt.color, "always") == 0) {
-		T.color = 1;
-	} else if (strcmp(opt.color, "never") == 0) {
-		T.color = 0;
-	} else {
-		cli_usage(&cli, "--color '%s': not auto, always or never", opt.color);
-	}
-	if (T.out_fmt != OUT_TEXT)
-		T.color = 0;
+	output_format();
 	T.limit = opt.limit;
 }
 
