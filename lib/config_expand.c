@@ -47,6 +47,66 @@ builtin(struct cfg *c, const char *name, struct buf *out)
 	return 1;
 }
 
+/* The '}' that ends the reference at p ("${"), past nested ${...} and
+ * $}; the end of the string when there is none. */
+static const char *
+ref_end(const char *p)
+{
+	const char *q;
+	int nest;
+
+	for (q = p + 2, nest = 1; *q; q++) {
+		if (q[0] == '$' && (q[1] == '}' || q[1] == '$')) {
+			q++;
+			continue;
+		}
+		if (q[0] == '$' && q[1] == '{') {
+			nest++;
+			q++;
+		} else if (q[0] == '}' && --nest == 0) {
+			break;
+		}
+	}
+	return q;
+}
+
+static int expand_str(struct cfg *c, const char *key, const char *s,
+    int depth, struct buf *out, struct err *e);
+
+/* Appends the value of the reference to name in key: the config's
+ * value of name (expanded first), else the environment's, else a
+ * built-in path, else the default def (expanded too). ${name:?def}
+ * makes def the error message. Returns 0, or -1 with e. */
+static int
+expand_ref(struct cfg *c, const char *key, const char *name, const char *def,
+    int has_def, int is_msg, int depth, struct buf *out, struct err *e)
+{
+	json_object *ref;
+	const char *v;
+
+	if (strcmp(name, key) != 0 && (ref = cfg_node(c, name)) != NULL) {
+		if (!json_object_is_type(ref, json_type_string))
+			return cfg_key_error(c, key, e, "${%s}: not a text value",
+			    name);
+		if (expand_key(c, name, depth + 1, e) == -1)
+			return -1;
+		buf_adds(out, json_object_get_string(cfg_node(c, name)));
+		return 0;
+	}
+	if ((v = getenv(name)) != NULL) {
+		buf_adds(out, v);
+		return 0;
+	}
+	if (builtin(c, name, out))
+		return 0;
+	if (has_def && !is_msg)
+		return expand_str(c, key, def, depth + 1, out, e);
+	if (is_msg)
+		return cfg_key_error(c, key, e, "%s: %s", name, def);
+	return cfg_key_error(c, key, e, "environment variable %s is not "
+	    "set (write ${%s:default} for a default)", name, name);
+}
+
 /*
  * Expands the references in s (of key, where the error messages point)
  * into out. Returns 0, or -1 with e.
@@ -56,9 +116,8 @@ expand_str(struct cfg *c, const char *key, const char *s, int depth,
     struct buf *out, struct err *e)
 {
 	struct buf name = BUF_INIT, def = BUF_INIT;
-	const char *p = s, *q, *colon, *v;
-	json_object *ref;
-	int nest, r = 0, has_def, is_msg;
+	const char *p = s, *q, *colon;
+	int r = 0, is_msg;
 
 	if (depth > MAX_REFS)
 		return cfg_key_error(c, key, e, "references nested more than %d "
@@ -78,20 +137,7 @@ expand_str(struct cfg *c, const char *key, const char *s, int depth,
 			buf_addc(out, *p++);
 			continue;
 		}
-		/* find the matching '}', past nested ${...} and $} */
-		for (q = p + 2, nest = 1; *q; q++) {
-			if (q[0] == '$' && (q[1] == '}' || q[1] == '$')) {
-				q++;
-				continue;
-			}
-			if (q[0] == '$' && q[1] == '{') {
-				nest++;
-				q++;
-			} else if (q[0] == '}' && --nest == 0) {
-				break;
-			}
-		}
-		if (*q != '}') {
+		if (*(q = ref_end(p)) != '}') {
 			r = cfg_key_error(c, key, e, "unterminated '${' in '%s'", s);
 			break;
 		}
@@ -99,43 +145,17 @@ expand_str(struct cfg *c, const char *key, const char *s, int depth,
 		buf_reset(&name);
 		buf_reset(&def);
 		buf_add(&name, p + 2, (size_t)((colon ? colon : q) - p - 2));
-		has_def = colon != NULL;
 		is_msg = colon && colon[1] == '?';
-		if (has_def)
+		if (colon)
 			buf_add(&def, colon + 1 + is_msg,
 			    (size_t)(q - colon - 1 - is_msg));
 		if (name.len == 0) {
 			r = cfg_key_error(c, key, e, "empty name in '${}' in '%s'", s);
 			break;
 		}
-		ref = NULL;
-		if (strcmp(name.p, key) != 0 &&
-		    (ref = cfg_node(c, name.p)) != NULL) {
-			if (!json_object_is_type(ref, json_type_string)) {
-				r = cfg_key_error(c, key, e, "${%s}: not a text value",
-				    name.p);
-				break;
-			}
-			if ((r = expand_key(c, name.p, depth + 1, e)) == -1)
-				break;
-			buf_adds(out, json_object_get_string(cfg_node(c, name.p)));
-		} else if ((v = getenv(name.p)) != NULL) {
-			buf_adds(out, v);
-		} else if (builtin(c, name.p, out)) {
-			;
-		} else if (has_def && !is_msg) {
-			if ((r = expand_str(c, key, def.p ? def.p : "", depth + 1,
-			    out, e)) == -1)
-				break;
-		} else if (is_msg) {
-			r = cfg_key_error(c, key, e, "%s: %s", name.p, buf_str(&def));
+		if ((r = expand_ref(c, key, name.p, buf_str(&def), colon != NULL,
+		    is_msg, depth, out, e)) == -1)
 			break;
-		} else {
-			r = cfg_key_error(c, key, e, "environment variable %s is not "
-			    "set (write ${%s:default} for a default)", name.p,
-			    name.p);
-			break;
-		}
 		p = q + 1;
 	}
 	buf_free(&name);

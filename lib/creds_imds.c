@@ -240,33 +240,18 @@ imds_session(struct creds_provider *p, struct http_client *c, const char *ep,
 	return 1;
 }
 
-/*
- * EC2 instance metadata, IMDSv2: PUT /latest/api/token for a session
- * token, then GET .../iam/security-credentials/ for the role name and
- * .../ROLE for the keys. When the token PUT is refused (403, 404, 405: an
- * old or proxied metadata service) the GETs go without a token (IMDSv1),
- * unless AWS_EC2_METADATA_V1_DISABLED says not to.
- */
-int
-creds_src_imds(struct creds_provider *p, struct creds *out, struct buf *tried,
-    struct err *e)
-{
-	static const char creds_path[] = "/latest/meta-data/iam/security-credentials/";
-	struct http_client *c;
-	struct http_resp resp;
-	struct buf path = BUF_INIT, src = BUF_INIT;
-	struct err e2 = ERR_INIT;
-	json_object *o = NULL;
-	char *ep = NULL, *token = NULL, *role = NULL;
-	const char *v, *why, *code;
-	int rc = -1, r, reused;
+static const char imds_creds_path[] =
+    "/latest/meta-data/iam/security-credentials/";
 
-	memset(&resp, 0, sizeof(resp));
-	if (is_true(creds_env("AWS_EC2_METADATA_DISABLED"))) {
-		creds_tried_add(tried, "EC2 instance metadata (disabled by "
-		    "AWS_EC2_METADATA_DISABLED)");
-		return 0;
-	}
+/* The IMDS endpoint (the environment's, else IPv4 or IPv6 by
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE), without a trailing slash.
+ * Returns it (the caller frees), or NULL when out of memory. */
+static char *
+imds_endpoint(void)
+{
+	const char *v;
+	char *ep;
+
 	if ((v = creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) != NULL)
 		ep = strdup(v);
 	else if ((v = creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")) &&
@@ -275,23 +260,35 @@ creds_src_imds(struct creds_provider *p, struct creds *out, struct buf *tried,
 	else
 		ep = strdup("http://169.254.169.254");
 	if (ep == NULL)
-		return err_set(e, EXIT_RUNTIME, "credentials: out of memory");
+		return NULL;
 	while (*ep && ep[strlen(ep) - 1] == '/')
 		ep[strlen(ep) - 1] = '\0';
-	if ((c = creds_http(p, 1, e)) == NULL)
-		goto done;
+	return ep;
+}
+
+/* The instance's role, asked for with a session token (*token). Returns
+ * 1 with *role (the caller frees), 0 when there is none to be had (said
+ * in tried), -1 with e. */
+static int
+imds_role(struct creds_provider *p, struct http_client *c, const char *ep,
+    char **token, char **role, struct buf *tried, struct err *e)
+{
+	struct http_resp resp;
+	struct err e2 = ERR_INIT;
+	char *name;
+	int rc = 0, r, reused;
+
+	memset(&resp, 0, sizeof(resp));
 again:
-	if ((r = imds_session(p, c, ep, &token, &reused, tried, e)) != 1) {
-		rc = r;
-		goto done;
-	}
-	if (imds_send(c, "GET", ep, creds_path, token, &resp, &e2) == 0 &&
-	    resp.status == 401 && reused) {
+	if ((r = imds_session(p, c, ep, token, &reused, tried, e)) != 1)
+		return r;
+	if (imds_send(c, "GET", ep, imds_creds_path, *token, &resp,
+	    &e2) == 0 && resp.status == 401 && reused) {
 		/* the token in hand is refused (the service restarted, or
 		 * the token ran out early): a new one, once */
 		imds_forget(p);
-		creds_free_str(token);
-		token = NULL;
+		creds_free_str(*token);
+		*token = NULL;
 		http_resp_free(&resp);
 		goto again;
 	}
@@ -304,17 +301,36 @@ again:
 			    "%ld)", ep, resp.status);
 		else
 			creds_tried_add(tried, "EC2 instance metadata (%s)", err_msg(&e2));
-		rc = 0;
 		goto done;
 	}
-	role = strndup(buf_str(&resp.body), strcspn(buf_str(&resp.body), "\r\n"));
-	http_resp_free(&resp);
-	if (role == NULL || *role == '\0') {
+	name = strndup(buf_str(&resp.body), strcspn(buf_str(&resp.body), "\r\n"));
+	if (name == NULL || *name == '\0') {
 		creds_tried_add(tried, "EC2 instance metadata (%s: no instance role)", ep);
-		rc = 0;
+		free(name);
 		goto done;
 	}
-	buf_printf(&path, "%s%s", creds_path, role);
+	*role = name;
+	rc = 1;
+done:
+	http_resp_free(&resp);
+	err_clear(&e2);
+	return rc;
+}
+
+/* The credentials of the instance's role. Returns 1 with out filled,
+ * or -1 with e. */
+static int
+imds_creds(struct http_client *c, const char *ep, const char *token,
+    const char *role, struct creds *out, struct err *e)
+{
+	struct http_resp resp;
+	struct buf path = BUF_INIT, src = BUF_INIT;
+	json_object *o = NULL;
+	const char *why, *code;
+	int rc = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	buf_printf(&path, "%s%s", imds_creds_path, role);
 	if (imds_send(c, "GET", ep, buf_str(&path), token, &resp, e) == -1) {
 		err_prefix(e, "EC2 instance metadata");
 		goto done;
@@ -342,12 +358,39 @@ again:
 	rc = 1;
 done:
 	json_object_put(o);
-	free(ep);
-	creds_free_str(token);
-	free(role);
 	buf_free(&path);
 	buf_free(&src);
 	http_resp_free(&resp);
-	err_clear(&e2);
+	return rc;
+}
+
+/*
+ * EC2 instance metadata, IMDSv2: PUT /latest/api/token for a session
+ * token, then GET .../iam/security-credentials/ for the role name and
+ * .../ROLE for the keys. When the token PUT is refused (403, 404, 405: an
+ * old or proxied metadata service) the GETs go without a token (IMDSv1),
+ * unless AWS_EC2_METADATA_V1_DISABLED says not to.
+ */
+int
+creds_src_imds(struct creds_provider *p, struct creds *out, struct buf *tried,
+    struct err *e)
+{
+	struct http_client *c;
+	char *ep, *token = NULL, *role = NULL;
+	int rc = -1;
+
+	if (is_true(creds_env("AWS_EC2_METADATA_DISABLED"))) {
+		creds_tried_add(tried, "EC2 instance metadata (disabled by "
+		    "AWS_EC2_METADATA_DISABLED)");
+		return 0;
+	}
+	if ((ep = imds_endpoint()) == NULL)
+		return err_set(e, EXIT_RUNTIME, "credentials: out of memory");
+	if ((c = creds_http(p, 1, e)) != NULL &&
+	    (rc = imds_role(p, c, ep, &token, &role, tried, e)) == 1)
+		rc = imds_creds(c, ep, token, role, out, e);
+	free(ep);
+	creds_free_str(token);
+	free(role);
 	return rc;
 }

@@ -21,34 +21,20 @@
 /* What a credential process may write before we stop listening. */
 #define PROCESS_MAX_OUTPUT (1 << 20)
 
-/*
- * credential_process: "the SDK runs the command and reads JSON from its
- * standard output" ({"Version": 1, "AccessKeyId", "SecretAccessKey",
- * "SessionToken", "Expiration"}). Its standard error is kept for the
- * message when it fails.
- */
-static int
-run_process(const char *cmd, struct buf *out, struct buf *errout,
-    int *status, struct err *e)
+/* Starts cmd under /bin/sh, its stdin on /dev/null, its stdout and
+ * stderr on the pipes po and pe (whose write ends are then closed here).
+ * Returns its pid, or -1 with e. */
+static pid_t
+spawn(const char *cmd, int po[2], int pe[2], struct err *e)
 {
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, st, open_fds;
-	struct pollfd fds[2];
-	char chunk[4096];
-	ssize_t n;
 	pid_t pid;
-	size_t i;
 
-	if (pipe(po) == -1 || pipe(pe) == -1) {
-		err_set(e, EXIT_RUNTIME, "credential_process: pipe: %s",
-		    strerror(errno));
-		goto fail;
-	}
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) == -1) {
 		err_set(e, EXIT_RUNTIME, "credential_process: fork: %s",
 		    strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
@@ -67,8 +53,22 @@ run_process(const char *cmd, struct buf *out, struct buf *errout,
 	}
 	close(po[1]);
 	close(pe[1]);
-	fds[0].fd = po[0];
-	fds[1].fd = pe[0];
+	return pid;
+}
+
+/* Reads fdout into out and fderr into errout (each kept to
+ * PROCESS_MAX_OUTPUT) until both are at their end, and closes them. */
+static void
+collect(int fdout, int fderr, struct buf *out, struct buf *errout)
+{
+	struct pollfd fds[2];
+	char chunk[4096];
+	ssize_t n;
+	size_t i;
+	int open_fds;
+
+	fds[0].fd = fdout;
+	fds[1].fd = fderr;
 	fds[0].events = fds[1].events = POLLIN;
 	for (open_fds = 2; open_fds > 0; ) {
 		if (poll(fds, 2, -1) == -1) {
@@ -96,13 +96,47 @@ run_process(const char *cmd, struct buf *out, struct buf *errout,
 	for (i = 0; i < 2; i++)
 		if (fds[i].fd >= 0)
 			close(fds[i].fd);
+}
+
+/* Waits for the child. Returns its exit status, or 128 + the signal
+ * that ended it. */
+static int
+reap(pid_t pid)
+{
+	int st;
+
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
 			st = 0xff00;
 			break;
 		}
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ?
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ?
 	    WTERMSIG(st) : 0);
+}
+
+/*
+ * credential_process: "the SDK runs the command and reads JSON from its
+ * standard output" ({"Version": 1, "AccessKeyId", "SecretAccessKey",
+ * "SessionToken", "Expiration"}). Its standard error is kept for the
+ * message when it fails.
+ */
+static int
+run_process(const char *cmd, struct buf *out, struct buf *errout,
+    int *status, struct err *e)
+{
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	pid_t pid;
+	size_t i;
+
+	if (pipe(po) == -1 || pipe(pe) == -1) {
+		err_set(e, EXIT_RUNTIME, "credential_process: pipe: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if ((pid = spawn(cmd, po, pe, e)) == -1)
+		goto fail;
+	collect(po[0], pe[0], out, errout);
+	*status = reap(pid);
 	return 0;
 fail:
 	for (i = 0; i < 2; i++) {

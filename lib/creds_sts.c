@@ -29,32 +29,18 @@ sts_region(struct creds_provider *p)
 	return p->sts_region ? p->sts_region : "us-east-1";
 }
 
-/*
- * Calls an STS action (query protocol) with the form parameters params
- * (name, value, ..., NULL), signed with base, or unsigned when base is
- * NULL (AssumeRoleWithWebIdentity), and takes the <Credentials> of the
- * answer. Returns 0 or -1 with e.
- */
-static int
-sts_call(struct creds_provider *p, const char *action,
-    const char *const *params, const struct creds *base, struct creds *out,
-    const char *source, struct err *e)
+/* The POST of action with params (name, value pairs, NULL-ended) to
+ * STS's endpoint in region. Returns it (the caller frees), or NULL when
+ * out of memory. */
+static struct http_req *
+sts_request(struct creds_provider *p, const char *action,
+    const char *const *params, const char *region)
 {
-	struct http_client *c;
 	struct http_req *req = NULL;
-	struct http_resp resp;
-	struct aws_error ae;
-	struct sigv4_opts so;
 	struct buf url = BUF_INIT, body = BUF_INIT;
-	char *ep = NULL, *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL;
-	const char *region = sts_region(p);
-	time_t expires;
+	char *ep = NULL;
 	size_t i;
-	int rc = -1;
 
-	memset(&resp, 0, sizeof(resp));
-	if ((c = creds_http(p, 0, e)) == NULL)
-		return -1;
 	if ((ep = aws_endpoint("sts", region, p->o.endpoint)) == NULL ||
 	    buf_printf(&url, "%s/", ep) == -1 ||
 	    buf_printf(&body, "Action=%s&Version=2011-06-15", action) == -1)
@@ -71,6 +57,77 @@ sts_call(struct creds_provider *p, const char *action,
 	req->body = buf_detach(&body);
 	req->body_len = strlen(req->body);
 	req->body_owned = 1;
+	goto done;
+nomem:
+	http_req_free(req);
+	req = NULL;
+done:
+	free(ep);
+	buf_free(&url);
+	buf_free(&body);
+	return req;
+}
+
+/* The credentials in STS's answer, into out (source: where they are
+ * said to come from). Returns 0, or -1 with e. */
+static int
+sts_answer(struct http_resp *resp, const char *action, struct creds *out,
+    const char *source, struct err *e)
+{
+	char *ak, *sk, *tok, *exp;
+	time_t expires;
+	int rc = -1;
+
+	ak = aws_xml_text(buf_str(&resp->body), "AccessKeyId");
+	sk = aws_xml_text(buf_str(&resp->body), "SecretAccessKey");
+	tok = aws_xml_text(buf_str(&resp->body), "SessionToken");
+	exp = aws_xml_text(buf_str(&resp->body), "Expiration");
+	log_secret(sk);
+	log_secret(tok);
+	if (ak == NULL || sk == NULL || tok == NULL) {
+		err_set(e, EXIT_RUNTIME, "%s: the answer has no credentials",
+		    action);
+		goto done;
+	}
+	if (creds_parse_expiry(exp, &expires, action, e) == -1)
+		goto done;
+	if (creds_fill(out, ak, sk, tok, expires, "%s", source) == -1) {
+		err_set(e, EXIT_RUNTIME, "%s: out of memory", action);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(ak);
+	creds_free_str(sk);
+	creds_free_str(tok);
+	free(exp);
+	return rc;
+}
+
+/*
+ * Calls an STS action (query protocol) with the form parameters params
+ * (name, value, ..., NULL), signed with base, or unsigned when base is
+ * NULL (AssumeRoleWithWebIdentity), and takes the <Credentials> of the
+ * answer. Returns 0 or -1 with e.
+ */
+static int
+sts_call(struct creds_provider *p, const char *action,
+    const char *const *params, const struct creds *base, struct creds *out,
+    const char *source, struct err *e)
+{
+	struct http_client *c;
+	struct http_req *req;
+	struct http_resp resp;
+	struct aws_error ae;
+	struct sigv4_opts so;
+	const char *region = sts_region(p);
+	int rc = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	if ((c = creds_http(p, 0, e)) == NULL)
+		return -1;
+	if ((req = sts_request(p, action, params, region)) == NULL)
+		return err_set(e, EXIT_RUNTIME, "%s: out of memory", action);
 	if (base) {
 		memset(&so, 0, sizeof(so));
 		so.region = region;
@@ -92,33 +149,8 @@ sts_call(struct creds_provider *p, const char *action,
 		aws_error_clear(&ae);
 		goto done;
 	}
-	ak = aws_xml_text(buf_str(&resp.body), "AccessKeyId");
-	sk = aws_xml_text(buf_str(&resp.body), "SecretAccessKey");
-	tok = aws_xml_text(buf_str(&resp.body), "SessionToken");
-	exp = aws_xml_text(buf_str(&resp.body), "Expiration");
-	log_secret(sk);
-	log_secret(tok);
-	if (ak == NULL || sk == NULL || tok == NULL) {
-		err_set(e, EXIT_RUNTIME, "%s: the answer has no credentials",
-		    action);
-		goto done;
-	}
-	if (creds_parse_expiry(exp, &expires, action, e) == -1)
-		goto done;
-	if (creds_fill(out, ak, sk, tok, expires, "%s", source) == -1)
-		goto nomem;
-	rc = 0;
-	goto done;
-nomem:
-	err_set(e, EXIT_RUNTIME, "%s: out of memory", action);
+	rc = sts_answer(&resp, action, out, source, e);
 done:
-	free(ep);
-	free(ak);
-	creds_free_str(sk);
-	creds_free_str(tok);
-	free(exp);
-	buf_free(&url);
-	buf_free(&body);
 	http_req_free(req);
 	http_resp_free(&resp);
 	return rc;

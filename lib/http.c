@@ -572,35 +572,21 @@ fail:
 	return rc;
 }
 
-/* Makes the easy handle of a transfer. Returns 0, or -1 with e set (and
- * nothing left to release). */
-static int
-xfer_setup(struct xfer *x, struct err *e)
+/* The handle's own options: where its callbacks and errors go, the URL
+ * and what may be spoken to reach it. */
+static CURLcode
+set_handle(CURL *h, struct xfer *x, const char **optp)
 {
-	const struct http_req *req = x->req;
-	struct http_client *c = x->c;
-	const char *optname = NULL, *m = req->method;
-	long stall;
-	int has_body;
-	CURLcode rc = CURLE_OK;
-	CURL *h;
-	size_t i;
+	const struct http_client *c = x->c;
+	const char *optname = NULL;
+	CURLcode rc;
 
-	if (safe_url(&x->surl, req->url) == -1) {
-		err_set(e, EXIT_RUNTIME, "%s: out of memory", m);
-		return -1;
-	}
-	if ((h = x->h = curl_easy_init()) == NULL) {
-		err_set(e, EXIT_RUNTIME, "%s %s: curl_easy_init failed", m,
-		    buf_str(&x->surl));
-		return -1;
-	}
 	x->errbuf[0] = '\0';
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_SHARE, c->share);
 	SET(CURLOPT_PRIVATE, x);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_URL, x->req->url);
 	SET(CURLOPT_PATH_AS_IS, 1L);	/* the path is signed as it is */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -614,6 +600,23 @@ xfer_setup(struct xfer *x, struct err *e)
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, x);
 	SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	return CURLE_OK;
+fail:
+	*optp = optname;
+	return rc;
+}
+
+/* Timeouts, the stall bound, keepalives and the response's size limit
+ * (x->max_bytes: the request's or the client's, the lower). */
+static CURLcode
+set_limits(CURL *h, struct xfer *x, const char **optp)
+{
+	const struct http_client *c = x->c;
+	const struct http_req *req = x->req;
+	const char *optname = NULL;
+	CURLcode rc;
+	long stall;
+
 	SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	stall = c->timeout_ms / 1000;
@@ -635,18 +638,20 @@ xfer_setup(struct xfer *x, struct err *e)
 	    req->max_response_bytes : c->max_bytes;
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(x->max_bytes > INT64_MAX ?
 	    INT64_MAX : x->max_bytes));
-	SET(CURLOPT_USERAGENT, c->user_agent);
-	if ((rc = set_tls(h, c, &optname)) != CURLE_OK)
-		goto fail;
-	if (c->proxy_url != NULL)
-		SET(CURLOPT_PROXY, c->proxy_url);
-	if (log_enabled("http")) {
-		SET(CURLOPT_DEBUGFUNCTION, on_debug);
-		SET(CURLOPT_VERBOSE, 1L);
-	}
+	return CURLE_OK;
+fail:
+	*optp = optname;
+	return rc;
+}
 
-	has_body = req->body_len > 0 || strcmp(m, "POST") == 0 ||
-	    strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+/* The method, with the body for a request that has one. */
+static CURLcode
+set_method(CURL *h, const struct http_req *req, int has_body,
+    const char **optp)
+{
+	const char *optname = NULL, *m = req->method;
+	CURLcode rc;
+
 	if (strcmp(m, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
 	} else if (has_body) {
@@ -659,17 +664,29 @@ xfer_setup(struct xfer *x, struct err *e)
 		if (strcmp(m, "GET") != 0)
 			SET(CURLOPT_CUSTOMREQUEST, m);
 	}
+	return CURLE_OK;
+fail:
+	*optp = optname;
+	return rc;
+}
+
+/* The request's headers in x->hdrs, and the two curl would add unasked
+ * taken out. Returns 0, or -1 with e set. */
+static int
+set_headers(struct xfer *x, int has_body, struct err *e)
+{
+	const struct http_req *req = x->req;
+	const char *m = req->method;
+	size_t i;
+
 	for (i = 0; i < req->nh; i++) {
 		/* a line break would smuggle in a header of its own */
 		if (req->h[i].name[0] == '\0' ||
 		    strpbrk(req->h[i].name, ":\r\n \t") != NULL ||
-		    strpbrk(req->h[i].value, "\r\n") != NULL) {
-			err_set(e, EXIT_USAGE, "%s %s: header '%s': bad name "
-			    "or line break in the value", m, buf_str(&x->surl),
-			    req->h[i].name);
-			xfer_release(x);
-			return -1;
-		}
+		    strpbrk(req->h[i].value, "\r\n") != NULL)
+			return err_set(e, EXIT_USAGE, "%s %s: header '%s': bad "
+			    "name or line break in the value", m,
+			    buf_str(&x->surl), req->h[i].name);
 		if (add_header(x, req->h[i].name, req->h[i].value) == -1)
 			goto oom;
 	}
@@ -681,12 +698,55 @@ xfer_setup(struct xfer *x, struct err *e)
 	if (has_body && http_req_get_header(req, "Content-Type") == NULL &&
 	    add_header(x, "Content-Type", NULL) == -1)
 		goto oom;
-	SET(CURLOPT_HTTPHEADER, x->hdrs);
 	return 0;
 oom:
-	err_set(e, EXIT_RUNTIME, "%s %s: out of memory", m, buf_str(&x->surl));
-	xfer_release(x);
-	return -1;
+	return err_set(e, EXIT_RUNTIME, "%s %s: out of memory", m,
+	    buf_str(&x->surl));
+}
+
+/* Makes the easy handle of a transfer. Returns 0, or -1 with e set (and
+ * nothing left to release). */
+static int
+xfer_setup(struct xfer *x, struct err *e)
+{
+	const struct http_req *req = x->req;
+	struct http_client *c = x->c;
+	const char *optname = NULL, *m = req->method;
+	int has_body;
+	CURLcode rc = CURLE_OK;
+	CURL *h;
+
+	if (safe_url(&x->surl, req->url) == -1) {
+		err_set(e, EXIT_RUNTIME, "%s: out of memory", m);
+		return -1;
+	}
+	if ((h = x->h = curl_easy_init()) == NULL) {
+		err_set(e, EXIT_RUNTIME, "%s %s: curl_easy_init failed", m,
+		    buf_str(&x->surl));
+		return -1;
+	}
+	if ((rc = set_handle(h, x, &optname)) != CURLE_OK ||
+	    (rc = set_limits(h, x, &optname)) != CURLE_OK)
+		goto fail;
+	SET(CURLOPT_USERAGENT, c->user_agent);
+	if ((rc = set_tls(h, c, &optname)) != CURLE_OK)
+		goto fail;
+	if (c->proxy_url != NULL)
+		SET(CURLOPT_PROXY, c->proxy_url);
+	if (log_enabled("http")) {
+		SET(CURLOPT_DEBUGFUNCTION, on_debug);
+		SET(CURLOPT_VERBOSE, 1L);
+	}
+	has_body = req->body_len > 0 || strcmp(m, "POST") == 0 ||
+	    strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+	if ((rc = set_method(h, req, has_body, &optname)) != CURLE_OK)
+		goto fail;
+	if (set_headers(x, has_body, e) == -1) {
+		xfer_release(x);
+		return -1;
+	}
+	SET(CURLOPT_HTTPHEADER, x->hdrs);
+	return 0;
 fail:
 	err_set(e, rc == CURLE_OUT_OF_MEMORY ? EXIT_RUNTIME : EXIT_USAGE,
 	    "%s %s: setting %s: %s", m, buf_str(&x->surl), optname,

@@ -590,18 +590,142 @@ replace_url(struct http_req *req, struct buf *url)
 	return 0;
 }
 
+/* The date and credential scope of a signature made at now: amzdate
+ * (YYYYMMDDTHHMMSSZ), date (YYYYMMDD), scope (DATE/REGION/SERVICE/
+ * aws4_request). Returns 0, or -1 with e set. */
+static int
+sign_scope(time_t now, const struct sigv4_opts *o, char amzdate[17],
+    char date[9], char *scope, size_t scopesz, struct err *e)
+{
+	struct tm tm;
+	int n;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(amzdate, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
+		return err_set(e, EXIT_RUNTIME, "signing: bad clock");
+	memcpy(date, amzdate, 8);
+	date[8] = '\0';
+	n = snprintf(scope, scopesz, "%s/%s/%s/aws4_request", date,
+	    o->region, o->service);
+	if (n < 0 || (size_t)n >= scopesz)
+		return err_set(e, EXIT_USAGE, "signing: region or service "
+		    "name too long");
+	return 0;
+}
+
+/* The headers signed whatever the kind of signature: Host (unless the
+ * request has its own) and, when asked for, x-amz-content-sha256. An old
+ * Authorization goes. Returns -1 when out of memory. */
+static int
+base_headers(struct http_req *req, const struct sigv4_opts *o,
+    const struct url_parts *u, const char *payload)
+{
+	struct buf hbuf = BUF_INIT;
+	int rc = 0;
+
+	remove_header(req, "Authorization");
+	if (http_req_get_header(req, "Host") == NULL) {
+		if (buf_add(&hbuf, u->host, u->hostlen) == -1 ||
+		    http_req_header(req, "Host", buf_str(&hbuf)) == -1)
+			rc = -1;
+	}
+	buf_free(&hbuf);
+	if (rc == 0 && o->content_sha256_header &&
+	    http_req_set_header(req, "x-amz-content-sha256", payload) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Presigned: the credential scope, date and signed headers travel in
+ * the query (the signature is added last). Returns -1 when out of
+ * memory. */
+static int
+presign_query(struct http_req *req, const struct creds *c,
+    const struct sigv4_opts *o, const char *amzdate, const char *scope)
+{
+	struct buf url = BUF_INIT, tmp = BUF_INIT, sh = BUF_INIT;
+	int rc = -1;
+
+	if (canonical_headers(req, &tmp, &sh) == -1 ||
+	    buf_adds(&url, req->url) == -1)
+		goto done;
+	buf_reset(&tmp);
+	if (buf_printf(&tmp, "%s/%s", c->access_key_id, scope) == -1)
+		goto done;
+	if (add_query(&url, "X-Amz-Algorithm", ALGORITHM) == -1 ||
+	    add_query(&url, "X-Amz-Credential", buf_str(&tmp)) == -1 ||
+	    add_query(&url, "X-Amz-Date", amzdate) == -1)
+		goto done;
+	buf_reset(&tmp);
+	if (buf_printf(&tmp, "%ld", o->expires > 0 ? o->expires :
+	    900L) == -1 ||
+	    add_query(&url, "X-Amz-Expires", buf_str(&tmp)) == -1 ||
+	    add_query(&url, "X-Amz-SignedHeaders", buf_str(&sh)) == -1)
+		goto done;
+	if (c->session_token && *c->session_token &&
+	    add_query(&url, "X-Amz-Security-Token", c->session_token) == -1)
+		goto done;
+	if (replace_url(req, &url) == -1)
+		goto done;
+	rc = 0;
+done:
+	buf_free(&url);
+	buf_free(&tmp);
+	buf_free(&sh);
+	return rc;
+}
+
+/* Signed in a header: the date and session token go in headers too.
+ * Returns -1 when out of memory. */
+static int
+date_headers(struct http_req *req, const struct creds *c,
+    const char *amzdate)
+{
+	if (http_req_set_header(req, "X-Amz-Date", amzdate) == -1)
+		return -1;
+	if (c->session_token && *c->session_token &&
+	    http_req_set_header(req, "X-Amz-Security-Token",
+	    c->session_token) == -1)
+		return -1;
+	return 0;
+}
+
+/* Puts the signature in the query (presigned) or in an Authorization
+ * header (sh: the signed headers). Returns -1 when out of memory. */
+static int
+add_signature(struct http_req *req, const struct creds *c,
+    const struct sigv4_opts *o, const char *scope, const struct buf *sh,
+    const char *sig)
+{
+	struct buf tmp = BUF_INIT;
+	int rc = 0;
+
+	if (o->query) {
+		if (buf_adds(&tmp, req->url) == -1 ||
+		    add_query(&tmp, "X-Amz-Signature", sig) == -1 ||
+		    replace_url(req, &tmp) == -1)
+			rc = -1;
+	} else {
+		if (buf_printf(&tmp, ALGORITHM " Credential=%s/%s, "
+		    "SignedHeaders=%s, Signature=%s", c->access_key_id, scope,
+		    buf_str(sh), sig) == -1 ||
+		    http_req_header(req, "Authorization", buf_str(&tmp)) == -1)
+			rc = -1;
+	}
+	buf_free(&tmp);
+	return rc;
+}
+
 int
 sigv4_sign(struct http_req *req, const struct creds *c,
     const struct sigv4_opts *o, struct err *e)
 {
-	struct buf creq = BUF_INIT, sts = BUF_INIT, sh = BUF_INIT,
-	    url = BUF_INIT, tmp = BUF_INIT, hbuf = BUF_INIT;
+	struct buf creq = BUF_INIT, sts = BUF_INIT, sh = BUF_INIT;
 	struct url_parts u;
 	char amzdate[17], date[9], phash[65], sig[65], scope[256];
 	const char *payload;
 	time_t now = o->now ? o->now : time(NULL);
-	struct tm tm;
-	int rc = -1, n;
+	int rc = -1;
 
 	if (c == NULL || c->access_key_id == NULL ||
 	    c->secret_access_key == NULL)
@@ -613,17 +737,8 @@ sigv4_sign(struct http_req *req, const struct creds *c,
 	if (split_url(req->url, &u) == -1)
 		return err_set(e, EXIT_USAGE, "signing: not an absolute URL: %s",
 		    req->url);
-	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(amzdate, sizeof(amzdate), "%Y%m%dT%H%M%SZ", &tm) != 16)
-		return err_set(e, EXIT_RUNTIME, "signing: bad clock");
-	memcpy(date, amzdate, 8);
-	date[8] = '\0';
-	n = snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date,
-	    o->region, o->service);
-	if (n < 0 || (size_t)n >= sizeof(scope))
-		return err_set(e, EXIT_USAGE, "signing: region or service "
-		    "name too long");
-
+	if (sign_scope(now, o, amzdate, date, scope, sizeof(scope), e) == -1)
+		return -1;
 	if (o->unsigned_payload)
 		payload = UNSIGNED;
 	else {
@@ -631,52 +746,10 @@ sigv4_sign(struct http_req *req, const struct creds *c,
 		    phash);
 		payload = phash;
 	}
-
-	remove_header(req, "Authorization");
-	if (http_req_get_header(req, "Host") == NULL) {
-		if (buf_add(&hbuf, u.host, u.hostlen) == -1 ||
-		    http_req_header(req, "Host", buf_str(&hbuf)) == -1)
-			goto nomem;
-	}
-	if (o->content_sha256_header &&
-	    http_req_set_header(req, "x-amz-content-sha256", payload) == -1)
+	if (base_headers(req, o, &u, payload) == -1 ||
+	    (o->query ? presign_query(req, c, o, amzdate, scope) :
+	    date_headers(req, c, amzdate)) == -1)
 		goto nomem;
-
-	if (o->query) {
-		/* Presigned: the credential scope, date and signed headers
-		 * travel in the query, and the signature is added last. */
-		if (canonical_headers(req, &tmp, &sh) == -1 ||
-		    buf_adds(&url, req->url) == -1)
-			goto nomem;
-		buf_reset(&tmp);
-		if (buf_printf(&tmp, "%s/%s", c->access_key_id, scope) == -1)
-			goto nomem;
-		if (add_query(&url, "X-Amz-Algorithm", ALGORITHM) == -1 ||
-		    add_query(&url, "X-Amz-Credential", buf_str(&tmp)) == -1 ||
-		    add_query(&url, "X-Amz-Date", amzdate) == -1)
-			goto nomem;
-		buf_reset(&tmp);
-		if (buf_printf(&tmp, "%ld", o->expires > 0 ? o->expires :
-		    900L) == -1 ||
-		    add_query(&url, "X-Amz-Expires", buf_str(&tmp)) == -1 ||
-		    add_query(&url, "X-Amz-SignedHeaders", buf_str(&sh)) == -1)
-			goto nomem;
-		if (c->session_token && *c->session_token &&
-		    add_query(&url, "X-Amz-Security-Token",
-		    c->session_token) == -1)
-			goto nomem;
-		if (replace_url(req, &url) == -1)
-			goto nomem;
-		buf_reset(&sh);
-	} else {
-		if (http_req_set_header(req, "X-Amz-Date", amzdate) == -1)
-			goto nomem;
-		if (c->session_token && *c->session_token &&
-		    http_req_set_header(req, "X-Amz-Security-Token",
-		    c->session_token) == -1)
-			goto nomem;
-	}
-
 	if (sigv4_canonical_request(req, o, payload, &creq, &sh) == -1 ||
 	    sigv4_string_to_sign(amzdate, scope, buf_str(&creq), &sts) == -1)
 		goto nomem;
@@ -686,20 +759,8 @@ sigv4_sign(struct http_req *req, const struct creds *c,
 		goto done;
 	}
 	log_steps(buf_str(&creq), buf_str(&sts), c);
-
-	if (o->query) {
-		if (buf_adds(&url, req->url) == -1 ||
-		    add_query(&url, "X-Amz-Signature", sig) == -1 ||
-		    replace_url(req, &url) == -1)
-			goto nomem;
-	} else {
-		buf_reset(&tmp);
-		if (buf_printf(&tmp, ALGORITHM " Credential=%s/%s, "
-		    "SignedHeaders=%s, Signature=%s", c->access_key_id, scope,
-		    buf_str(&sh), sig) == -1 ||
-		    http_req_header(req, "Authorization", buf_str(&tmp)) == -1)
-			goto nomem;
-	}
+	if (add_signature(req, c, o, scope, &sh, sig) == -1)
+		goto nomem;
 	rc = 0;
 	goto done;
 nomem:
@@ -708,8 +769,5 @@ done:
 	buf_free(&creq);
 	buf_free(&sts);
 	buf_free(&sh);
-	buf_free(&url);
-	buf_free(&tmp);
-	buf_free(&hbuf);
 	return rc;
 }

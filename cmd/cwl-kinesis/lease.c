@@ -320,28 +320,54 @@ ask_for_one(const struct owner *owners, size_t nowners, size_t target,
 	}
 }
 
-void
-lease_round(int64_t now)
+/* What a round of leases finds. */
+struct survey {
+	int64_t now;
+	struct owner *owners;	/* the other owners and their leases */
+	size_t nowners;
+	size_t nheld;		/* leases held here */
+	size_t active;		/* shards listed and not ended */
+};
+
+/* Counts a lease held by another owner. */
+static void
+count_owner(struct survey *sv, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < sv->nowners; k++)
+		if (strcmp(sv->owners[k].name, name) == 0)
+			break;
+	if (k == sv->nowners) {
+		if ((sv->owners = realloc(sv->owners, (sv->nowners + 1) *
+		    sizeof(*sv->owners))) == NULL)
+			log_oom();
+		sv->owners[sv->nowners].name = name;
+		sv->owners[sv->nowners++].n = 0;
+	}
+	sv->owners[k].n++;
+}
+
+/* Renews the leases held, and reads the others: shards found ended are
+ * done, and the live leases of other owners are counted. */
+static void
+lease_survey(struct survey *sv)
 {
 	struct err e = ERR_INIT;
 	struct shard *sh;
-	struct owner *owners = NULL;
-	size_t i, k, nowners = 0, nheld = 0, active = 0, target, taken = 0;
+	size_t i;
 	char *key;
 
-	if (K.leases == NULL || now < K.next_lease)
-		return;
-	K.next_lease = now + K.lease_ms / 3;
 	for (i = 0; i < K.nsh && !K.stopping; i++) {
 		sh = K.sh[i];
 		if (!sh->listed || sh->ended)
 			continue;
 		if (sh->held) {
-			keep(sh, now);
+			keep(sh, sv->now);
 			if (sh->held)
-				nheld++;
+				sv->nheld++;
 			if (!sh->ended)
-				active++;
+				sv->active++;
 			continue;
 		}
 		key = lease_key(sh);
@@ -356,52 +382,76 @@ lease_round(int64_t now)
 		}
 		free(key);
 		/* seen now, after the read: the counter was written before */
-		now = timex_mono_ms();
+		sv->now = timex_mono_ms();
 		if (sh->lease.exists && sh->lease.ended) {
 			sh->ended = 1;
 			sh->state = SH_DONE;
 			continue;
 		}
-		active++;
-		if (!observe(sh, now)) {
-			for (k = 0; k < nowners; k++)
-				if (strcmp(owners[k].name, sh->lease.owner) == 0)
-					break;
-			if (k == nowners) {
-				if ((owners = realloc(owners, (nowners + 1) *
-				    sizeof(*owners))) == NULL)
-					log_oom();
-				owners[nowners].name = sh->lease.owner;
-				owners[nowners++].n = 0;
-			}
-			owners[k].n++;
-		}
+		sv->active++;
+		if (!observe(sh, sv->now))
+			count_owner(sv, sh->lease.owner);
 	}
-	/* a fair share when following; all there is otherwise */
-	target = K.follow ? (active + nowners) / (nowners + 1) : (size_t)-1;
-	for (i = 0; i < K.nsh && nheld < target && !K.stopping; i++) {
+}
+
+/* Takes free leases (their parents ended, not lost here lately) up to
+ * target. Returns how many were taken. */
+static size_t
+lease_take(struct survey *sv, size_t target)
+{
+	struct shard *sh;
+	size_t i, taken = 0;
+
+	for (i = 0; i < K.nsh && sv->nheld < target && !K.stopping; i++) {
 		sh = K.sh[i];
 		if (sh->listed && !sh->held && !sh->ended &&
 		    sh->state != SH_FLIGHT && parents_ended(sh) &&
-		    !(sh->lost_at && now - sh->lost_at < 3 * K.lease_ms) &&
-		    observe(sh, now) && take(sh, now)) {
-			nheld++;
+		    !(sh->lost_at && sv->now - sh->lost_at < 3 * K.lease_ms) &&
+		    observe(sh, sv->now) && take(sh, sv->now)) {
+			sv->nheld++;
 			taken++;
 		}
 	}
-	if (K.follow && nheld < target && taken == 0 && nowners > 0 &&
-	    (K.last_steal == 0 || now - K.last_steal >= 2 * K.lease_ms))
-		ask_for_one(owners, nowners, target, now);
-	for (i = K.nsh; i-- > 0 && nheld > target;) {
+	return taken;
+}
+
+/* Gives back the leases held over target, the last shards first. */
+static void
+lease_shed(struct survey *sv, size_t target)
+{
+	struct shard *sh;
+	size_t i;
+
+	for (i = K.nsh; i-- > 0 && sv->nheld > target;) {
 		sh = K.sh[i];
 		if (sh->held && sh->state != SH_DONE) {
-			give_back(sh, now);
-			nheld--;
+			give_back(sh, sv->now);
+			sv->nheld--;
 		}
 	}
-	free(owners);
+}
+
+void
+lease_round(int64_t now)
+{
+	struct survey sv = { now, NULL, 0, 0, 0 };
+	size_t target, taken;
+
+	if (K.leases == NULL || now < K.next_lease)
+		return;
+	K.next_lease = now + K.lease_ms / 3;
+	lease_survey(&sv);
+	/* a fair share when following; all there is otherwise */
+	target = K.follow ? (sv.active + sv.nowners) / (sv.nowners + 1) :
+	    (size_t)-1;
+	taken = lease_take(&sv, target);
+	if (K.follow && sv.nheld < target && taken == 0 && sv.nowners > 0 &&
+	    (K.last_steal == 0 || sv.now - K.last_steal >= 2 * K.lease_ms))
+		ask_for_one(sv.owners, sv.nowners, target, sv.now);
+	lease_shed(&sv, target);
+	free(sv.owners);
 	log_debug("lease", "%zu held, %zu active shards, %zu other owners",
-	    nheld, active, nowners);
+	    sv.nheld, sv.active, sv.nowners);
 }
 
 void

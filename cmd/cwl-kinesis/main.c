@@ -306,16 +306,13 @@ resume_load(const char *path)
 	    K.nresume, K.stream);
 }
 
-/* The config's settings; flags win over them. */
+/* The stream (the argument, else the config's) and the region: the
+ * stream ARN's, else the config's. */
 static void
-settings(struct aws_opts *ao, char **arn_region)
+settings_stream(struct cfg *c, struct aws_opts *ao, char **arn_region)
 {
-	struct cfg *c = cli.cfg;
 	struct err e = ERR_INIT;
 	const char *s, *region;
-	json_object *src[2];
-	int64_t v;
-	int fur;
 
 	need(cfg_str(c, "cloudwatchlogsbeat.kinesis.stream", NULL, &s, &e), &e);
 	if (opt.stream == NULL && s == NULL) {
@@ -343,6 +340,15 @@ settings(struct aws_opts *ao, char **arn_region)
 	/* an endpoint URL in the config is CloudWatch Logs' */
 	if (ao->endpoint && strstr(ao->endpoint, "://"))
 		ao->endpoint = NULL;
+}
+
+/* How often shards are read and listed, and how many records a read
+ * asks for. */
+static void
+settings_poll(struct cfg *c)
+{
+	struct err e = ERR_INIT;
+	int64_t v;
 
 	need(cfg_get_duration(c, "cloudwatchlogsbeat.kinesis.poll_frequency",
 	    &K.poll, &e), &e);
@@ -366,6 +372,14 @@ settings(struct aws_opts *ao, char **arn_region)
 		cli_die(&e);
 	}
 	K.limit = opt.limit ? opt.limit : (long)v;
+}
+
+/* Which groups' events are kept, and from when. */
+static void
+settings_select(struct cfg *c)
+{
+	struct err e = ERR_INIT;
+
 	need(cfg_strlist(c, "cloudwatchlogsbeat.kinesis.groups", &K.groups,
 	    &K.ngroups, &e), &e);
 	if (opt.ngroups) {
@@ -381,20 +395,34 @@ settings(struct aws_opts *ao, char **arn_region)
 		err_prefix(&e, "--since");
 		cli_die(&e);
 	}
+}
+
+/* The dead-letter file, opened (but not by --check-config, which opens
+ * nothing for writing). */
+static void
+settings_dead_letter(struct cfg *c)
+{
+	struct err e = ERR_INIT;
+
 	K.dead_letter = opt.dead;
 	if (K.dead_letter == NULL)
 		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.dead_letter", NULL,
 		    &K.dead_letter, &e), &e);
 	K.dl_fd = -1;
-	/* --check-config opens nothing for writing */
 	if (K.dead_letter && !cli.check_config && (K.dl_fd = open(K.dead_letter, O_WRONLY |
 	    O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		err_set(&e, EXIT_USAGE, "dead-letter file %s: %s",
 		    K.dead_letter, strerror(errno));
 		cli_die(&e);
 	}
+}
 
-	/* leases */
+/* The leases: where, how long one lasts, and this instance's name. */
+static void
+settings_lease(struct cfg *c)
+{
+	struct err e = ERR_INIT;
+
 	if (opt.lease == NULL)
 		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.lease_url", NULL,
 		    &opt.lease, &e), &e);
@@ -416,8 +444,16 @@ settings(struct aws_opts *ao, char **arn_region)
 	if (K.owner == NULL)
 		need(cfg_str(c, "cloudwatchlogsbeat.kinesis.lease_owner", NULL,
 		    &K.owner, &e), &e);
+}
 
-	/* the config's fields and tags, and --fields */
+/* The config's fields and tags, and --fields, added to every event. */
+static void
+settings_fields(struct cfg *c)
+{
+	struct err e = ERR_INIT;
+	json_object *src[2];
+	int fur;
+
 	src[0] = cfg_node(c, "fields");
 	src[1] = opt.fields;
 	if (src[0] && !json_object_is_type(src[0], json_type_object)) {
@@ -432,6 +468,20 @@ settings(struct aws_opts *ao, char **arn_region)
 	K.lo.fields = evline_fields(src, 2);
 	K.lo.fields_under_root = fur;
 	need(evline_tags(c, (char **)&K.lo.tags, &e), &e);
+}
+
+/* The config's settings; flags win over them. */
+static void
+settings(struct aws_opts *ao, char **arn_region)
+{
+	struct cfg *c = cli.cfg;
+
+	settings_stream(c, ao, arn_region);
+	settings_poll(c);
+	settings_select(c);
+	settings_dead_letter(c);
+	settings_lease(c);
+	settings_fields(c);
 }
 
 static void
@@ -486,81 +536,84 @@ run(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* How reads are retried: as the AWS settings say, with defaults for
+ * what they leave at 0. */
+static void
+retry_settings(const struct aws_opts *ao)
 {
-	struct aws_opts ao;
-	struct err e = ERR_INIT;
-	struct buf g = BUF_INIT;
-	char *arn_region = NULL;
-	int code;
-
-	cli_init(&cli, "cwl-kinesis", synopsis, help);
-	parse_args(argc, argv);
-	need(cli_load(&cli, &e), &e);
-	need(cli_aws_opts(&cli, &ao, &e), &e);
-	settings(&ao, &arn_region);
-	K.retry = ao.retry;
-	K.max_attempts = ao.retry.max_attempts;
+	K.retry = ao->retry;
+	K.max_attempts = ao->retry.max_attempts;
 	if (K.retry.base_ms <= 0)
 		K.retry.base_ms = 100;
 	if (K.retry.cap_ms <= 0)
 		K.retry.cap_ms = 20000;
 	K.max_flight = 32;
-	if (K.stream == NULL)
-		cli_checked(&cli);	/* --check-config, no stream */
-	/* the cursors' group: no log group is named so ('@') */
-	if (buf_printf(&g, "@kinesis/%s", K.stream) == -1)
-		log_oom();
-	K.group = buf_detach(&g);
-	if (opt.resume)
-		resume_load(opt.resume);
-	if ((K.aws = aws_new(&ao, &e)) == NULL)
+}
+
+/* The AWS client and the multi handle the reads go through. */
+static void
+open_client(struct aws_opts *ao)
+{
+	struct err e = ERR_INIT;
+
+	if ((K.aws = aws_new(ao, &e)) == NULL)
 		cli_die(&e);
 	K.region = aws_region(K.aws);
 	K.lo.region = K.region;
 	if ((K.multi = http_multi_new(aws_http(K.aws), &e)) == NULL)
 		cli_die(&e);
-	if (opt.lease) {
-		struct aws_opts ro;
+}
 
-		/* the registry's region and endpoint, not the stream's */
-		need(cli_aws_opts(&cli, &ro, &e), &e);
-		if (lease_setup(opt.lease, &ro, &e) == -1)
-			cli_die(&e);
-		if (K.owner == NULL) {
-			char host[256];
+/* --lease: the registry of the leases, and this instance's name in
+ * them (HOST:PID unless given). */
+static void
+lease_init(void)
+{
+	struct aws_opts ro;
+	struct err e = ERR_INIT;
+	struct buf g = BUF_INIT;
+	char host[256];
 
-			if (gethostname(host, sizeof(host)) == -1)
-				host[0] = '\0';
-			host[sizeof(host) - 1] = '\0';
-			if (buf_printf(&g, "%s:%ld", host, (long)getpid()) == -1)
-				log_oom();
-			K.owner = buf_detach(&g);
-		}
+	/* the registry's region and endpoint, not the stream's */
+	need(cli_aws_opts(&cli, &ro, &e), &e);
+	if (lease_setup(opt.lease, &ro, &e) == -1)
+		cli_die(&e);
+	if (K.owner == NULL) {
+		if (gethostname(host, sizeof(host)) == -1)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		if (buf_printf(&g, "%s:%ld", host, (long)getpid()) == -1)
+			log_oom();
+		K.owner = buf_detach(&g);
 	}
-	cli_checked(&cli);
-	cli_signals();
-	if (opt.setup) {
-		code = 0;
-		if (setup_subscription(&cli, K.stream_given, opt.dry_run,
-		    opt.account_policy, &e) == -1) {
-			log_error("%s", err_msg(&e));
-			code = e.code ? e.code : EXIT_RUNTIME;
-			err_clear(&e);
-		}
-		http_multi_free(K.multi);
-		aws_free(K.aws);
-		cli_free(&cli);
-		return code;
+}
+
+/* setup: puts the subscription filters. Returns the exit code. */
+static int
+run_setup(void)
+{
+	struct err e = ERR_INIT;
+	int code = 0;
+
+	if (setup_subscription(&cli, K.stream_given, opt.dry_run,
+	    opt.account_policy, &e) == -1) {
+		log_error("%s", err_msg(&e));
+		code = e.code ? e.code : EXIT_RUNTIME;
+		err_clear(&e);
 	}
-	if (shards_list(&e) == -1) {
-		if (!cli_stop)
-			cli_die(&e);
-	} else {
-		K.next_list = timex_mono_ms() + K.refresh;
-		run();
-	}
+	http_multi_free(K.multi);
+	aws_free(K.aws);
+	cli_free(&cli);
+	return code;
+}
+
+/* After the reads: writes what is left, gives the leases back, and says
+ * how it went (the counters with -v). Returns the exit code. */
+static int
+finish(void)
+{
+	int code;
+
 	out_flush();
 	lease_release_all();
 	if (K.fail.code) {
@@ -577,12 +630,59 @@ main(int argc, char **argv)
 		    (unsigned long long)K.requests,
 		    (unsigned long long)K.throttles,
 		    (unsigned long long)K.expired);
+	return code;
+}
+
+static void
+kinesis_free(void)
+{
 	if (K.dl_fd >= 0)
 		close(K.dl_fd);
 	http_multi_free(K.multi);
 	aws_free(K.aws);
 	lease_close(K.leases);
 	ckpt_close(K.reg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct aws_opts ao;
+	struct err e = ERR_INIT;
+	struct buf g = BUF_INIT;
+	char *arn_region = NULL;
+	int code;
+
+	cli_init(&cli, "cwl-kinesis", synopsis, help);
+	parse_args(argc, argv);
+	need(cli_load(&cli, &e), &e);
+	need(cli_aws_opts(&cli, &ao, &e), &e);
+	settings(&ao, &arn_region);
+	retry_settings(&ao);
+	if (K.stream == NULL)
+		cli_checked(&cli);	/* --check-config, no stream */
+	/* the cursors' group: no log group is named so ('@') */
+	if (buf_printf(&g, "@kinesis/%s", K.stream) == -1)
+		log_oom();
+	K.group = buf_detach(&g);
+	if (opt.resume)
+		resume_load(opt.resume);
+	open_client(&ao);
+	if (opt.lease)
+		lease_init();
+	cli_checked(&cli);
+	cli_signals();
+	if (opt.setup)
+		return run_setup();
+	if (shards_list(&e) == -1) {
+		if (!cli_stop)
+			cli_die(&e);
+	} else {
+		K.next_list = timex_mono_ms() + K.refresh;
+		run();
+	}
+	code = finish();
+	kinesis_free();
 	free(arn_region);
 	cli_free(&cli);
 	return code;

@@ -247,14 +247,78 @@ list_grp(json_object *o, struct grp *g, struct buf *b)
 	g->key = buf_str(b);
 }
 
+/* The DescribeLogGroups request for a page (token: NULL for the first).
+ * Returns NULL when out of memory. */
+static json_object *
+groups_request(const struct spec *s, int one, const char *token)
+{
+	json_object *in;
+	size_t i;
+
+	if ((in = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_add(in, "limit", json_object_new_int(
+	    one ? 1 : PAGE));
+	if (s->linked) {
+		json_object_object_add(in, "includeLinkedAccounts",
+		    json_object_new_boolean(1));
+		if (s->naccounts) {
+			json_object *ids = json_object_new_array();
+
+			for (i = 0; i < s->naccounts; i++)
+				json_object_array_add(ids,
+				    json_object_new_string(s->accounts[i]));
+			json_object_object_add(in, "accountIdentifiers", ids);
+		}
+	}
+	if (*s->prefix)
+		json_object_object_add(in, "logGroupNamePrefix",
+		    json_object_new_string(s->prefix));
+	if (token)
+		json_object_object_add(in, "nextToken",
+		    json_object_new_string(token));
+	return in;
+}
+
+/* Hands the groups of a page (arr) that match to fn. Returns 1 if one
+ * matched, 0 if none did, -1 when fn failed. */
+static int
+groups_page(const struct spec *s, json_object *arr,
+    int (*fn)(json_object *g, void *arg), void *arg)
+{
+	json_object *g;
+	const char *name;
+	size_t i, n, nameless = 0;
+	int found = 0;
+
+	n = arr ? json_object_array_length(arr) : 0;
+	for (i = 0; i < n; i++) {
+		g = json_object_array_get_idx(arr, i);
+		name = jsonx_get_str(g, "logGroupName", NULL);
+		if (name == NULL) {
+			nameless++;
+			continue;
+		}
+		if (!group_matches(s, name))
+			continue;
+		found = 1;
+		annotate(g, s->linked);
+		if (fn(g, arg) == -1)
+			return -1;
+	}
+	if (nameless)
+		log_warn("DescribeLogGroups %s: %zu of %zu entries have no "
+		    "logGroupName string; skipped",
+		    *s->text ? s->text : "*", nameless, n);
+	return found;
+}
+
 int
 list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
     void *arg, struct err *e)
 {
-	json_object *in, *resp, *arr, *g;
+	json_object *in, *resp, *arr;
 	char *token = NULL, *next;
-	const char *name;
-	size_t i, n, nameless;
 	int r, found = 0, empties = 0;
 	/* the exact name, if it exists, comes first among those that start
 	 * with it: one group is enough, unless several accounts have it */
@@ -263,29 +327,8 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 	if (s->linked && own_account(e) == -1)
 		return -1;
 	do {
-		in = json_object_new_object();
-		if (in == NULL)
+		if ((in = groups_request(s, one, token)) == NULL)
 			return err_set(e, EXIT_RUNTIME, "out of memory");
-		json_object_object_add(in, "limit", json_object_new_int(
-		    one ? 1 : PAGE));
-		if (s->linked) {
-			json_object_object_add(in, "includeLinkedAccounts",
-			    json_object_new_boolean(1));
-			if (s->naccounts) {
-				json_object *ids = json_object_new_array();
-
-				for (i = 0; i < s->naccounts; i++)
-					json_object_array_add(ids,
-					    json_object_new_string(s->accounts[i]));
-				json_object_object_add(in, "accountIdentifiers", ids);
-			}
-		}
-		if (*s->prefix)
-			json_object_object_add(in, "logGroupNamePrefix",
-			    json_object_new_string(s->prefix));
-		if (token)
-			json_object_object_add(in, "nextToken",
-			    json_object_new_string(token));
 		r = call("DescribeLogGroups", in, &resp, e);
 		json_object_put(in);
 		if (r != 0) {
@@ -307,30 +350,14 @@ list_groups(const struct spec *s, int (*fn)(json_object *g, void *arg),
 			free(next);
 			next = NULL;
 		}
-		n = arr ? json_object_array_length(arr) : 0;
-		nameless = 0;
-		for (i = 0; i < n; i++) {
-			g = json_object_array_get_idx(arr, i);
-			name = jsonx_get_str(g, "logGroupName", NULL);
-			if (name == NULL) {
-				nameless++;
-				continue;
-			}
-			if (!group_matches(s, name))
-				continue;
-			found = 1;
-			annotate(g, s->linked);
-			if (fn(g, arg) == -1) {
-				json_object_put(resp);
-				free(token);
-				free(next);
-				return -1;
-			}
+		if ((r = groups_page(s, arr, fn, arg)) == -1) {
+			json_object_put(resp);
+			free(token);
+			free(next);
+			return -1;
 		}
-		if (nameless)
-			log_warn("DescribeLogGroups %s: %zu of %zu entries have no "
-			    "logGroupName string; skipped",
-			    *s->text ? s->text : "*", nameless, n);
+		if (r)
+			found = 1;
 		json_object_put(resp);
 		free(token);
 		token = next;
@@ -373,56 +400,112 @@ literal_len(const char *glob)
 	return strcspn(glob, "*?[\\");
 }
 
+/* The prefix DescribeLogStreams is given: the local one, else the
+ * literal start of --pattern. None with orderBy LastEventTime: AWS
+ * refuses a prefix with it, and the prefix is then applied here.
+ * Returns it (the caller frees), or NULL. */
+static char *
+streams_api_prefix(const char *local_prefix)
+{
+	if (L.order_last)
+		return NULL;
+	if (local_prefix)
+		return strdup(local_prefix);
+	if (L.pattern && literal_len(L.pattern) > 0)
+		return strndup(L.pattern, literal_len(L.pattern));
+	return NULL;
+}
+
+/* The DescribeLogStreams request for a page (token: NULL for the first;
+ * count: the streams listed so far). Returns NULL when out of memory. */
+static json_object *
+streams_request(const struct grp *g, const char *api_prefix,
+    const char *local_prefix, long count, const char *token)
+{
+	json_object *in;
+	long page;
+
+	if ((in = json_object_new_object()) == NULL)
+		return NULL;
+	/* never both: "If you specify values for both logGroupName
+	 * and logGroupIdentifier, the action returns an
+	 * InvalidParameterException error." */
+	json_object_object_add(in, g->ident ? "logGroupIdentifier" :
+	    "logGroupName", json_object_new_string(g->ident ? g->ident :
+	    g->name));
+	page = PAGE;
+	if (L.limit > 0 && L.limit - count < page && !L.has_since &&
+	    !L.pattern && L.shard_n == 0 && !(L.order_last && local_prefix))
+		page = L.limit - count;
+	json_object_object_add(in, "limit", json_object_new_int((int)page));
+	if (L.order_last) {
+		json_object_object_add(in, "orderBy",
+		    json_object_new_string("LastEventTime"));
+		json_object_object_add(in, "descending",
+		    json_object_new_boolean(1));
+	} else if (api_prefix) {
+		json_object_object_add(in, "logStreamNamePrefix",
+		    json_object_new_string(api_prefix));
+	}
+	if (token)
+		json_object_object_add(in, "nextToken",
+		    json_object_new_string(token));
+	return in;
+}
+
+/* Hands the wanted streams of a page (arr) to fn, up to --limit
+ * (*count: the streams listed so far). Returns 0, or -1 when fn failed. */
+static int
+streams_page(const struct grp *g, json_object *arr, const char *local_prefix,
+    long *count, int (*fn)(const struct grp *g, json_object *s, void *arg),
+    void *arg)
+{
+	json_object *st;
+	const char *name;
+	size_t i, n, nameless = 0;
+
+	n = arr ? json_object_array_length(arr) : 0;
+	for (i = 0; i < n && (L.limit == 0 || *count < L.limit); i++) {
+		st = json_object_array_get_idx(arr, i);
+		name = jsonx_get_str(st, "logStreamName", NULL);
+		if (name == NULL) {
+			nameless++;
+			continue;
+		}
+		if (!list_stream_wanted(g->key, name, st, local_prefix))
+			continue;
+		(*count)++;
+		if (fn(g, st, arg) == -1)
+			return -1;
+	}
+	if (nameless)
+		log_warn("DescribeLogStreams %s: %zu of %zu entries have "
+		    "no logStreamName string; skipped", g->ident ? g->ident :
+		    g->name, nameless, n);
+	return 0;
+}
+
 int
 list_streams(const struct grp *g, const char *stream_prefix,
     int (*fn)(const struct grp *g, json_object *s, void *arg), void *arg,
     struct err *e)
 {
 	const char *group = g->ident ? g->ident : g->name;
-	json_object *in, *resp, *arr, *st;
-	char *token = NULL, *next, *api_prefix = NULL;
-	const char *name, *local_prefix;
-	size_t i, n, nameless;
-	long count = 0, page;
+	json_object *in, *resp, *arr;
+	char *token = NULL, *next, *api_prefix;
+	const char *local_prefix;
+	long count = 0;
 	int r, empties = 0;
 
 	local_prefix = L.prefix ? L.prefix : stream_prefix;
-	/* AWS refuses a prefix with orderBy LastEventTime: the prefix is
-	 * then applied here */
-	if (!L.order_last) {
-		if (local_prefix)
-			api_prefix = strdup(local_prefix);
-		else if (L.pattern && literal_len(L.pattern) > 0)
-			api_prefix = strndup(L.pattern, literal_len(L.pattern));
-	}
+	api_prefix = streams_api_prefix(local_prefix);
 	do {
-		if ((in = json_object_new_object()) == NULL) {
+		if ((in = streams_request(g, api_prefix, local_prefix, count,
+		    token)) == NULL) {
 			free(api_prefix);
 			free(token);
 			return err_set(e, EXIT_RUNTIME, "out of memory");
 		}
-		/* never both: "If you specify values for both logGroupName
-		 * and logGroupIdentifier, the action returns an
-		 * InvalidParameterException error." */
-		json_object_object_add(in, g->ident ? "logGroupIdentifier" :
-		    "logGroupName", json_object_new_string(group));
-		page = PAGE;
-		if (L.limit > 0 && L.limit - count < page && !L.has_since &&
-		    !L.pattern && L.shard_n == 0 && !(L.order_last && local_prefix))
-			page = L.limit - count;
-		json_object_object_add(in, "limit", json_object_new_int((int)page));
-		if (L.order_last) {
-			json_object_object_add(in, "orderBy",
-			    json_object_new_string("LastEventTime"));
-			json_object_object_add(in, "descending",
-			    json_object_new_boolean(1));
-		} else if (api_prefix) {
-			json_object_object_add(in, "logStreamNamePrefix",
-			    json_object_new_string(api_prefix));
-		}
-		if (token)
-			json_object_object_add(in, "nextToken",
-			    json_object_new_string(token));
 		r = call("DescribeLogStreams", in, &resp, e);
 		json_object_put(in);
 		if (r != 0) {
@@ -441,29 +524,13 @@ list_streams(const struct grp *g, const char *stream_prefix,
 			free(api_prefix);
 			return -1;
 		}
-		n = arr ? json_object_array_length(arr) : 0;
-		nameless = 0;
-		for (i = 0; i < n && (L.limit == 0 || count < L.limit); i++) {
-			st = json_object_array_get_idx(arr, i);
-			name = jsonx_get_str(st, "logStreamName", NULL);
-			if (name == NULL) {
-				nameless++;
-				continue;
-			}
-			if (!list_stream_wanted(g->key, name, st, local_prefix))
-				continue;
-			count++;
-			if (fn(g, st, arg) == -1) {
-				json_object_put(resp);
-				free(token);
-				free(next);
-				free(api_prefix);
-				return -1;
-			}
+		if (streams_page(g, arr, local_prefix, &count, fn, arg) == -1) {
+			json_object_put(resp);
+			free(token);
+			free(next);
+			free(api_prefix);
+			return -1;
 		}
-		if (nameless)
-			log_warn("DescribeLogStreams %s: %zu of %zu entries have "
-			    "no logStreamName string; skipped", group, nameless, n);
 		if (L.limit > 0 && count >= L.limit) {
 			free(next);
 			next = NULL;

@@ -635,8 +635,8 @@ cmd_import(const char *from, struct opts *op, struct aws_opts *ao)
 	return im.rejected ? EXIT_REJECTED : 0;
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_options(struct opts *op, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS,
@@ -647,17 +647,8 @@ main(int argc, char **argv)
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts op;
-	struct aws_opts ao;
-	struct err e = ERR_INIT;
-	struct ckpt *k;
-	const char *cmd, *arg;
-	char *url;
-	int64_t interval;
-	int c, rc, dflt, writer;
+	int c;
 
-	memset(&op, 0, sizeof(op));
-	cli_init(&cli, "cwl-registry", synopsis, help);
 	while ((c = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS "g:s:i:",
 	    longopts)) != -1) {
 		if (cli_option(&cli, c, optarg))
@@ -667,30 +658,115 @@ main(int argc, char **argv)
 			if (!arn_source_group_ok(optarg))
 				cli_usage(&cli, "--group '%s': not a log group "
 				    "name, nor ACCOUNT:GROUP", optarg);
-			push(&op.groups, &op.ngroups, optarg);
+			push(&op->groups, &op->ngroups, optarg);
 			break;
 		case 's':
 			if (strchr(optarg, ':') == NULL || *optarg == ':' ||
 			    optarg[strlen(optarg) - 1] == ':')
 				cli_usage(&cli, "--source '%s': expected "
 				    "GROUP:STREAM", optarg);
-			push(&op.sources, &op.nsources, optarg);
+			push(&op->sources, &op->nsources, optarg);
 			break;
 		case 'i':
-			op.interval = optarg;
+			op->interval = optarg;
 			break;
 		case OPT_TO:
-			op.to = optarg;
+			op->to = optarg;
 			break;
 		case OPT_STATS:
 			if (*optarg == '\0')
 				cli_usage(&cli, "--stats: no file name");
-			op.stats = optarg;
+			op->stats = optarg;
 			break;
 		default:
 			cli_usage(&cli, "unknown option");
 		}
 	}
+}
+
+/* Refuses an unknown command, and options the command does not take. */
+static void
+check_command(const char *cmd, const struct opts *op)
+{
+	if (strcmp(cmd, "get") && strcmp(cmd, "put") && strcmp(cmd, "list") &&
+	    strcmp(cmd, "delete") && strcmp(cmd, "init") &&
+	    strcmp(cmd, "import-legacy"))
+		cli_usage(&cli, "unknown command '%s'", cmd);
+	if ((op->ngroups || op->nsources) && (strcmp(cmd, "put") == 0 ||
+	    strcmp(cmd, "init") == 0))
+		cli_usage(&cli, "%s: --group and --source select what get, list "
+		    "and delete read", cmd);
+	if (op->nsources && strcmp(cmd, "import-legacy") == 0)
+		cli_usage(&cli, "import-legacy: --source does not apply; "
+		    "--group names the log groups");
+	if (op->interval && strcmp(cmd, "put") != 0)
+		cli_usage(&cli, "%s: --flush-interval is for put", cmd);
+	if (op->to && strcmp(cmd, "import-legacy") != 0)
+		cli_usage(&cli, "%s: --to is for import-legacy", cmd);
+	if (op->stats && strcmp(cmd, "put") != 0)
+		cli_usage(&cli, "%s: --stats is for put", cmd);
+}
+
+/* put --stats: a file that cannot be written is said at once. */
+static void
+stats_open(const char *path)
+{
+	struct err e = ERR_INIT;
+
+	stats.path = path;
+	stats.last_ms = stats_last(path);
+	if (stats_write(&e) == -1) {
+		e.code = EXIT_USAGE;
+		cli_die(&e);
+	}
+}
+
+/* Runs a command on the registry (all but import-legacy). */
+static int
+run_command(const char *cmd, const char *arg, const struct opts *op,
+    struct aws_opts *ao)
+{
+	struct ckpt *k;
+	char *url;
+	int64_t interval;
+	int rc, dflt, writer;
+
+	interval = strcmp(cmd, "put") == 0 ? flush_interval(op->interval) : 5000;
+	if ((url = resolve_url(arg, &dflt)) == NULL)
+		log_oom();
+	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
+	    strcmp(cmd, "init") == 0;
+	k = open_store(url, writer, ao);
+	cli_checked(&cli);
+	if (op->stats)
+		stats_open(op->stats);
+	if (strcmp(cmd, "get") == 0)
+		rc = cmd_get(k, op);
+	else if (strcmp(cmd, "list") == 0)
+		rc = cmd_list(k, op);
+	else if (strcmp(cmd, "delete") == 0)
+		rc = cmd_delete(k, op);
+	else if (strcmp(cmd, "init") == 0)
+		rc = cmd_init(k);
+	else
+		rc = cmd_put(k, interval);
+	ckpt_close(k);
+	free(url);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts op;
+	struct aws_opts ao;
+	struct err e = ERR_INIT;
+	const char *cmd, *arg;
+	int rc;
+
+	memset(&op, 0, sizeof(op));
+	cli_init(&cli, "cwl-registry", synopsis, help);
+	parse_options(&op, argc, argv);
 	if (cli_load(&cli, &e) == -1)
 		cli_die(&e);
 	if (cli.check_config && optind >= argc)
@@ -702,61 +778,16 @@ main(int argc, char **argv)
 	arg = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc)
 		cli_usage(&cli, "%s: unexpected argument '%s'", cmd, argv[optind]);
-	if (strcmp(cmd, "get") && strcmp(cmd, "put") && strcmp(cmd, "list") &&
-	    strcmp(cmd, "delete") && strcmp(cmd, "init") &&
-	    strcmp(cmd, "import-legacy"))
-		cli_usage(&cli, "unknown command '%s'", cmd);
-	if ((op.ngroups || op.nsources) && (strcmp(cmd, "put") == 0 ||
-	    strcmp(cmd, "init") == 0))
-		cli_usage(&cli, "%s: --group and --source select what get, list "
-		    "and delete read", cmd);
-	if (op.nsources && strcmp(cmd, "import-legacy") == 0)
-		cli_usage(&cli, "import-legacy: --source does not apply; "
-		    "--group names the log groups");
-	if (op.interval && strcmp(cmd, "put") != 0)
-		cli_usage(&cli, "%s: --flush-interval is for put", cmd);
-	if (op.to && strcmp(cmd, "import-legacy") != 0)
-		cli_usage(&cli, "%s: --to is for import-legacy", cmd);
-	if (op.stats && strcmp(cmd, "put") != 0)
-		cli_usage(&cli, "%s: --stats is for put", cmd);
+	check_command(cmd, &op);
 	if (cli_aws_opts(&cli, &ao, &e) == -1)
 		cli_die(&e);
-
 	if (strcmp(cmd, "import-legacy") == 0) {
 		if (arg == NULL)
 			cli_usage(&cli, "import-legacy: no s3://BUCKET/PREFIX");
 		rc = cmd_import(arg, &op, &ao);
-		goto out;
+	} else {
+		rc = run_command(cmd, arg, &op, &ao);
 	}
-	interval = strcmp(cmd, "put") == 0 ? flush_interval(op.interval) : 5000;
-	if ((url = resolve_url(arg, &dflt)) == NULL)
-		log_oom();
-	writer = strcmp(cmd, "put") == 0 || strcmp(cmd, "delete") == 0 ||
-	    strcmp(cmd, "init") == 0;
-	k = open_store(url, writer, &ao);
-	cli_checked(&cli);
-	if (op.stats) {
-		/* a file that cannot be written is said at once */
-		stats.path = op.stats;
-		stats.last_ms = stats_last(op.stats);
-		if (stats_write(&e) == -1) {
-			e.code = EXIT_USAGE;
-			cli_die(&e);
-		}
-	}
-	if (strcmp(cmd, "get") == 0)
-		rc = cmd_get(k, &op);
-	else if (strcmp(cmd, "list") == 0)
-		rc = cmd_list(k, &op);
-	else if (strcmp(cmd, "delete") == 0)
-		rc = cmd_delete(k, &op);
-	else if (strcmp(cmd, "init") == 0)
-		rc = cmd_init(k);
-	else
-		rc = cmd_put(k, interval);
-	ckpt_close(k);
-	free(url);
-out:
 	free(op.groups);
 	free(op.sources);
 	cli_free(&cli);

@@ -596,35 +596,14 @@ tls_opts(const struct tls_conf *t, struct http_opts *ho)
 	ho->curves = t->curves;
 }
 
-static int
-auth_opts(struct ship *s, struct es *es, struct err *e)
+/* The Authorization header's value in es->auth (NULL when none): Basic
+ * for a username, ApiKey, or Bearer; the value is kept out of the log. */
+static void
+auth_header(struct es *es, const char *user, const char *pass,
+    const char *key, const char *bearer)
 {
-	const char *user, *pass, *key, *bearer, *svc, *region;
 	struct buf b = BUF_INIT;
-	struct aws_opts ao;
-	json_object *h;
-	int kinds = 0, sigv4;
 
-	if (cfg_str(s->cfg, K "username", NULL, &user, e) == -1 ||
-	    cfg_str(s->cfg, K "password", NULL, &pass, e) == -1 ||
-	    cfg_str(s->cfg, K "api_key", NULL, &key, e) == -1 ||
-	    cfg_str(s->cfg, K "bearer_token", NULL, &bearer, e) == -1 ||
-	    cfg_str(s->cfg, K "aws_auth.service", NULL, &svc, e) == -1 ||
-	    cfg_str(s->cfg, K "aws_auth.region", NULL, &region, e) == -1 ||
-	    cfg_bool(s->cfg, K "aws_auth.enabled", svc && *svc, &sigv4, e) == -1)
-		return -1;
-	if (!sigv4)
-		svc = NULL;
-	else if (svc == NULL || *svc == '\0')
-		svc = "es";
-	log_secret(pass);
-	log_secret(key);
-	log_secret(bearer);
-	kinds = (user && *user) + (key && *key) + (bearer && *bearer) +
-	    (svc && *svc);
-	if (kinds > 1)
-		return err_set(e, EXIT_USAGE, K "username, api_key, bearer_token "
-		    "and aws_auth: set one of them");
 	if (user && *user) {
 		buf_printf(&b, "%s:%s", user, pass ? pass : "");
 		es->auth = base64(b.p, b.len);
@@ -649,39 +628,90 @@ auth_opts(struct ship *s, struct es *es, struct err *e)
 		es->auth = buf_detach(&b);
 	}
 	buf_free(&b);
-	if (svc && *svc) {
-		if (strcmp(svc, "es") != 0 && strcmp(svc, "aoss") != 0)
-			return err_set(e, EXIT_USAGE, "%s: " K "aws_auth.service: "
-			    "'%s': es (Amazon OpenSearch Service) or aoss "
-			    "(OpenSearch Serverless)", cfg_where(s->cfg,
-			    K "aws_auth.service"), svc);
-		if (cli_aws_opts(s->cli, &ao, e) == -1)
-			return -1;
-		if (region && *region)
-			ao.creds.region = region;
-		if ((es->region = creds_region(&ao.creds, e)) == NULL)
-			return err_prefix(e, K "aws_auth.region");
-		if ((es->cp = creds_provider_new(&ao.creds, e)) == NULL)
-			return -1;
-		es->service = strdup(svc);
-	}
-	if ((h = cfg_node(s->cfg, K "headers")) != NULL) {
-		if (!json_object_is_type(h, json_type_object))
-			return err_set(e, EXIT_USAGE, "%s: " K "headers: a map of "
-			    "header names to values", cfg_where(s->cfg, K "headers"));
-		json_object_object_foreach(h, name, val) {
-			struct http_header *nh;
+}
 
-			if ((nh = realloc(es->hdrs, (es->nhdrs + 1) *
-			    sizeof(*nh))) == NULL)
-				return err_set(e, EXIT_RUNTIME, "out of memory");
-			es->hdrs = nh;
-			nh[es->nhdrs].name = strdup(name);
-			nh[es->nhdrs].value = strdup(json_object_get_string(val));
-			es->nhdrs++;
-		}
+/* aws_auth: requests signed with SigV4 for the service svc (es or aoss),
+ * in the region of aws_auth.region or else the AWS settings'. */
+static int
+aws_auth(struct ship *s, struct es *es, const char *svc, const char *region,
+    struct err *e)
+{
+	struct aws_opts ao;
+
+	if (strcmp(svc, "es") != 0 && strcmp(svc, "aoss") != 0)
+		return err_set(e, EXIT_USAGE, "%s: " K "aws_auth.service: "
+		    "'%s': es (Amazon OpenSearch Service) or aoss "
+		    "(OpenSearch Serverless)", cfg_where(s->cfg,
+		    K "aws_auth.service"), svc);
+	if (cli_aws_opts(s->cli, &ao, e) == -1)
+		return -1;
+	if (region && *region)
+		ao.creds.region = region;
+	if ((es->region = creds_region(&ao.creds, e)) == NULL)
+		return err_prefix(e, K "aws_auth.region");
+	if ((es->cp = creds_provider_new(&ao.creds, e)) == NULL)
+		return -1;
+	es->service = strdup(svc);
+	return 0;
+}
+
+/* headers: sent with every request. */
+static int
+extra_headers(struct ship *s, struct es *es, struct err *e)
+{
+	json_object *h;
+
+	if ((h = cfg_node(s->cfg, K "headers")) == NULL)
+		return 0;
+	if (!json_object_is_type(h, json_type_object))
+		return err_set(e, EXIT_USAGE, "%s: " K "headers: a map of "
+		    "header names to values", cfg_where(s->cfg, K "headers"));
+	json_object_object_foreach(h, name, val) {
+		struct http_header *nh;
+
+		if ((nh = realloc(es->hdrs, (es->nhdrs + 1) *
+		    sizeof(*nh))) == NULL)
+			return err_set(e, EXIT_RUNTIME, "out of memory");
+		es->hdrs = nh;
+		nh[es->nhdrs].name = strdup(name);
+		nh[es->nhdrs].value = strdup(json_object_get_string(val));
+		es->nhdrs++;
 	}
 	return 0;
+}
+
+/* How requests authenticate (one way at most) and the headers they
+ * carry. */
+static int
+auth_opts(struct ship *s, struct es *es, struct err *e)
+{
+	const char *user, *pass, *key, *bearer, *svc, *region;
+	int kinds = 0, sigv4;
+
+	if (cfg_str(s->cfg, K "username", NULL, &user, e) == -1 ||
+	    cfg_str(s->cfg, K "password", NULL, &pass, e) == -1 ||
+	    cfg_str(s->cfg, K "api_key", NULL, &key, e) == -1 ||
+	    cfg_str(s->cfg, K "bearer_token", NULL, &bearer, e) == -1 ||
+	    cfg_str(s->cfg, K "aws_auth.service", NULL, &svc, e) == -1 ||
+	    cfg_str(s->cfg, K "aws_auth.region", NULL, &region, e) == -1 ||
+	    cfg_bool(s->cfg, K "aws_auth.enabled", svc && *svc, &sigv4, e) == -1)
+		return -1;
+	if (!sigv4)
+		svc = NULL;
+	else if (svc == NULL || *svc == '\0')
+		svc = "es";
+	log_secret(pass);
+	log_secret(key);
+	log_secret(bearer);
+	kinds = (user && *user) + (key && *key) + (bearer && *bearer) +
+	    (svc && *svc);
+	if (kinds > 1)
+		return err_set(e, EXIT_USAGE, K "username, api_key, bearer_token "
+		    "and aws_auth: set one of them");
+	auth_header(es, user, pass, key, bearer);
+	if (svc && *svc && aws_auth(s, es, svc, region, e) == -1)
+		return -1;
+	return extra_headers(s, es, e);
 }
 
 /* The _bulk query: filter_path, pipeline and parameters. */

@@ -211,6 +211,56 @@ literal(struct sc *c, const char *w)
 
 static int value(struct sc *c, int depth);
 
+static int object(struct sc *c, int depth, int level);
+
+/* Notes where the members cwl-ship needs are, once one is scanned (its
+ * key at kstart, klen bytes with the quotes; its value from vstart to
+ * c->i): @metadata, the cut that takes it out (from cut_from) and aws
+ * on the line (level 1), _id and cursor in @metadata (level 2). Returns
+ * 0, or -1 with s->why. */
+static int
+note_member(struct sc *c, int depth, int level, size_t kstart, size_t klen,
+    size_t vstart, size_t cut_from)
+{
+	struct scan *s = c->s;
+
+	if (level == 1 && klen == 11 &&
+	    memcmp(c->p + kstart, "\"@metadata\"", 11) == 0) {
+		if (s->meta_len) {
+			snprintf(s->why, sizeof(s->why),
+			    "@metadata appears twice");
+			return -1;
+		}
+		s->meta_off = vstart;
+		s->meta_len = c->i - vstart;
+		s->cut_off = cut_from;
+		s->cut_len = c->i - cut_from;
+		if (c->p[vstart] == '{') {
+			size_t save = c->i;
+
+			c->i = vstart;
+			if (object(c, depth + 1, 2) == -1)
+				return -1;
+			c->i = save;
+		}
+	} else if (level == 1 && klen == 5 && s->aws_len == 0 &&
+	    memcmp(c->p + kstart, "\"aws\"", 5) == 0) {
+		/* where cwl-ship's --stats finds the ingestion time,
+		 * without a second walk of the line */
+		s->aws_off = vstart;
+		s->aws_len = c->i - vstart;
+	} else if (level == 2 && klen == 5 &&
+	    memcmp(c->p + kstart, "\"_id\"", 5) == 0) {
+		s->id_off = vstart;
+		s->id_len = c->i - vstart;
+	} else if (level == 2 && klen == 8 &&
+	    memcmp(c->p + kstart, "\"cursor\"", 8) == 0) {
+		s->cur_off = vstart;
+		s->cur_len = c->i - vstart;
+	}
+	return 0;
+}
+
 /* An object at c->i. With top, records @metadata (level 1) and its _id
  * and cursor (level 2). level: 0 plain, 1 the line, 2 @metadata. */
 static int
@@ -246,45 +296,9 @@ object(struct sc *c, int depth, int level)
 		vstart = c->i;
 		if (value(c, depth + 1) == -1)
 			return -1;
-		if (level == 1 && klen == 11 &&
-		    memcmp(c->p + kstart, "\"@metadata\"", 11) == 0) {
-			if (s->meta_len) {
-				snprintf(s->why, sizeof(s->why),
-				    "@metadata appears twice");
-				return -1;
-			}
-			s->meta_off = vstart;
-			s->meta_len = c->i - vstart;
-			if (first) {
-				s->cut_off = mstart;
-				s->cut_len = c->i - mstart;
-			} else {
-				s->cut_off = prevcomma;
-				s->cut_len = c->i - prevcomma;
-			}
-			if (c->p[vstart] == '{') {
-				size_t save = c->i;
-
-				c->i = vstart;
-				if (object(c, depth + 1, 2) == -1)
-					return -1;
-				c->i = save;
-			}
-		} else if (level == 1 && klen == 5 && s->aws_len == 0 &&
-		    memcmp(c->p + kstart, "\"aws\"", 5) == 0) {
-			/* where cwl-ship's --stats finds the ingestion time,
-			 * without a second walk of the line */
-			s->aws_off = vstart;
-			s->aws_len = c->i - vstart;
-		} else if (level == 2 && klen == 5 &&
-		    memcmp(c->p + kstart, "\"_id\"", 5) == 0) {
-			s->id_off = vstart;
-			s->id_len = c->i - vstart;
-		} else if (level == 2 && klen == 8 &&
-		    memcmp(c->p + kstart, "\"cursor\"", 8) == 0) {
-			s->cur_off = vstart;
-			s->cur_len = c->i - vstart;
-		}
+		if (note_member(c, depth, level, kstart, klen, vstart,
+		    first ? mstart : prevcomma) == -1)
+			return -1;
 		ws(c);
 		if (c->i < c->n && c->p[c->i] == ',') {
 			/* @metadata first: its cut takes the comma after it */

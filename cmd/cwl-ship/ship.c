@@ -589,100 +589,143 @@ only_metadata(const char *p, const struct scan *sc)
 	return left == 2;	/* the braces */
 }
 
-/* Takes the line of n bytes at line_start in the batch being filled
- * (next: the bytes to skip after it, the newline). The line stays where
- * it was read: an event is offsets into the batch. */
+/* What an event is counted under: its source's acks (src, seq) and its
+ * group's counters; none for a line without a cursor. */
+struct line_src {
+	struct src *src;
+	uint64_t seq;
+	struct gstat *gs;
+};
+
+/* Scans the line and checks its @metadata. Returns 1 for a line to
+ * take, 0 for one to skip (blank, or set aside here). The source key of
+ * its cursor is left in core->key. */
+static int
+check_line(struct ship *s, const char *p, size_t n, struct scan *sc)
+{
+	int r;
+
+	if ((r = scan_line(p, n, sc)) == 0)
+		return 0;
+	if (r == -1) {
+		reject_line(s, p, n, sc->why);
+		return 0;
+	}
+	if (sc->id_len == 4 && memcmp(p + sc->id_off, "null", 4) == 0)
+		sc->id_len = 0;	/* no id */
+	if (sc->id_len && p[sc->id_off] != '"' && p[sc->id_off] != '-' &&
+	    (p[sc->id_off] < '0' || p[sc->id_off] > '9')) {
+		reject_line(s, p, n, "@metadata._id is not a string");
+		return 0;
+	}
+	if (sc->cur_len && cursor_key_raw(p + sc->cur_off, sc->cur_len,
+	    &s->core->key) == -1) {
+		reject_line(s, p, n, "@metadata.cursor is not an object with "
+		    "a group and a stream");
+		return 0;
+	}
+	return 1;
+}
+
+/* A checkpoint mark (cwl-tail(1), EVENT LINES): nothing to ship; its
+ * cursor is acked once the events of its source read before it are. */
 static void
-process_line(struct ship *s, size_t n, size_t next)
+take_mark(struct ship *s, const char *p, const struct scan *sc)
+{
+	struct ship_core *c = s->core;
+	struct src *src;
+
+	if ((src = acks_source(c->acks, c->key.p, c->key.len)) == NULL ||
+	    acks_mark(c->acks, src, p + sc->cur_off, sc->cur_len) == -1)
+		log_oom();
+	s->c.marks++;
+}
+
+/* Enters the event in the acks of its source (core->key) and counts it
+ * read in its group. */
+static void
+track_source(struct ship *s, struct line_src *ls)
 {
 	struct ship_core *c = s->core;
 	struct buf *key = &c->key;
-	struct batch *b = c->cur;
-	const char *p = b->arena.p + c->line_start;
-	struct err ie = ERR_INIT;
-	struct scan sc;
-	struct ev *ev;
-	struct src *src = NULL;
-	struct gstat *gs = NULL;
-	uint64_t seq = 0;
-	size_t before;
-	int r;
 
-	s->c.lines++;
-	if ((r = scan_line(p, n, &sc)) == 0)
-		goto skip;
-	if (r == -1) {
-		reject_line(s, p, n, sc.why);
-		goto skip;
-	}
-	if (sc.id_len == 4 && memcmp(p + sc.id_off, "null", 4) == 0)
-		sc.id_len = 0;	/* no id */
-	if (sc.id_len && p[sc.id_off] != '"' && p[sc.id_off] != '-' &&
-	    (p[sc.id_off] < '0' || p[sc.id_off] > '9')) {
-		reject_line(s, p, n, "@metadata._id is not a string");
-		goto skip;
-	}
-	if (sc.cur_len && cursor_key_raw(p + sc.cur_off, sc.cur_len,
-	    key) == -1) {
-		reject_line(s, p, n, "@metadata.cursor is not an object with "
-		    "a group and a stream");
-		goto skip;
-	}
-	if (sc.cur_len && sc.id_len == 0 && only_metadata(p, &sc)) {
-		/* a checkpoint mark (cwl-tail(1), EVENT LINES): nothing to
-		 * ship; its cursor is acked once the events of its source
-		 * read before it are */
-		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
-		    acks_mark(c->acks, src, p + sc.cur_off, sc.cur_len) == -1)
-			log_oom();
-		s->c.marks++;
-		goto skip;
-	}
-	if (sc.cur_len) {
-		if ((src = acks_source(c->acks, key->p, key->len)) == NULL ||
-		    acks_push(c->acks, src, &seq) == -1)
-			log_oom();
-		/* the key is the group's token, a NUL, the stream's */
-		if (s->stats && (gs = stats_group(s->stats, key->p,
-		    strlen(key->p))) == NULL)
-			log_oom();
-		stats_read(gs);
-	}
-	if (s->idx && index_dynamic(s->idx)) {
-		buf_reset(&c->idxbuf);
-		if (index_expand(s->idx, p + sc.doc_off, sc.doc_len,
-		    &c->idxbuf, &ie, timex_now_ms()) == -1) {
-			s->c.invalid++;
-			dead_letter(s, c->lineno, 0, err_msg(&ie), NULL, 0, NULL,
-			    0, sc.id_len ? p + sc.id_off : NULL, sc.id_len, p, n, 1);
-			err_clear(&ie);
-			stats_dead(gs);
-			if (src && acks_settle(c->acks, src, seq,
-			    p + sc.cur_off, sc.cur_len) == -1)
-				log_oom();
-			goto skip;
-		}
-	}
-	if (b->n > 0 && b->bytes + sc.doc_len > s->o.bulk_max_bytes) {
+	if ((ls->src = acks_source(c->acks, key->p, key->len)) == NULL ||
+	    acks_push(c->acks, ls->src, &ls->seq) == -1)
+		log_oom();
+	/* the key is the group's token, a NUL, the stream's */
+	if (s->stats && (ls->gs = stats_group(s->stats, key->p,
+	    strlen(key->p))) == NULL)
+		log_oom();
+	stats_read(ls->gs);
+}
+
+/* Names the index of the event in core->idxbuf. Returns 0, or -1 when
+ * it cannot be named: the line is then set aside, and settled. */
+static int
+expand_index(struct ship *s, const char *p, size_t n, const struct scan *sc,
+    const struct line_src *ls)
+{
+	struct ship_core *c = s->core;
+	struct err ie = ERR_INIT;
+
+	buf_reset(&c->idxbuf);
+	if (index_expand(s->idx, p + sc->doc_off, sc->doc_len, &c->idxbuf,
+	    &ie, timex_now_ms()) != -1)
+		return 0;
+	s->c.invalid++;
+	dead_letter(s, c->lineno, 0, err_msg(&ie), NULL, 0, NULL, 0,
+	    sc->id_len ? p + sc->id_off : NULL, sc->id_len, p, n, 1);
+	err_clear(&ie);
+	stats_dead(ls->gs);
+	if (ls->src && acks_settle(c->acks, ls->src, ls->seq, p + sc->cur_off,
+	    sc->cur_len) == -1)
+		log_oom();
+	return -1;
+}
+
+/* Fills an event with the offsets of the line at line_start (p) and
+ * what it is counted under. */
+static void
+ev_fill(struct ship *s, struct ev *ev, const char *p, size_t n,
+    const struct scan *sc, const struct line_src *ls)
+{
+	struct ship_core *c = s->core;
+
+	ev->off = c->line_start;
+	ev->len = (uint32_t)n;
+	ev->doc_off = (uint32_t)sc->doc_off;
+	ev->doc_len = (uint32_t)sc->doc_len;
+	ev->cut_off = (uint32_t)sc->cut_off;
+	ev->cut_len = (uint32_t)sc->cut_len;
+	ev->id_off = (uint32_t)sc->id_off;
+	ev->id_len = (uint32_t)sc->id_len;
+	ev->cur_off = (uint32_t)sc->cur_off;
+	ev->cur_len = (uint32_t)sc->cur_len;
+	ev->lineno = c->lineno;
+	ev->src = ls->src;
+	ev->seq = ls->seq;
+	ev->gs = ls->gs;
+	ev->ingest = s->stats ? stats_ingest(p + sc->aws_off, sc->aws_len) : -1;
+}
+
+/* Adds the event to the batch being filled (to the next one if it would
+ * go over bulk_max_bytes), with its index name when that is dynamic,
+ * and closes the batch once it is full. */
+static void
+add_event(struct ship *s, const char *p, size_t n, size_t next,
+    const struct scan *sc, const struct line_src *ls)
+{
+	struct ship_core *c = s->core;
+	struct batch *b = c->cur;
+	struct ev *ev;
+	size_t before;
+
+	if (b->n > 0 && b->bytes + sc->doc_len > s->o.bulk_max_bytes) {
 		close_cur(s);	/* the line moves to the next batch */
 		b = c->cur;
 	}
 	ev = batch_slot(b);
-	ev->off = c->line_start;
-	ev->len = (uint32_t)n;
-	ev->doc_off = (uint32_t)sc.doc_off;
-	ev->doc_len = (uint32_t)sc.doc_len;
-	ev->cut_off = (uint32_t)sc.cut_off;
-	ev->cut_len = (uint32_t)sc.cut_len;
-	ev->id_off = (uint32_t)sc.id_off;
-	ev->id_len = (uint32_t)sc.id_len;
-	ev->cur_off = (uint32_t)sc.cur_off;
-	ev->cur_len = (uint32_t)sc.cur_len;
-	ev->lineno = c->lineno;
-	ev->src = src;
-	ev->seq = seq;
-	ev->gs = gs;
-	ev->ingest = s->stats ? stats_ingest(p + sc.aws_off, sc.aws_len) : -1;
+	ev_fill(s, ev, p, n, sc, ls);
 	if (s->idx && index_dynamic(s->idx)) {
 		before = b->names.len;
 		ev->idx_off = (uint32_t)before;
@@ -691,10 +734,36 @@ process_line(struct ship *s, size_t n, size_t next)
 			log_oom();
 		s->held += b->names.len - before;
 	}
-	b->bytes += sc.doc_len;
+	b->bytes += sc->doc_len;
 	c->line_start += n + next;
 	if (b->n >= s->o.bulk_max_size || b->bytes >= s->o.bulk_max_bytes)
 		close_cur(s);
+}
+
+/* Takes the line of n bytes at line_start in the batch being filled
+ * (next: the bytes to skip after it, the newline). The line stays where
+ * it was read: an event is offsets into the batch. */
+static void
+process_line(struct ship *s, size_t n, size_t next)
+{
+	struct ship_core *c = s->core;
+	const char *p = c->cur->arena.p + c->line_start;
+	struct line_src ls = { NULL, 0, NULL };
+	struct scan sc;
+
+	s->c.lines++;
+	if (!check_line(s, p, n, &sc))
+		goto skip;
+	if (sc.cur_len && sc.id_len == 0 && only_metadata(p, &sc)) {
+		take_mark(s, p, &sc);
+		goto skip;
+	}
+	if (sc.cur_len)
+		track_source(s, &ls);
+	if (s->idx && index_dynamic(s->idx) &&
+	    expand_index(s, p, n, &sc, &ls) == -1)
+		goto skip;
+	add_event(s, p, n, next, &sc, &ls);
 	return;
 skip:
 	/* nothing of the line is kept */
@@ -938,89 +1007,129 @@ may_read(struct ship *s)
 }
 
 static int
-run(struct ship *s)
+has_failed(const struct ship *s)
+{
+	return s->fatal.code != 0 || s->fatal.msg != NULL;
+}
+
+/* Why the loop gave up with events in hand. */
+enum { RUN_ON, GIVE_UP_SIGNAL, GIVE_UP_TIMEOUT };
+
+/* SIGTERM or SIGINT: the first starts the stop, which delivers what is
+ * in hand for at most shutdown_ms; a second gives up. */
+static int
+on_stop(struct ship *s)
+{
+	struct ship_core *c = s->core;
+
+	cli_stop = 0;
+	if (c->stopping)
+		return GIVE_UP_SIGNAL;
+	c->stopping = 1;
+	c->stop_by = s->now + s->o.shutdown_ms;
+	log_info("stopping: delivering the %zu events in hand, "
+	    "for at most %" PRId64 " ms", acks_pending(c->acks),
+	    s->o.shutdown_ms);
+	return RUN_ON;
+}
+
+/* Whether the batch being filled is to go now: no more lines will come
+ * soon, it lingered flush_ms, or the queue is full and the output idle. */
+static int
+cur_due(struct ship *s)
+{
+	struct ship_core *c = s->core;
+
+	return c->cur && c->cur->n && (c->eof || c->stopping ||
+	    s->now - c->cur->born >= s->o.flush_ms ||
+	    (s->held >= s->o.queue_bytes && s->out.busy(s) == 0 &&
+	    c->ready == NULL));
+}
+
+/* Hands the ready batches to the output while it has room (an ordered
+ * output waits for the delayed ones first). */
+static void
+send_ready(struct ship *s)
 {
 	struct ship_core *c = s->core;
 	struct err e = ERR_INIT;
 	struct batch *b;
-	int64_t t;
-	long timeout;
-	int reading, ready, give_up = 0;
 
-	for (;;) {
-		s->now = timex_mono_ms();
-		if (cli_stop) {
-			cli_stop = 0;
-			if (c->stopping) {
-				give_up = 1;
-				break;
-			}
-			c->stopping = 1;
-			c->stop_by = s->now + s->o.shutdown_ms;
-			log_info("stopping: delivering the %zu events in hand, "
-			    "for at most %" PRId64 " ms", acks_pending(c->acks),
-			    s->o.shutdown_ms);
-		}
-		if (c->stopping && s->now >= c->stop_by && !drained(s)) {
-			give_up = 2;
-			break;
-		}
-		reading = may_read(s);
-		if (reading)
-			read_input(s);
-		if (c->cur && c->cur->n && (c->eof || c->stopping ||
-		    s->now - c->cur->born >= s->o.flush_ms ||
-		    (s->held >= s->o.queue_bytes && s->out.busy(s) == 0 &&
-		    c->ready == NULL)))
-			close_cur(s);
-		if (c->delayed && c->delayed->due <= s->now)
-			take_due(s);
-		while (c->ready && s->fatal.code == 0 && s->fatal.msg == NULL &&
-		    (!s->out.ordered || c->delayed == NULL) && s->out.room(s)) {
-			b = c->ready;
-			if ((c->ready = b->next) == NULL)
-				c->ready_tail = NULL;
-			b->next = NULL;
-			if (s->out.send(s, b, &e) == -1) {
-				ship_fail(s, &e);
-				err_clear(&e);
-			}
-		}
-		flush_acks(s);
-		if (s->fatal.code != 0 || s->fatal.msg != NULL)
-			break;
-		if ((c->eof || c->stopping) && drained(s))
-			break;
-		if (cli_report || (s->o.report_ms > 0 && s->now >= c->next_report)) {
-			report(s, "counters", cli_report);
-			cli_report = 0;
-			c->next_report = s->now + s->o.report_ms;
-		}
-		timeout = 200;
-		if (c->cur && c->cur->n) {
-			t = c->cur->born + s->o.flush_ms - s->now;
-			if (t < timeout)
-				timeout = t < 0 ? 0 : (long)t;
-		}
-		if (c->delayed) {
-			t = c->delayed->due - s->now;
-			if (t < timeout)
-				timeout = t < 0 ? 0 : (long)t;
-		}
-		reading = may_read(s);
-		if (s->out.wait(s, timeout, reading ? c->infd : -1, &ready,
-		    &e) == -1) {
+	while (c->ready && !has_failed(s) &&
+	    (!s->out.ordered || c->delayed == NULL) && s->out.room(s)) {
+		b = c->ready;
+		if ((c->ready = b->next) == NULL)
+			c->ready_tail = NULL;
+		b->next = NULL;
+		if (s->out.send(s, b, &e) == -1) {
 			ship_fail(s, &e);
 			err_clear(&e);
 		}
-		flush_acks(s);
-		if (s->fatal.code != 0 || s->fatal.msg != NULL)
-			break;
 	}
-	if (give_up == 1)
+}
+
+/* The counters, every report_ms or when asked for with SIGUSR1. */
+static void
+report_due(struct ship *s)
+{
+	struct ship_core *c = s->core;
+
+	if (cli_report || (s->o.report_ms > 0 && s->now >= c->next_report)) {
+		report(s, "counters", cli_report);
+		cli_report = 0;
+		c->next_report = s->now + s->o.report_ms;
+	}
+}
+
+/* How long the loop may wait: 200 ms at most, less when the batch being
+ * filled or the first delayed one falls due sooner. */
+static long
+wait_ms(struct ship *s)
+{
+	struct ship_core *c = s->core;
+	long timeout = 200;
+	int64_t t;
+
+	if (c->cur && c->cur->n) {
+		t = c->cur->born + s->o.flush_ms - s->now;
+		if (t < timeout)
+			timeout = t < 0 ? 0 : (long)t;
+	}
+	if (c->delayed) {
+		t = c->delayed->due - s->now;
+		if (t < timeout)
+			timeout = t < 0 ? 0 : (long)t;
+	}
+	return timeout;
+}
+
+/* Waits for the output, and for input when reading goes on. */
+static void
+wait_output(struct ship *s)
+{
+	struct err e = ERR_INIT;
+	long timeout = wait_ms(s);
+	int ready;
+
+	if (s->out.wait(s, timeout, may_read(s) ? s->core->infd : -1, &ready,
+	    &e) == -1) {
+		ship_fail(s, &e);
+		err_clear(&e);
+	}
+}
+
+/* After the loop: says why events were left, closes the output, writes
+ * the last acks and counters. Returns the exit code. */
+static int
+run_end(struct ship *s, int give_up)
+{
+	struct ship_core *c = s->core;
+	struct err e = ERR_INIT;
+
+	if (give_up == GIVE_UP_SIGNAL)
 		err_set(&e, EXIT_RUNTIME, "stopped by a second signal with %zu "
 		    "events not delivered", acks_pending(c->acks));
-	else if (give_up == 2)
+	else if (give_up == GIVE_UP_TIMEOUT)
 		err_set(&e, EXIT_RUNTIME, "stopped with %zu events not "
 		    "delivered: the shutdown timeout (%" PRId64 " ms) passed",
 		    acks_pending(c->acks), s->o.shutdown_ms);
@@ -1034,11 +1143,48 @@ run(struct ship *s)
 	}
 	flush_acks(s);
 	report(s, "done", 0);
-	if (s->fatal.code != 0 || s->fatal.msg != NULL) {
+	if (has_failed(s)) {
 		log_error("%s", err_msg(&s->fatal));
 		return s->fatal.code ? s->fatal.code : EXIT_RUNTIME;
 	}
 	return s->c.dropped ? EXIT_REJECTED : EXIT_DONE;
+}
+
+/* Reads, batches and sends until the input is done and delivered, a
+ * stop has been carried out, or the output failed. */
+static int
+run(struct ship *s)
+{
+	struct ship_core *c = s->core;
+	int give_up = RUN_ON;
+
+	for (;;) {
+		s->now = timex_mono_ms();
+		if (cli_stop && (give_up = on_stop(s)) != RUN_ON)
+			break;
+		if (c->stopping && s->now >= c->stop_by && !drained(s)) {
+			give_up = GIVE_UP_TIMEOUT;
+			break;
+		}
+		if (may_read(s))
+			read_input(s);
+		if (cur_due(s))
+			close_cur(s);
+		if (c->delayed && c->delayed->due <= s->now)
+			take_due(s);
+		send_ready(s);
+		flush_acks(s);
+		if (has_failed(s))
+			break;
+		if ((c->eof || c->stopping) && drained(s))
+			break;
+		report_due(s);
+		wait_output(s);
+		flush_acks(s);
+		if (has_failed(s))
+			break;
+	}
+	return run_end(s, give_up);
 }
 
 /* --- settings ---------------------------------------------------------- */
@@ -1182,8 +1328,15 @@ open_fd(const char *path, const char *what, int flags, struct err *e)
 	return fd;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for beside the options struct cli takes. */
+struct args {
+	const char *max_line, *stats, *shutdown;
+	int setup, dry_run, test_output;
+};
+
+static void
+parse_args(struct cli *cli, struct ship_core *core, struct args *a,
+    int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS,
@@ -1196,15 +1349,146 @@ main(int argc, char **argv)
 		{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN },
 		{ NULL, 0, NULL, 0 }
 	};
+	int opt;
+
+	while ((opt = cli_getopt(cli, argc, argv, CLI_SHORTOPTS,
+	    longopts)) != -1) {
+		if (cli_option(cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case OPT_ACKS:
+			core->acks_path = optarg;
+			break;
+		case OPT_DEAD_LETTER:
+			core->dlpath = optarg;
+			break;
+		case OPT_MAX_LINE:
+			a->max_line = optarg;
+			break;
+		case OPT_DRY_RUN:
+			a->dry_run = 1;
+			break;
+		case OPT_TEST_OUTPUT:
+			a->test_output = 1;
+			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				cli_usage(cli, "--stats: no file name");
+			a->stats = optarg;
+			break;
+		case OPT_SHUTDOWN:
+			a->shutdown = optarg;
+			break;
+		default:
+			cli_usage(cli, "unknown option");
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "setup") == 0)
+		a->setup = ++optind;
+	if (optind < argc)
+		cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (a->dry_run && !a->setup)
+		cli_usage(cli, "--dry-run: only with setup");
+	if (a->setup && a->test_output)
+		cli_usage(cli, "--test-output: not with setup");
+}
+
+/* The settings of the loop itself: how often it reports, how long a
+ * stop may take, how long a line may be. */
+static void
+loop_settings(struct ship *s, struct cli *cli, const struct args *a)
+{
+	struct err e = ERR_INIT;
+	char *end;
+	int64_t n;
+	int metrics;
+
+	if (cfg_get_bool(s->cfg, "logging.metrics.enabled", &metrics,
+	    &e) == -1 ||
+	    cfg_get_duration(s->cfg, "logging.metrics.period", &s->o.report_ms,
+	    &e) == -1 ||
+	    /* report_frequency when set, else logging.metrics.period: the
+	     * schema's 5m is the wrapper's */
+	    cfg_duration(s->cfg, "cloudwatchlogsbeat.report_frequency",
+	    s->o.report_ms, &s->o.report_ms, &e) == -1)
+		cli_die(&e);
+	if (!metrics)
+		s->o.report_ms = 0;
+	if (a->shutdown) {
+		if (timex_duration(a->shutdown, &s->o.shutdown_ms, &e) == -1)
+			cli_usage(cli, "--shutdown-timeout: %s", err_msg(&e));
+	} else if (cfg_get_duration(s->cfg,
+	    "cloudwatchlogsbeat.shutdown_timeout", &s->o.shutdown_ms,
+	    &e) == -1) {
+		cli_die(&e);
+	}
+	if (a->max_line) {
+		errno = 0;
+		n = strtoll(a->max_line, &end, 10);
+		if (errno || *end || n < 16 || n > (int64_t)1 << 30)
+			cli_usage(cli, "--max-line-bytes: '%s': a number of "
+			    "bytes from 16 to 1073741824", a->max_line);
+		s->o.max_line_bytes = (size_t)n;
+	}
+}
+
+/* Opens the acks and dead-letter files and the acks' bookkeeping, and
+ * the --stats file, which is written once at once. */
+static void
+open_files(struct ship *s, const char *stats)
+{
+	struct ship_core *core = s->core;
+	struct err e = ERR_INIT;
+
+	if (core->acks_path && (core->ackfd = open_fd(core->acks_path,
+	    "--acks", O_WRONLY | O_CREAT | O_APPEND, &e)) == -1)
+		cli_die(&e);
+	if (core->dlpath && (core->dlfd = open_fd(core->dlpath,
+	    "--dead-letter", O_WRONLY | O_CREAT | O_APPEND, &e)) == -1)
+		cli_die(&e);
+	if ((core->acks = acks_new(core->ackfd)) == NULL)
+		log_oom();
+	if (stats) {
+		if ((s->stats = stats_new(stats)) == NULL)
+			log_oom();
+		/* a file that cannot be written is said at once */
+		if (stats_write(s, s->stats, core->acks, &e) == -1) {
+			e.code = EXIT_USAGE;
+			cli_die(&e);
+		}
+	}
+}
+
+static void
+ship_free(struct ship *s)
+{
+	struct ship_core *core = s->core;
+
+	if (core->cur) {	/* what was left of a line cut by a stop */
+		core->cur->n = 0;
+		ship_batch_free(s, core->cur);
+	}
+	spares_free(core);
+	stats_free(s->stats);
+	acks_free(core->acks);
+	buf_free(&core->dl);
+	buf_free(&core->idxbuf);
+	buf_free(&core->key);
+	index_free(s->idx);
+	free(s->index_name);
+	err_clear(&s->fatal);
+}
+
+int
+main(int argc, char **argv)
+{
 	struct ship_core core;
 	struct ship s;
 	struct cli cli;
+	struct args a = { NULL, NULL, NULL, 0, 0, 0 };
 	struct err e = ERR_INIT;
-	const char *max_line = NULL, *stats = NULL, *shutdown = NULL;
-	char *end;
-	int64_t n;
 	const struct output_def *out;
-	int opt, r, metrics, setup = 0, dry_run = 0, test_output = 0;
+	int r;
 
 #ifdef M_MMAP_THRESHOLD
 	/* Batches and request bodies are large and short-lived: taking them
@@ -1221,80 +1505,15 @@ main(int argc, char **argv)
 	core.ackfd = STDOUT_FILENO;
 	cli_init(&cli, "cwl-ship", synopsis, help);
 	cli_signals();
-	while ((opt = cli_getopt(&cli, argc, argv, CLI_SHORTOPTS,
-	    longopts)) != -1) {
-		if (cli_option(&cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case OPT_ACKS:
-			core.acks_path = optarg;
-			break;
-		case OPT_DEAD_LETTER:
-			core.dlpath = optarg;
-			break;
-		case OPT_MAX_LINE:
-			max_line = optarg;
-			break;
-		case OPT_DRY_RUN:
-			dry_run = 1;
-			break;
-		case OPT_TEST_OUTPUT:
-			test_output = 1;
-			break;
-		case OPT_STATS:
-			if (*optarg == '\0')
-				cli_usage(&cli, "--stats: no file name");
-			stats = optarg;
-			break;
-		case OPT_SHUTDOWN:
-			shutdown = optarg;
-			break;
-		default:
-			cli_usage(&cli, "unknown option");
-		}
-	}
-	if (optind < argc && strcmp(argv[optind], "setup") == 0)
-		setup = ++optind;
-	if (optind < argc)
-		cli_usage(&cli, "unexpected argument '%s'", argv[optind]);
-	if (dry_run && !setup)
-		cli_usage(&cli, "--dry-run: only with setup");
-	if (setup && test_output)
-		cli_usage(&cli, "--test-output: not with setup");
+	parse_args(&cli, &core, &a, argc, argv);
 	if (cli_load(&cli, &e) == -1)
 		cli_die(&e);
 	s.cfg = cli.cfg;
-
-	if (cfg_get_bool(s.cfg, "logging.metrics.enabled", &metrics, &e) == -1 ||
-	    cfg_get_duration(s.cfg, "logging.metrics.period", &s.o.report_ms,
-	    &e) == -1 ||
-	    /* report_frequency when set, else logging.metrics.period: the
-	     * schema's 5m is the wrapper's */
-	    cfg_duration(s.cfg, "cloudwatchlogsbeat.report_frequency",
-	    s.o.report_ms, &s.o.report_ms, &e) == -1)
-		cli_die(&e);
-	if (!metrics)
-		s.o.report_ms = 0;
-	if (shutdown) {
-		if (timex_duration(shutdown, &s.o.shutdown_ms, &e) == -1)
-			cli_usage(&cli, "--shutdown-timeout: %s", err_msg(&e));
-	} else if (cfg_get_duration(s.cfg,
-	    "cloudwatchlogsbeat.shutdown_timeout", &s.o.shutdown_ms,
-	    &e) == -1) {
-		cli_die(&e);
-	}
-	if (max_line) {
-		errno = 0;
-		n = strtoll(max_line, &end, 10);
-		if (errno || *end || n < 16 || n > (int64_t)1 << 30)
-			cli_usage(&cli, "--max-line-bytes: '%s': a number of "
-			    "bytes from 16 to 1073741824", max_line);
-		s.o.max_line_bytes = (size_t)n;
-	}
+	loop_settings(&s, &cli, &a);
 	if ((out = pick_output(&s, &e)) == NULL)
 		cli_die(&e);
-	if ((setup || test_output) && !cli.check_config) {
-		r = setup ? setup_run(&s, out, dry_run) :
+	if ((a.setup || a.test_output) && !cli.check_config) {
+		r = a.setup ? setup_run(&s, out, a.dry_run) :
 		    setup_test_output(&s, out);
 		index_free(s.idx);
 		free(s.index_name);
@@ -1312,23 +1531,7 @@ main(int argc, char **argv)
 	}
 	if (s.o.max_line_bytes > (size_t)1 << 30)
 		s.o.max_line_bytes = (size_t)1 << 30;
-	if (core.acks_path && (core.ackfd = open_fd(core.acks_path,
-	    "--acks", O_WRONLY | O_CREAT | O_APPEND, &e)) == -1)
-		cli_die(&e);
-	if (core.dlpath && (core.dlfd = open_fd(core.dlpath, "--dead-letter",
-	    O_WRONLY | O_CREAT | O_APPEND, &e)) == -1)
-		cli_die(&e);
-	if ((core.acks = acks_new(core.ackfd)) == NULL)
-		log_oom();
-	if (stats) {
-		if ((s.stats = stats_new(stats)) == NULL)
-			log_oom();
-		/* a file that cannot be written is said at once */
-		if (stats_write(&s, s.stats, core.acks, &e) == -1) {
-			e.code = EXIT_USAGE;
-			cli_die(&e);
-		}
-	}
+	open_files(&s, a.stats);
 	core.infd = STDIN_FILENO;
 	s.now = timex_mono_ms();
 	core.next_report = s.now + s.o.report_ms;
@@ -1337,19 +1540,7 @@ main(int argc, char **argv)
 	    s.o.bulk_max_size, s.o.bulk_max_bytes, s.o.queue_bytes,
 	    s.o.flush_ms);
 	r = run(&s);
-	if (core.cur) {	/* what was left of a line cut by a stop */
-		core.cur->n = 0;
-		ship_batch_free(&s, core.cur);
-	}
-	spares_free(&core);
-	stats_free(s.stats);
-	acks_free(core.acks);
-	buf_free(&core.dl);
-	buf_free(&core.idxbuf);
-	buf_free(&core.key);
-	index_free(s.idx);
-	free(s.index_name);
-	err_clear(&s.fatal);
+	ship_free(&s);
 	cli_free(&cli);
 	return r;
 }

@@ -197,15 +197,12 @@ warn_future(const char *what, const char *text, int64_t start)
 	    T.follow ? "" : ", and without --follow none at all");
 }
 
-/* Reads the config's settings; flags win over them. */
+/* How often streams are read and listed, and the horizons of hot and
+ * cold streams. */
 static void
-settings(void)
+settings_refresh(struct cfg *c)
 {
-	struct cfg *c = cli.cfg;
 	struct err e = ERR_INIT;
-	const char *s;
-	double rate[API_N];
-	int64_t now = timex_now_ms(), v;
 
 	need(cfg_get_duration(c, "cloudwatchlogsbeat.stream_event_refresh_frequency",
 	    &T.refresh, &e), &e);
@@ -237,6 +234,18 @@ settings(void)
 	    "cloudwatchlogsbeat.stream_refresh_frequency"), &T.list_refresh,
 	    &e) == -1)
 		die(&e);
+}
+
+/* The shard of the streams this instance reads, the request budgets
+ * (shared out among the shards; the flags win) and the longest delay an
+ * event may wait. */
+static void
+settings_budget(struct cfg *c)
+{
+	struct err e = ERR_INIT;
+	double rate[API_N];
+	int v;
+
 	cli_shard(&cli, opt.shard, &T.shard_i, &T.shard_n);
 	rate[API_GET] = cli_budget(&cli,
 	    "cloudwatchlogsbeat.request_budget.get_log_events", T.shard_n);
@@ -260,6 +269,14 @@ settings(void)
 		rate[API_FILTER] = opt.budget_filter;
 	for (v = 0; v < API_N; v++)
 		bucket_init(&T.budget[v], rate[v], timex_mono_ms());
+}
+
+/* How far behind the newest events reads stay (--latency, else the
+ * config's, else 10s when following and 0 otherwise). */
+static void
+settings_latency(struct cfg *c)
+{
+	struct err e = ERR_INIT;
 
 	if (opt.latency) {
 		if (timex_duration(opt.latency, &T.latency, &e) == -1)
@@ -271,6 +288,15 @@ settings(void)
 		/* following, the lag of fresh reads is picked below this */
 		T.latency = T.follow ? 10000 : 0;
 	}
+}
+
+/* The time window read: --since (else the config's start, else the
+ * horizon when following) to --end. */
+static void
+settings_window(struct cfg *c, int64_t now)
+{
+	struct err e = ERR_INIT;
+	const char *s;
 
 	T.start = T.end = -1;
 	if (opt.start) {
@@ -298,6 +324,46 @@ settings(void)
 	if (T.start > now)
 		warn_future(opt.start ? "--since" : "cloudwatchlogsbeat.start",
 		    opt.start ? opt.start : s, T.start);
+}
+
+/* Reads the config's settings; flags win over them. */
+static void
+settings(void)
+{
+	struct cfg *c = cli.cfg;
+	int64_t now = timex_now_ms();
+
+	settings_refresh(c);
+	settings_budget(c);
+	settings_latency(c);
+	settings_window(c, now);
+}
+
+/* --output and --color: JSON lines by default; colour only in text, and
+ * with auto only on a terminal that is not dumb, unless NO_COLOR. */
+static void
+output_format(void)
+{
+	if (opt.output == NULL || strcmp(opt.output, "json") == 0)
+		T.out_fmt = OUT_JSON;
+	else if (strcmp(opt.output, "text") == 0)
+		T.out_fmt = OUT_TEXT;
+	else
+		cli_usage(&cli, "--output '%s': not json or text", opt.output);
+	if (opt.color == NULL || strcmp(opt.color, "auto") == 0) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+		T.color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+		    (term == NULL || strcmp(term, "dumb") != 0);
+	} else if (strcmp(opt.color, "always") == 0) {
+		T.color = 1;
+	} else if (strcmp(opt.color, "never") == 0) {
+		T.color = 0;
+	} else {
+		cli_usage(&cli, "--color '%s': not auto, always or never", opt.color);
+	}
+	if (T.out_fmt != OUT_TEXT)
+		T.color = 0;
 }
 
 static void
@@ -376,26 +442,7 @@ parse_args(int argc, char **argv)
 	if ((opt.ml_negate || opt.ml_match) && opt.ml == NULL)
 		cli_usage(&cli, "--multiline-negate and --multiline-match need "
 		    "--multiline");
-	if (opt.output == NULL || strcmp(opt.output, "json") == 0)
-		T.out_fmt = OUT_JSON;
-	else if (strcmp(opt.output, "text") == 0)
-		T.out_fmt = OUT_TEXT;
-	else
-		cli_usage(&cli, "--output '%s': not json or text", opt.output);
-	if (opt.color == NULL || strcmp(opt.color, "auto") == 0) {
-		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-		T.color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
-		    (term == NULL || strcmp(term, "dumb") != 0);
-	} else if (strcmp(opt.color, "always") == 0) {
-		T.color = 1;
-	} else if (strcmp(opt.color, "never") == 0) {
-		T.color = 0;
-	} else {
-		cli_usage(&cli, "--color '%s': not auto, always or never", opt.color);
-	}
-	if (T.out_fmt != OUT_TEXT)
-		T.color = 0;
+	output_format();
 	T.limit = opt.limit;
 }
 
@@ -474,27 +521,13 @@ run(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* How requests are retried (as the AWS settings say, with defaults for
+ * what they leave at 0) and how many of each API may be in flight. */
+static void
+retry_settings(const struct aws_opts *ao)
 {
-	struct aws_opts ao;
-	struct err e = ERR_INIT;
-	int i, code;
-
-	/* Pages of 1 MB come and go all the time: their memory stays with
-	 * the process instead of going back to the kernel and faulting in
-	 * again for the next page. */
-	mallopt(M_MMAP_THRESHOLD, 8 << 20);
-	mallopt(M_TRIM_THRESHOLD, 16 << 20);
-	cli_init(&cli, "cwl-tail", synopsis, help);
-	need(timex_duration(cfg_default("cloudwatchlogsbeat.prospectors[]."
-	    "multiline.timeout"), &T.ml_timeout, &e), &e);
-	parse_args(argc, argv);
-	need(cli_load(&cli, &e), &e);
-	settings();
-	need(cli_aws_opts(&cli, &ao, &e), &e);
-	T.retry = ao.retry;
-	T.max_attempts = ao.retry.max_attempts;
+	T.retry = ao->retry;
+	T.max_attempts = ao->retry.max_attempts;
 	if (T.retry.base_ms <= 0)
 		T.retry.base_ms = 100;
 	if (T.retry.cap_ms <= 0)
@@ -502,19 +535,28 @@ main(int argc, char **argv)
 	T.max_flight[API_GET] = 8;
 	T.max_flight[API_FILTER] = 4;
 	T.max_flight[API_LIST] = 2;
-	cli_prospector();
-	need(prosp_load(&e), &e);
-	if (opt.resume) {
-		need(resume_load(opt.resume, &e), &e);
-		T.marks = T.out_fmt == OUT_JSON;
-	}
-	T.in_fd = -1;
-	if ((T.aws = aws_new(&ao, &e)) == NULL)
+}
+
+/* The AWS client and the multi handle the reads go through. */
+static void
+open_client(struct aws_opts *ao)
+{
+	struct err e = ERR_INIT;
+
+	if ((T.aws = aws_new(ao, &e)) == NULL)
 		die(&e);
 	T.region = aws_region(T.aws);
 	if ((T.multi = http_multi_new(aws_http(T.aws), &e)) == NULL)
 		die(&e);
-	cli_checked(&cli);
+}
+
+/* The GROUP[:STREAM] arguments; "-", or no argument at all, reads
+ * cwl-list lines on stdin. */
+static void
+arg_sources(int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	int i;
 
 	for (i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {
@@ -530,20 +572,27 @@ main(int argc, char **argv)
 			    "arguments, or cwl-list lines on stdin");
 		T.in_fd = STDIN_FILENO;
 	}
+}
+
+/* Whether and how often progress is shown: by default on a terminal,
+ * and only with an --end. */
+static void
+progress_setup(void)
+{
 	T.progress = opt.progress >= 0 ? opt.progress :
 	    isatty(STDERR_FILENO) && T.end >= 0;
 	T.progress_tty = isatty(STDERR_FILENO);
 	T.t0 = timex_mono_ms();
 	T.progress_next = T.t0 + (T.progress_tty ? 500 : 5000);
-	/* a file that cannot be written is said at once, not at the
-	 * first report; once it is there, SIGUSR1 is handled */
-	cli_signals();
-	if (T.stats && stats_write(&e) == -1) {
-		e.code = EXIT_USAGE;
-		die(&e);
-	}
+}
 
-	run();
+/* After the reads: writes what is left and the last counters, and says
+ * how it went. Returns the exit code. */
+static int
+finish(void)
+{
+	struct err e = ERR_INIT;
+	int code;
 
 	out_flush();
 	if (T.stats && stats_write(&e) == -1) {
@@ -560,6 +609,49 @@ main(int argc, char **argv)
 		progress_update(timex_mono_ms(), 1);
 		code = T.rejected ? EXIT_REJECTED : 0;
 	}
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct aws_opts ao;
+	struct err e = ERR_INIT;
+	int code;
+
+	/* Pages of 1 MB come and go all the time: their memory stays with
+	 * the process instead of going back to the kernel and faulting in
+	 * again for the next page. */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
+	cli_init(&cli, "cwl-tail", synopsis, help);
+	need(timex_duration(cfg_default("cloudwatchlogsbeat.prospectors[]."
+	    "multiline.timeout"), &T.ml_timeout, &e), &e);
+	parse_args(argc, argv);
+	need(cli_load(&cli, &e), &e);
+	settings();
+	need(cli_aws_opts(&cli, &ao, &e), &e);
+	retry_settings(&ao);
+	cli_prospector();
+	need(prosp_load(&e), &e);
+	if (opt.resume) {
+		need(resume_load(opt.resume, &e), &e);
+		T.marks = T.out_fmt == OUT_JSON;
+	}
+	T.in_fd = -1;
+	open_client(&ao);
+	cli_checked(&cli);
+	arg_sources(argc, argv);
+	progress_setup();
+	/* a file that cannot be written is said at once, not at the
+	 * first report; once it is there, SIGUSR1 is handled */
+	cli_signals();
+	if (T.stats && stats_write(&e) == -1) {
+		e.code = EXIT_USAGE;
+		die(&e);
+	}
+	run();
+	code = finish();
 	http_multi_free(T.multi);
 	aws_free(T.aws);
 	cli_free(&cli);

@@ -287,18 +287,16 @@ after_end(struct src *s)
 	sched(&s->job, now + (is_hot(s) ? T.hot_refresh : T.refresh));
 }
 
-void
-on_get(struct src *s)
+/* Writes the events of the page in hand, each with the cursor that
+ * resumes after it; those a resumed cursor skips, and those at or past
+ * --end, are not written. */
+static void
+get_events(struct src *s, const struct page *pg)
 {
-	const struct page *pg = &page_in_hand;
-	const char *next = pg->next.set ? page_str(pg, pg->next) : NULL;
 	const char *page_token = s->token ? s->token : "";
 	int64_t first_ts = s->start >= 0 ? s->start : 0;
 	size_t i;
-	int at_end;
 
-	rank_reset(pg->nev);
-	T.c.received += pg->nev;
 	for (i = 0; i < pg->nev; i++) {
 		const struct page_ev *pe = &pg->ev[i];
 		struct ev ev;
@@ -338,6 +336,15 @@ on_get(struct src *s)
 		    "cursor's skip; reading on", s->g->name, s->stream);
 		s->drop = 0;
 	}
+}
+
+/* Whether the page is the stream's last for now: no next token, or the
+ * one in hand again. */
+static int
+get_at_end(struct src *s, const struct page *pg, const char *next)
+{
+	int at_end;
+
 	at_end = next == NULL || (s->token && strcmp(next, s->token) == 0);
 	/* AWS may answer empty pages with a new token while more events
 	 * remain, so one empty page is not the end; a stream that never
@@ -356,6 +363,20 @@ on_get(struct src *s)
 	} else {
 		s->empties = 0;
 	}
+	return at_end;
+}
+
+void
+on_get(struct src *s)
+{
+	const struct page *pg = &page_in_hand;
+	const char *next = pg->next.set ? page_str(pg, pg->next) : NULL;
+	int at_end;
+
+	rank_reset(pg->nev);
+	T.c.received += pg->nev;
+	get_events(s, pg);
+	at_end = get_at_end(s, pg, next);
 	if (!at_end) {
 		char *t = strdup(next);
 
