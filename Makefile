@@ -11,10 +11,11 @@ COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKGS = libcurl openssl json-c yaml-0.1 zlib
 DEBS = build-essential pkg-config libcurl4-openssl-dev libssl-dev \
 	libjson-c-dev libyaml-dev zlib1g-dev
-# What the tests need beside: bats, the local servers (Python with
+# What the tests need beside: bats (and GNU parallel, which runs the bats
+# files side by side), the local servers (Python with
 # botocore), awscli as an independent client, openssl for test CAs, and
 # what builds and checks the Debian package.
-TEST_DEBS = bats python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev valgrind \
+TEST_DEBS = bats parallel python3 python3-botocore python3-yaml awscli curl openssl procps clang libclang-rt-14-dev valgrind \
 	debhelper dpkg-dev fakeroot lintian
 
 # O: where objects go; OUT: where binaries go. `make san` reuses this
