@@ -512,6 +512,26 @@ credentials_source(void)
 	return 0;
 }
 
+static const struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "plain", no_argument, NULL, OPT_PLAIN },
+	{ "table", no_argument, NULL, OPT_TABLE },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "pattern", required_argument, NULL, OPT_PATTERN },
+	{ "active-since", required_argument, NULL, OPT_SINCE },
+	{ "order-by", required_argument, NULL, OPT_ORDER },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "watch", optional_argument, NULL, 'w' },
+	{ "credentials-source", no_argument, NULL, OPT_CREDS },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "include-linked-accounts", no_argument, NULL, OPT_LINKED },
+	{ "account-id", required_argument, NULL, OPT_ACCOUNT },
+	{ NULL, 0, NULL, 0 }
+};
+
 /* What the command line says, before the config is read. */
 struct opts {
 	const char *fmt, *since, *shard, *watch, *order;
@@ -557,25 +577,6 @@ output_format(const struct opts *o)
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "plain", no_argument, NULL, OPT_PLAIN },
-		{ "table", no_argument, NULL, OPT_TABLE },
-		{ "prefix", required_argument, NULL, OPT_PREFIX },
-		{ "pattern", required_argument, NULL, OPT_PATTERN },
-		{ "active-since", required_argument, NULL, OPT_SINCE },
-		{ "order-by", required_argument, NULL, OPT_ORDER },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "credentials-source", no_argument, NULL, OPT_CREDS },
-		{ "stats", required_argument, NULL, OPT_STATS },
-		{ "include-linked-accounts", no_argument, NULL, OPT_LINKED },
-		{ "account-id", required_argument, NULL, OPT_ACCOUNT },
-		{ NULL, 0, NULL, 0 }
-	};
 	char *end;
 	int opt;
 
