@@ -311,100 +311,156 @@ cfg_where(struct cfg *c, const char *key)
 
 /* -E overrides. */
 
+/* Where the walk of an -E key path stands: cur is the node that holds
+ * the component comp (at idx when cur is a list), path the key so far. */
+struct override {
+	const char *assignment, *eq, *origin;
+	json_object *cur;
+	struct buf path, comp;
+	size_t idx;
+};
+
+/* Keeps the assignment as the origin of what it sets. Returns it, or
+ * NULL with e. */
+static const char *
+override_origin(struct cfg *c, const char *assignment, struct err *e)
+{
+	char **o;
+
+	if ((o = realloc(c->origins, (c->norigins + 1) * sizeof(*o))) == NULL) {
+		err_set(e, EXIT_RUNTIME, "config: out of memory");
+		return NULL;
+	}
+	c->origins = o;
+	if ((o[c->norigins] = strdup(assignment)) == NULL) {
+		err_set(e, EXIT_RUNTIME, "config: out of memory");
+		return NULL;
+	}
+	return o[c->norigins++];
+}
+
+/* Puts v in ov->cur as the component ov->comp. */
+static void
+override_put(struct override *ov, json_object *v)
+{
+	if (json_object_is_type(ov->cur, json_type_array))
+		json_object_array_put_idx(ov->cur, ov->idx, v);
+	else
+		json_object_object_add(ov->cur, buf_str(&ov->comp), v);
+}
+
+/* Takes the component p (n chars) as the current one: in a list it must
+ * be an index up to one past the end. Sets *next to the node there, or
+ * NULL. Returns 0 or -1 with e. */
+static int
+override_step(struct override *ov, const char *p, size_t n, json_object **next,
+    struct err *e)
+{
+	const char *a = ov->assignment;
+	size_t len;
+
+	buf_reset(&ov->comp);
+	buf_add(&ov->comp, p, n);
+	cfg_path_push(&ov->path, p, n);
+	if (json_object_is_type(ov->cur, json_type_array)) {
+		len = json_object_array_length(ov->cur);
+		if (!is_index(p, n))
+			return err_set(e, EXIT_USAGE, "-E %s: %.*s is a list: "
+			    "give the index of an element, as in %.*s.0",
+			    a, (int)(p - a - 1), a, (int)(p - a - 1), a);
+		ov->idx = strtoul(buf_str(&ov->comp), NULL, 10);
+		if (ov->idx > len)
+			return err_set(e, EXIT_USAGE, "-E %s: index %zu is past "
+			    "the end of %.*s (%zu elements)", a, ov->idx,
+			    (int)(p - a - 1), a, len);
+		*next = ov->idx < len ?
+		    json_object_array_get_idx(ov->cur, ov->idx) : NULL;
+	} else {
+		*next = NULL;
+		json_object_object_get_ex(ov->cur, buf_str(&ov->comp), next);
+	}
+	return 0;
+}
+
+/* Creates the missing node of the current component: a list if the rest
+ * of the key starts with an index. Returns it, or NULL with e. */
+static json_object *
+override_create(struct cfg *c, struct override *ov, const char *rest,
+    struct err *e)
+{
+	json_object *next;
+
+	next = is_index(rest, strcspn(rest, ".=")) ?
+	    json_object_new_array() : json_object_new_object();
+	cfg_loc_drop(c, buf_str(&ov->path));
+	if (next == NULL || cfg_loc_set(c, buf_str(&ov->path), ov->origin, 1,
+	    0, 0, 0) == NULL) {
+		json_object_put(next);
+		err_set(e, EXIT_RUNTIME, "config: out of memory");
+		return NULL;
+	}
+	override_put(ov, next);
+	return next;
+}
+
+/* Walks the key of the assignment from the root, creating what is
+ * missing, to the node that is to hold the value. Returns 0 or -1
+ * with e. */
+static int
+override_walk(struct cfg *c, struct override *ov, struct err *e)
+{
+	const char *a = ov->assignment, *eq = ov->eq, *p, *dot;
+	json_object *next;
+	size_t n;
+
+	ov->cur = c->root;
+	for (p = a; ; p = dot + 1) {
+		dot = memchr(p, '.', (size_t)(eq - p));
+		n = dot ? (size_t)(dot - p) : (size_t)(eq - p);
+		if (n == 0)
+			return err_set(e, EXIT_USAGE, "-E %s: empty name in key "
+			    "'%.*s'", a, (int)(eq - a), a);
+		if (override_step(ov, p, n, &next, e) == -1)
+			return -1;
+		if (dot == NULL)
+			return 0;
+		if (!json_object_is_type(next, json_type_object) &&
+		    !json_object_is_type(next, json_type_array) &&
+		    (next = override_create(c, ov, dot + 1, e)) == NULL)
+			return -1;
+		ov->cur = next;
+	}
+}
+
 int
 cfg_override(struct cfg *c, const char *assignment, struct err *e)
 {
-	const char *eq = strchr(assignment, '='), *p, *dot, *origin;
-	json_object *cur, *next, *v;
-	struct buf path = BUF_INIT, comp = BUF_INIT;
+	struct override ov = { assignment, NULL, NULL, NULL, BUF_INIT,
+	    BUF_INIT, 0 };
 	struct cfg_lcache *lc;
-	char **o;
-	size_t n, idx = 0, len;
-	int r = -1, last;
+	json_object *v;
+	int r = -1;
 
-	if (eq == NULL)
+	if ((ov.eq = strchr(assignment, '=')) == NULL)
 		return err_set(e, EXIT_USAGE, "-E %s: expected KEY=VALUE",
 		    assignment);
-	if (eq == assignment)
+	if (ov.eq == assignment)
 		return err_set(e, EXIT_USAGE, "-E %s: empty key", assignment);
-	if ((o = realloc(c->origins, (c->norigins + 1) * sizeof(*o))) == NULL)
-		return err_set(e, EXIT_RUNTIME, "config: out of memory");
-	c->origins = o;
-	if ((o[c->norigins] = strdup(assignment)) == NULL)
-		return err_set(e, EXIT_RUNTIME, "config: out of memory");
-	origin = o[c->norigins++];
+	if ((ov.origin = override_origin(c, assignment, e)) == NULL)
+		return -1;
 	/* nodes are replaced: a list handed out before is never reused, as
 	 * a new node may take the address of a freed one */
 	for (lc = c->lists; lc; lc = lc->next)
 		lc->node = NULL;
-	cur = c->root;
-	for (p = assignment; ; p = dot + 1) {
-		dot = memchr(p, '.', (size_t)(eq - p));
-		n = dot ? (size_t)(dot - p) : (size_t)(eq - p);
-		last = dot == NULL;
-		if (n == 0) {
-			err_set(e, EXIT_USAGE, "-E %s: empty name in key '%.*s'",
-			    assignment, (int)(eq - assignment), assignment);
-			goto out;
-		}
-		buf_reset(&comp);
-		buf_add(&comp, p, n);
-		cfg_path_push(&path, p, n);
-		if (json_object_is_type(cur, json_type_array)) {
-			len = json_object_array_length(cur);
-			if (!is_index(p, n)) {
-				err_set(e, EXIT_USAGE, "-E %s: %.*s is a list: "
-				    "give the index of an element, as in %.*s.0",
-				    assignment, (int)(p - assignment - 1),
-				    assignment, (int)(p - assignment - 1),
-				    assignment);
-				goto out;
-			}
-			idx = strtoul(buf_str(&comp), NULL, 10);
-			if (idx > len) {
-				err_set(e, EXIT_USAGE, "-E %s: index %zu is past "
-				    "the end of %.*s (%zu elements)", assignment,
-				    idx, (int)(p - assignment - 1), assignment,
-				    len);
-				goto out;
-			}
-			next = idx < len ? json_object_array_get_idx(cur, idx) : NULL;
-		} else {
-			next = NULL;
-			json_object_object_get_ex(cur, buf_str(&comp), &next);
-		}
-		if (last)
-			break;
-		if (!json_object_is_type(next, json_type_object) &&
-		    !json_object_is_type(next, json_type_array)) {
-			/* create what is missing: a list if indexed next */
-			dot = memchr(p, '.', (size_t)(eq - p));
-			next = is_index(dot + 1, strcspn(dot + 1, ".=")) ?
-			    json_object_new_array() : json_object_new_object();
-			cfg_loc_drop(c, buf_str(&path));
-			if (next == NULL || cfg_loc_set(c, buf_str(&path), origin, 1,
-			    0, 0, 0) == NULL) {
-				json_object_put(next);
-				err_set(e, EXIT_RUNTIME, "config: out of memory");
-				goto out;
-			}
-			if (json_object_is_type(cur, json_type_array))
-				json_object_array_put_idx(cur, idx, next);
-			else
-				json_object_object_add(cur, buf_str(&comp), next);
-		}
-		cur = next;
-	}
-	v = cfg_parse_flow(c, eq + 1, origin, 1, buf_str(&path), 0, e);
+	if (override_walk(c, &ov, e) == -1)
+		goto out;
+	v = cfg_parse_flow(c, ov.eq + 1, ov.origin, 1, buf_str(&ov.path), 0, e);
 	if (v == NULL && e->code)
 		goto out;
-	if (json_object_is_type(cur, json_type_array))
-		json_object_array_put_idx(cur, idx, v);
-	else
-		json_object_object_add(cur, buf_str(&comp), v);
-	r = cfg_expand_tree(c, v, &path, e);
+	override_put(&ov, v);
+	r = cfg_expand_tree(c, v, &ov.path, e);
 out:
-	buf_free(&path);
-	buf_free(&comp);
+	buf_free(&ov.path);
+	buf_free(&ov.comp);
 	return r;
 }

@@ -512,6 +512,26 @@ credentials_source(void)
 	return 0;
 }
 
+static const struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "plain", no_argument, NULL, OPT_PLAIN },
+	{ "table", no_argument, NULL, OPT_TABLE },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "pattern", required_argument, NULL, OPT_PATTERN },
+	{ "active-since", required_argument, NULL, OPT_SINCE },
+	{ "order-by", required_argument, NULL, OPT_ORDER },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "watch", optional_argument, NULL, 'w' },
+	{ "credentials-source", no_argument, NULL, OPT_CREDS },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "include-linked-accounts", no_argument, NULL, OPT_LINKED },
+	{ "account-id", required_argument, NULL, OPT_ACCOUNT },
+	{ NULL, 0, NULL, 0 }
+};
+
 /* What the command line says, before the config is read. */
 struct opts {
 	const char *fmt, *since, *shard, *watch, *order;
@@ -519,28 +539,44 @@ struct opts {
 	int creds_only;
 };
 
+/* --account-id: only with --include-linked-accounts, and each a valid
+ * account id, at most MAX_ACCOUNTS of them. */
+static void
+linked_options(void)
+{
+	struct err e = ERR_INIT;
+
+	if (cli_naccounts && !cli_linked)
+		cli_usage(&cli, "--account-id goes with --include-linked-accounts");
+	if (check_accounts(cli_accounts, cli_naccounts, &e) == -1)
+		cli_usage(&cli, "--account-id: %s", err_msg(&e));
+}
+
+/* -o and its short forms: a table on a terminal, else JSON lines by
+ * default; --order-by: name (the default) or last-event. */
+static void
+output_format(const struct opts *o)
+{
+	if (o->fmt == NULL)
+		L.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+	else if (strcmp(o->fmt, "json") == 0)
+		L.fmt = FMT_JSON;
+	else if (strcmp(o->fmt, "plain") == 0)
+		L.fmt = FMT_PLAIN;
+	else if (strcmp(o->fmt, "table") == 0)
+		L.fmt = FMT_TABLE;
+	else
+		cli_usage(&cli, "-o '%s': expected json, plain or table", o->fmt);
+	if (o->order && strcmp(o->order, "last-event") == 0)
+		L.order_last = 1;
+	else if (o->order && strcmp(o->order, "name") != 0)
+		cli_usage(&cli, "--order-by '%s': expected name or last-event",
+		    o->order);
+}
+
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "plain", no_argument, NULL, OPT_PLAIN },
-		{ "table", no_argument, NULL, OPT_TABLE },
-		{ "prefix", required_argument, NULL, OPT_PREFIX },
-		{ "pattern", required_argument, NULL, OPT_PATTERN },
-		{ "active-since", required_argument, NULL, OPT_SINCE },
-		{ "order-by", required_argument, NULL, OPT_ORDER },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "credentials-source", no_argument, NULL, OPT_CREDS },
-		{ "stats", required_argument, NULL, OPT_STATS },
-		{ "include-linked-accounts", no_argument, NULL, OPT_LINKED },
-		{ "account-id", required_argument, NULL, OPT_ACCOUNT },
-		{ NULL, 0, NULL, 0 }
-	};
 	char *end;
 	int opt;
 
@@ -616,29 +652,8 @@ parse_options(int argc, char **argv, struct opts *o)
 	if (o->nfmt > 1)
 		cli_usage(&cli, "give one output format (-o, --json, --plain, "
 		    "--table)");
-	if (cli_naccounts && !cli_linked)
-		cli_usage(&cli, "--account-id goes with --include-linked-accounts");
-	{
-		struct err e = ERR_INIT;
-
-		if (check_accounts(cli_accounts, cli_naccounts, &e) == -1)
-			cli_usage(&cli, "--account-id: %s", err_msg(&e));
-	}
-	if (o->fmt == NULL)
-		L.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
-	else if (strcmp(o->fmt, "json") == 0)
-		L.fmt = FMT_JSON;
-	else if (strcmp(o->fmt, "plain") == 0)
-		L.fmt = FMT_PLAIN;
-	else if (strcmp(o->fmt, "table") == 0)
-		L.fmt = FMT_TABLE;
-	else
-		cli_usage(&cli, "-o '%s': expected json, plain or table", o->fmt);
-	if (o->order && strcmp(o->order, "last-event") == 0)
-		L.order_last = 1;
-	else if (o->order && strcmp(o->order, "name") != 0)
-		cli_usage(&cli, "--order-by '%s': expected name or last-event",
-		    o->order);
+	linked_options();
+	output_format(o);
 }
 
 /* The command and what selects the groups: the arguments, else the

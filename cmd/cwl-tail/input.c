@@ -467,6 +467,144 @@ prosp_for(const char *group)
 	return &merged_p[T.nprosps];
 }
 
+/* The key of prospector i's setting name, in k. */
+static const char *
+prosp_key(struct buf *k, size_t i, const char *name)
+{
+	buf_reset(k);
+	buf_printf(k, "cloudwatchlogsbeat.prospectors.%zu.%s", i, name);
+	return buf_str(k);
+}
+
+/* A prospector's multiline settings as the config gives them. */
+struct ml_conf {
+	const char *pattern, *match;
+	int negate;
+	int64_t max_lines;
+};
+
+/* Reads prospector i's multiline settings into mc, and its timeout into
+ * p. Returns 0 or -1 with e. */
+static int
+prosp_ml_read(struct cfg *c, size_t i, struct prosp *p, struct ml_conf *mc,
+    struct buf *k, struct err *e)
+{
+	if (cfg_str(c, prosp_key(k, i, "multiline.pattern"), NULL, &mc->pattern,
+	    e) == -1 ||
+	    cfg_get_bool(c, prosp_key(k, i, "multiline.negate"), &mc->negate,
+	    e) == -1 ||
+	    cfg_get_str(c, prosp_key(k, i, "multiline.match"), &mc->match,
+	    e) == -1 ||
+	    cfg_get_int(c, prosp_key(k, i, "multiline.max_lines"),
+	    &mc->max_lines, e) == -1 ||
+	    cfg_get_duration(c, prosp_key(k, i, "multiline.timeout"),
+	    &p->ml_timeout, e) == -1)
+		return -1;
+	return 0;
+}
+
+/* Sets up prospector i's multiline from mc: max_lines above 0, the
+ * pattern compiled, and only in mode streams without a filter_pattern.
+ * Returns 0 or -1 with e. */
+static int
+prosp_ml_setup(struct cfg *c, size_t i, struct prosp *p,
+    const struct ml_conf *mc, struct buf *k, struct err *e)
+{
+	if (mc->max_lines < 1)
+		return err_set(e, EXIT_USAGE, "%s: %s: must be above 0",
+		    cfg_where(c, prosp_key(k, i, "multiline.max_lines")),
+		    prosp_key(k, i, "multiline.max_lines"));
+	if (mc->pattern && multiline_init(&p->ml, mc->pattern, mc->negate,
+	    mc->match, e) == -1) {
+		err_prefix(e, "%s", cfg_where(c,
+		    prosp_key(k, i, "multiline.pattern")));
+		return -1;
+	}
+	p->ml.max_lines = (size_t)mc->max_lines;
+	if (p->ml.pattern && ((p->filter_pattern && *p->filter_pattern) ||
+	    p->mode == MODE_FILTER))
+		return err_set(e, EXIT_USAGE, "%s: prospector %zu: multiline "
+		    "needs mode streams and no filter_pattern",
+		    cfg_where(c, prosp_key(k, i, "multiline.pattern")), i);
+	return 0;
+}
+
+/* Prospector i's mode: streams (or stream), group (or filter), or
+ * unset for auto. Returns 0 or -1 with e. */
+static int
+prosp_mode(struct cfg *c, size_t i, struct prosp *p, const char *mode,
+    struct buf *k, struct err *e)
+{
+	if (mode == NULL)
+		p->mode = MODE_AUTO;
+	else if (strcmp(mode, "streams") == 0 || strcmp(mode, "stream") == 0)
+		p->mode = MODE_STREAM;
+	else if (strcmp(mode, "group") == 0 || strcmp(mode, "filter") == 0)
+		p->mode = MODE_FILTER;
+	else
+		return err_set(e, EXIT_USAGE, "%s: %s: '%s' is not streams or "
+		    "group", cfg_where(c, prosp_key(k, i, "mode")),
+		    prosp_key(k, i, "mode"), mode);
+	return 0;
+}
+
+/* Reads prospector i into p, its fields into *fields, and into *fur_set
+ * whether it sets fields_under_root. Returns 0 or -1 with e. */
+static int
+prosp_read(struct cfg *c, size_t i, struct prosp *p, json_object **fields,
+    int *fur_set, struct err *e)
+{
+	struct buf k = BUF_INIT;
+	struct ml_conf mc;
+	json_object *f;
+	const char *mode;
+	int fur, r = -1;
+
+	if (cfg_str(c, prosp_key(&k, i, "id"), NULL, &p->id, e) == -1 ||
+	    cfg_strlist(c, prosp_key(&k, i, "groupnames"), &p->groupnames,
+	    &p->ngroupnames, e) == -1 ||
+	    cfg_str(c, prosp_key(&k, i, "filter_pattern"), NULL,
+	    &p->filter_pattern, e) == -1 ||
+	    cfg_str(c, prosp_key(&k, i, "stream_prefix"), NULL,
+	    &p->stream_prefix, e) == -1 ||
+	    (*fur_set = cfg_bool(c, prosp_key(&k, i, "fields_under_root"), 0,
+	    &fur, e)) == -1 ||
+	    prosp_ml_read(c, i, p, &mc, &k, e) == -1 ||
+	    cfg_str(c, prosp_key(&k, i, "mode"), NULL, &mode, e) == -1)
+		goto out;
+	p->fields_under_root = fur;
+	if (prosp_mode(c, i, p, mode, &k, e) == -1 ||
+	    prosp_ml_setup(c, i, p, &mc, &k, e) == -1)
+		goto out;
+	f = cfg_node(c, prosp_key(&k, i, "fields"));
+	if (f && !json_object_is_type(f, json_type_object)) {
+		err_set(e, EXIT_USAGE, "%s: %s: not a map",
+		    cfg_where(c, prosp_key(&k, i, "fields")),
+		    prosp_key(&k, i, "fields"));
+		goto out;
+	}
+	*fields = f;
+	r = 0;
+out:
+	buf_free(&k);
+	return r;
+}
+
+/* The config's top-level fields (a map), fields_under_root and tags.
+ * Returns 0 or -1 with e. */
+static int
+prosp_globals(struct cfg *c, struct err *e)
+{
+	global_fields = cfg_node(c, "fields");
+	if (global_fields && !json_object_is_type(global_fields, json_type_object))
+		return err_set(e, EXIT_USAGE, "%s: fields: not a map",
+		    cfg_where(c, "fields"));
+	if (cfg_bool(c, "fields_under_root", 0, &global_under_root, e) == -1 ||
+	    evline_tags(c, &T.tags, e) == -1)
+		return -1;
+	return 0;
+}
+
 int
 prosp_load(struct err *e)
 {
@@ -474,14 +612,10 @@ prosp_load(struct err *e)
 	json_object *arr = cfg_node(c, "cloudwatchlogsbeat.prospectors");
 	json_object **cfg_fields = NULL;
 	int *fur_set = NULL;
-	struct buf k = BUF_INIT;
 	struct prosp none;
 	size_t i, n = 0;
-	int rc = -1, negate, fur;
-	const char *pattern, *match, *mode;
-	int64_t maxl;
+	int rc = -1;
 
-#define KEY(fmt) (buf_reset(&k), buf_printf(&k, "cloudwatchlogsbeat.prospectors.%zu." fmt, i), buf_str(&k))
 	if (arr && json_object_is_type(arr, json_type_array))
 		n = json_object_array_length(arr);
 	else if (arr)
@@ -492,72 +626,13 @@ prosp_load(struct err *e)
 	    (merged_p = calloc(n + 1, sizeof(*merged_p))) == NULL ||
 	    (fur_set = calloc(n + 1, sizeof(*fur_set))) == NULL)
 		log_oom();
-	global_fields = cfg_node(c, "fields");
-	if (global_fields && !json_object_is_type(global_fields, json_type_object)) {
-		err_set(e, EXIT_USAGE, "%s: fields: not a map", cfg_where(c, "fields"));
-		goto out;
-	}
-	if (cfg_bool(c, "fields_under_root", 0, &global_under_root, e) == -1 ||
-	    evline_tags(c, &T.tags, e) == -1)
+	if (prosp_globals(c, e) == -1)
 		goto out;
 	T.nprosps = n;
-	for (i = 0; i < n; i++) {
-		struct prosp *p = &T.prosps[i];
-		json_object *f;
-
-		if (cfg_str(c, KEY("id"), NULL, &p->id, e) == -1 ||
-		    cfg_strlist(c, KEY("groupnames"), &p->groupnames,
-		    &p->ngroupnames, e) == -1 ||
-		    cfg_str(c, KEY("filter_pattern"), NULL, &p->filter_pattern, e) == -1 ||
-		    cfg_str(c, KEY("stream_prefix"), NULL, &p->stream_prefix, e) == -1 ||
-		    (fur_set[i] = cfg_bool(c, KEY("fields_under_root"), 0, &fur,
-		    e)) == -1 ||
-		    cfg_str(c, KEY("multiline.pattern"), NULL, &pattern, e) == -1 ||
-		    cfg_get_bool(c, KEY("multiline.negate"), &negate, e) == -1 ||
-		    cfg_get_str(c, KEY("multiline.match"), &match, e) == -1 ||
-		    cfg_get_int(c, KEY("multiline.max_lines"), &maxl, e) == -1 ||
-		    cfg_get_duration(c, KEY("multiline.timeout"),
-		    &p->ml_timeout, e) == -1 ||
-		    cfg_str(c, KEY("mode"), NULL, &mode, e) == -1)
+	for (i = 0; i < n; i++)
+		if (prosp_read(c, i, &T.prosps[i], &cfg_fields[i], &fur_set[i],
+		    e) == -1)
 			goto out;
-		p->fields_under_root = fur;
-		if (mode == NULL)
-			p->mode = MODE_AUTO;
-		else if (strcmp(mode, "streams") == 0 || strcmp(mode, "stream") == 0)
-			p->mode = MODE_STREAM;
-		else if (strcmp(mode, "group") == 0 || strcmp(mode, "filter") == 0)
-			p->mode = MODE_FILTER;
-		else {
-			err_set(e, EXIT_USAGE, "%s: %s: '%s' is not streams or "
-			    "group", cfg_where(c, KEY("mode")), KEY("mode"), mode);
-			goto out;
-		}
-		if (maxl < 1) {
-			err_set(e, EXIT_USAGE, "%s: %s: must be above 0",
-			    cfg_where(c, KEY("multiline.max_lines")),
-			    KEY("multiline.max_lines"));
-			goto out;
-		}
-		if (pattern && multiline_init(&p->ml, pattern, negate, match, e) == -1) {
-			err_prefix(e, "%s", cfg_where(c, KEY("multiline.pattern")));
-			goto out;
-		}
-		p->ml.max_lines = (size_t)maxl;
-		if (p->ml.pattern && ((p->filter_pattern && *p->filter_pattern) ||
-		    p->mode == MODE_FILTER)) {
-			err_set(e, EXIT_USAGE, "%s: prospector %zu: multiline "
-			    "needs mode streams and no filter_pattern",
-			    cfg_where(c, KEY("multiline.pattern")), i);
-			goto out;
-		}
-		f = cfg_node(c, KEY("fields"));
-		if (f && !json_object_is_type(f, json_type_object)) {
-			err_set(e, EXIT_USAGE, "%s: %s: not a map",
-			    cfg_where(c, KEY("fields")), KEY("fields"));
-			goto out;
-		}
-		cfg_fields[i] = f;
-	}
 	memset(&none, 0, sizeof(none));
 	for (i = 0; i < n; i++)
 		if (merge(&merged_p[i], &T.prosps[i], cfg_fields[i], fur_set[i],
@@ -567,9 +642,7 @@ prosp_load(struct err *e)
 		goto out;
 	rc = 0;
 out:
-#undef KEY
 	free(cfg_fields);
 	free(fur_set);
-	buf_free(&k);
 	return rc;
 }
