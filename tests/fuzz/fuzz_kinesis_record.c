@@ -40,19 +40,6 @@ struct kinesis K;
 
 #define SEQ "49000000000000000000000000000000000000000000000000000042"
 
-void
-fail(int code, const char *fmt, ...)
-{
-	(void)fmt;
-	K.failed = code;
-}
-
-void
-oom(void)
-{
-	abort();
-}
-
 static void
 gz(const uint8_t *p, size_t n, struct buf *out)
 {
