@@ -107,10 +107,14 @@ static struct group *
 group_at(const char *key, const char *name)
 {
 	struct group *g;
+	void **slot;
 
-	for (g = T.groups; g; g = g->next)
-		if (strcmp(g->name, key) == 0)
-			return g;
+	if (T.group_keys == NULL && (T.group_keys = strmap_new()) == NULL)
+		log_oom();
+	if ((slot = strmap_put(T.group_keys, key)) == NULL)
+		log_oom();
+	if (*slot != NULL)
+		return *slot;
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->name = strdup(key)) == NULL || (g->logname = strdup(name)) == NULL)
 		log_oom();
@@ -119,6 +123,7 @@ group_at(const char *key, const char *name)
 	g->p = prosp_for(name);
 	g->next = T.groups;
 	T.groups = g;
+	*slot = g;
 	return g;
 }
 

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "multiline.h"
 #include "sched.h"
+#include "strmap.h"
 
 enum { MODE_AUTO, MODE_STREAM, MODE_FILTER };
 enum { OUT_JSON, OUT_TEXT };
@@ -154,7 +155,8 @@ struct tail {
 	struct src **tab;	/* hash of sources by group and stream */
 	size_t tabsize, nsrc;
 	size_t nidle, ndone;
-	struct group *groups;
+	struct group *groups;	/* newest first */
+	struct strmap *group_keys;	/* the groups by source key */
 	struct sched_heap heap[API_N];
 	struct bucket budget[API_N];
 	size_t flight[API_N];
