@@ -1034,7 +1034,7 @@ EOF
 	[ "$(out 2 | jq '.logStreams | length')" = 3 ]
 	[ "$(out 3 | jq '.logGroups | length')" = 3 ]
 	# A client that drops startTime and endTime once it has a token fails.
-	run aws_cli logs filter-log-events --log-group-name /tw --starting-token "$(out 4 | jq -r .NextToken)"
+	run aws_cli logs filter-log-events --log-group-name /tw --starting-token="$(out 4 | jq -r .NextToken)"
 	[ "$status" -eq 254 ]
 	[ "${lines[-1]}" = "An error occurred (InvalidParameterException) when calling the FilterLogEvents operation: The specified nextToken is invalid." ]
 	# On the wire, as AWS answers a bad token.

@@ -112,7 +112,7 @@ assert lo == 1 << 128, lo'
 	[[ "$output" == *'"FailedRecordCount": 0'* ]]
 	it=$(aws_cli kinesis get-shard-iterator --stream-name cli --shard-id shardId-000000000000 \
 		--shard-iterator-type TRIM_HORIZON --query ShardIterator --output text)
-	run aws_cli kinesis get-records --shard-iterator "$it"
+	run aws_cli kinesis get-records --shard-iterator="$it"
 	[ "$status" -eq 0 ]
 	echo "$output" | "$PY" -c '
 import base64, json, sys
@@ -128,7 +128,7 @@ assert "ChildShards" not in d, d'
 	it=$(aws_cli kinesis get-shard-iterator --stream-name cli --shard-id shardId-000000000000 \
 		--shard-iterator-type AFTER_SEQUENCE_NUMBER --starting-sequence-number "$seq1" \
 		--query ShardIterator --output text)
-	run aws_cli kinesis get-records --shard-iterator "$it" --limit 1
+	run aws_cli kinesis get-records --shard-iterator="$it" --limit 1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'"Data": "c2Vjb25k"'* ]]
 	run aws_cli kinesis list-streams
