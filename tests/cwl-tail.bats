@@ -434,6 +434,85 @@ late_beyond() {
 	late_beyond ingestion
 }
 
+# ml_follow ORDER: a multiline group followed as a whole: each stream's
+# lines joined apart though the streams interleave, an event whose lines
+# come in two windows joined, late lines written once, and a SIGTERM and
+# a resume that read again only whole events, under the order ORDER of
+# GetLogEvents.
+ml_follow() {
+	CWL_LOGS_ORDER=$1 aws_server_start
+	follow_config f.yml
+	cat >>f.yml <<-'EOF2'
+	  prospectors:
+	    - groupnames: [/ml/f]
+	      multiline: {pattern: '^\s', match: after, timeout: 8s}
+	EOF2
+	now=$(now_ms)
+	put /ml/f a "$now" "a1 start" "  a1 more"
+	put /ml/f b "$now" "b1 start" "  b1 more"
+	cwl-tail -c f.yml -f --resume /dev/null --stats st /ml/f >out1.ndjson 2>err.txt 3>&- &
+	pid=$!
+	server_register $pid
+	# interleaved streams, joined apart; each written once the next
+	# event of its stream starts, or after the timeout
+	a2=$(now_ms)
+	put /ml/f a "$a2" "a2 start"
+	# the rest of a2, in a later window (or the same)
+	put /ml/f a "$a2" "  a2 more" "  a2 end"
+	put /ml/f b "$(now_ms)" "b2 start" "  b2 more"
+	# lines ingested late, within the bound, in a stream read past
+	# their time and in a new one: written once, joined together
+	put /ml/f a $((a2 - 1)) "a late" "  a late more"
+	put /ml/f c $(($(now_ms) - 2000)) "c1 late" "  c1 late more"
+	last=$(now_ms)
+	wait_swept $pid st /ml/f "$last"
+	kill -TERM $pid
+	wait $pid
+	[ ! -s err.txt ]
+	grep -v '^{"@metadata":{"cursor"' out1.ndjson >ev1.ndjson || true
+	jq -r '[.aws.cloudwatch.log_stream, .message] | @json' ev1.ndjson | sort >got
+	sort >want <<-'EOF2'
+	["a","a1 start\n  a1 more"]
+	["a","a2 start\n  a2 more\n  a2 end"]
+	["a","a late\n  a late more"]
+	["b","b1 start\n  b1 more"]
+	["b","b2 start\n  b2 more"]
+	["c","c1 late\n  c1 late more"]
+	EOF2
+	diff want got
+	# each event's id is its first line's eventId
+	for m in "a1 start" "a2 start" "a late" "b1 start" "b2 start" "c1 late"; do
+		id=$(awsctl dump --group /ml/f | jq -r --arg m "$m" 'select(.message == $m) | .eventId')
+		[ "$(jq -r --arg m "$m" 'select(.message | startswith($m)) | .event.id' ev1.ndjson)" = "$id" ]
+	done
+	# resumed from the last cursor: what is read again is whole events
+	# written before, under their ids; no part of one comes on its own
+	tail -n 1 out1.ndjson >ck.ndjson
+	put /ml/f a "$(now_ms)" "a3 start" "  a3 more"
+	cwl-tail -c f.yml -f --resume ck.ndjson --stats st2 /ml/f >out2.ndjson 2>err2.txt 3>&- &
+	pid=$!
+	server_register $pid
+	last=$(now_ms)
+	wait_swept $pid st2 /ml/f "$last"
+	kill -TERM $pid
+	wait $pid
+	[ ! -s err2.txt ]
+	grep -v '^{"@metadata":{"cursor"' out2.ndjson >ev2.ndjson || true
+	jq -c '[.event.id, .message]' ev1.ndjson | sort >before
+	jq -c 'select(.message != "a3 start\n  a3 more") | [.event.id, .message]' ev2.ndjson | sort >again
+	comm -13 before again >parts
+	[ ! -s parts ]
+	[ "$(grep -c '"message":"a3 start\\n  a3 more"' ev2.ndjson)" -eq 1 ]
+}
+
+@test "following a multiline group as a whole: lines joined stream by stream, late lines once, a resume writes no part twice (GetLogEvents by timestamp)" {
+	ml_follow timestamp
+}
+
+@test "following a multiline group as a whole: lines joined stream by stream, late lines once, a resume writes no part twice (GetLogEvents by ingestion)" {
+	ml_follow ingestion
+}
+
 @test "following: a group is hot from when it is first followed, so its first events are not left to the idle interval" {
 	aws_server_start
 	awsctl create-group --group /hot/g >/dev/null

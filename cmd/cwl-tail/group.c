@@ -1,6 +1,6 @@
 /*
  * Groups read as a whole with FilterLogEvents: every group under
- * --follow (but those a multiline pattern or --mode stream keeps on
+ * --follow (but those --mode stream keeps on
  * stream.c's path), and one-shot reads with a filter pattern or
  * --mode filter.
  *
@@ -112,6 +112,10 @@ struct gread {
 	int64_t check_from;	/* ingestion times the lateness check takes */
 	struct strmap *streams;	/* name -> struct lstream */
 	int64_t streams_pruned;	/* wall ms */
+	/* a multiline group: each stream's lines joined apart, those of
+	 * fresh passes and of sweeps apart (name -> struct mlpend) */
+	struct strmap *ml_fresh, *ml_sweep;
+	int64_t hold;		/* the cursors stay at or before it (ml_hold) */
 
 	/* one-shot: the ids at ids_ts, for the cursor */
 	char **ids;
@@ -123,6 +127,14 @@ static int64_t
 min64(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
+}
+
+/* Following: the ts of the cursors written, from where a restart reads
+ * again; `swept`, or earlier while a multiline event holds it. */
+static int64_t
+frontier(const struct gread *r)
+{
+	return min64(r->swept, r->hold);
 }
 
 /* --- one-shot: the ids at the newest millisecond ----------------------- */
@@ -380,6 +392,162 @@ check_beyond(struct src *s)
 	}
 }
 
+
+/* --- following: multiline --------------------------------------------- */
+
+/*
+ * The lines of a multiline group are joined stream by stream, in the
+ * order a pass reads them: by timestamp within each window. Fresh
+ * passes join into one joiner per stream, kept from pass to pass, so an
+ * event whose lines span two windows is one event; its pending lines are
+ * written once the next event starts, or after multiline.timeout. A
+ * sweep writes late lines only, which belong to no event being joined
+ * now: it joins them in joiners of its own, written at its end.
+ *
+ * A joined event has the first line's eventId. Its cursor is the one
+ * of the group as it is written: `n` the lines read so far, and `ts` at
+ * or before the first line of every event not yet written, and of every
+ * event written with lines at or after `swept`, so that a restart reads
+ * such an event whole again and writes it under the same id. It never
+ * resumes a sweep from a page: lines of other streams before that
+ * position may still wait in their joiners.
+ */
+
+static void
+ml_free(void *p)
+{
+	mlpend_free(p);
+}
+
+static struct mlpend *
+ml_get(struct strmap *map, const char *stream)
+{
+	struct mlpend **v;
+
+	if ((v = (struct mlpend **)strmap_put(map, stream)) == NULL)
+		log_oom();
+	if (*v == NULL) {
+		if ((*v = calloc(1, sizeof(**v))) == NULL ||
+		    ((*v)->stream = strdup(stream)) == NULL)
+			log_oom();
+		(*v)->wlast = -1;
+	}
+	return *v;
+}
+
+static void
+ml_event(struct src *s, const struct ev *ev, const struct cursor *c)
+{
+	struct gread *r = s->gr;
+	struct strmap **map = r->sweep ? &r->ml_sweep : &r->ml_fresh;
+
+	if (*map == NULL && (*map = strmap_new()) == NULL)
+		log_oom();
+	ml_take(s, ml_get(*map, ev->stream), ev, c);
+}
+
+/* The oldest first line of an event pending, or written with lines at
+ * or after `swept`; INT64_MAX for none. */
+static int64_t
+ml_hold(const struct gread *r)
+{
+	int64_t hold = INT64_MAX;
+	const char *name;
+	struct mlpend *m;
+	size_t it = 0;
+	void *v;
+
+	if (r->ml_fresh == NULL)
+		return hold;
+	while (strmap_next(r->ml_fresh, &it, &name, &v)) {
+		m = v;
+		if (m->nlines)
+			hold = min64(hold, m->ts);
+		if (m->wlast >= r->swept)
+			hold = min64(hold, m->wfirst);
+	}
+	return hold;
+}
+
+/* After a fresh pass: the events waiting for multiline.timeout are
+ * written, and the streams with nothing pending nor holding leave. */
+static void
+ml_fresh_done(struct src *s)
+{
+	struct gread *r = s->gr;
+	int64_t now = timex_mono_ms();
+	struct strmap *keep;
+	const char *name;
+	struct mlpend *m;
+	size_t it = 0;
+	void *v;
+
+	if (r->ml_fresh == NULL)
+		return;
+	if ((keep = strmap_new()) == NULL)
+		log_oom();
+	while (strmap_next(r->ml_fresh, &it, &name, &v)) {
+		m = v;
+		if (m->nlines && now - m->since >= s->g->p->ml_timeout)
+			ml_flush(s, m);
+		if (m->nlines || m->wlast >= r->swept) {
+			void **slot = strmap_put(keep, name);
+
+			if (slot == NULL)
+				log_oom();
+			*slot = m;
+		} else {
+			mlpend_free(m);
+		}
+	}
+	strmap_free(r->ml_fresh, NULL);
+	r->ml_fresh = keep;
+}
+
+static void
+ml_sweep_done(struct src *s)
+{
+	struct gread *r = s->gr;
+	const char *name;
+	size_t it = 0;
+	void *v;
+
+	if (r->ml_sweep == NULL)
+		return;
+	while (strmap_next(r->ml_sweep, &it, &name, &v))
+		ml_flush(s, v);
+	strmap_free(r->ml_sweep, ml_free);
+	r->ml_sweep = NULL;
+}
+
+void
+group_ml_cursor(struct src *s, struct cursor *c)
+{
+	struct gread *r = s->gr;
+
+	c->ts = r->marked = frontier(r);
+	c->n = s->n;
+	c->token = NULL;
+	c->skip = 0;
+	c->to = 0;
+}
+
+void
+group_ml_flush(struct src *s)
+{
+	struct gread *r = s->gr;
+	const char *name;
+	size_t it = 0;
+	void *v;
+
+	if (r == NULL)
+		return;
+	ml_sweep_done(s);
+	if (r->ml_fresh)
+		while (strmap_next(r->ml_fresh, &it, &name, &v))
+			ml_flush(s, v);
+}
+
 /* --- the source ------------------------------------------------------- */
 
 /* A followed group without a cursor of its own, resumed from the
@@ -416,6 +584,7 @@ src_group(struct group *g)
 	r->ids_ts = -1;
 	r->every = 1;
 	r->lag_kept = -1;
+	r->hold = INT64_MAX;
 	/* a group is taken as hot for a horizon from when it is first
 	 * followed: a pipeline (re)starts while its groups are active, and a
 	 * new group is made to receive events */
@@ -714,7 +883,7 @@ page_events(struct src *s)
 		c.stream = "*";
 		c.n = ++s->n;
 		if (r->seen) {
-			c.ts = r->marked = r->swept;
+			c.ts = r->marked = frontier(r);
 			if (r->sweep) {
 				/* a restart goes on with this sweep, from
 				 * this page */
@@ -731,7 +900,10 @@ page_events(struct src *s)
 			s->last_ts = ev.ts;
 		if (ev.ingest > s->activity)
 			s->activity = ev.ingest;
-		out_event(s, &ev, &c);
+		if (r->seen && s->g->p->ml.pattern)
+			ml_event(s, &ev, &c);
+		else
+			out_event(s, &ev, &c);
 	}
 }
 
@@ -744,12 +916,12 @@ mark(struct src *s)
 	struct gread *r = s->gr;
 	struct cursor c;
 
-	if (!T.marks || r->swept <= r->marked || s->n == 0)
+	if (!T.marks || frontier(r) <= r->marked || s->n == 0)
 		return;
 	memset(&c, 0, sizeof(c));
 	c.group = s->g->name;
 	c.stream = "*";
-	c.ts = r->marked = r->swept;
+	c.ts = r->marked = frontier(r);
 	c.n = s->n;
 	out_mark(&c);
 	out_flush();
@@ -767,10 +939,12 @@ pass_done(struct src *s)
 		return;
 	}
 	if (r->sweep) {
+		ml_sweep_done(s);
 		r->swept = r->to + 1;
 		if (r->fresh < r->to)
 			r->fresh = r->to;
 		idset_expire(r->seen, r->swept);
+		r->hold = ml_hold(r);
 		check_beyond(s);
 		mark(s);
 	} else {
@@ -779,8 +953,11 @@ pass_done(struct src *s)
 			/* no sweep: what is read fresh is all there is */
 			r->swept = r->to + 1;
 			idset_expire(r->seen, r->swept);
-			mark(s);
 		}
+		ml_fresh_done(s);
+		r->hold = ml_hold(r);
+		if (T.max_delay == 0)
+			mark(s);
 		hot = (r->newest > 0 &&
 		    timex_now_ms() - r->newest < T.hot_horizon) ||
 		    timex_now_ms() < r->hot_until;
@@ -839,7 +1016,7 @@ group_swept(const struct group *g)
 {
 	if (g->gsrc == NULL || g->gsrc->gr == NULL || g->gsrc->gr->seen == NULL)
 		return -1;
-	return g->gsrc->gr->swept;
+	return frontier(g->gsrc->gr);
 }
 
 static void
@@ -859,6 +1036,8 @@ group_free(struct src *s)
 	free(r->ids);
 	idset_free(r->seen);
 	strmap_free(r->streams, lstream_free);
+	strmap_free(r->ml_fresh, ml_free);
+	strmap_free(r->ml_sweep, ml_free);
 	free(r);
 	s->gr = NULL;
 }

@@ -147,9 +147,9 @@ resume_group_oldest(const char *group, int64_t *ts)
 
 /* How a group is read: group-wide with FilterLogEvents when a filter
  * pattern or --mode filter says so, and when following (the only way
- * that is right whatever order AWS keeps a stream in, group.c) unless
- * --mode stream or a multiline pattern, which needs each stream's lines
- * in order, says otherwise; else stream by stream. */
+ * that is right whatever order AWS keeps a stream in, group.c; a
+ * multiline pattern joins each stream's lines there) unless --mode
+ * stream says otherwise; else stream by stream. */
 static int
 group_mode(const struct group *g)
 {
@@ -159,7 +159,17 @@ group_mode(const struct group *g)
 		return g->p->mode;
 	if (g->p->filter_pattern && *g->p->filter_pattern)
 		return MODE_FILTER;
-	return T.follow && g->p->ml.pattern == NULL ? MODE_FILTER : MODE_STREAM;
+	return T.follow ? MODE_FILTER : MODE_STREAM;
+}
+
+/* A multiline pattern joins the lines of each stream: on the group-wide
+ * path only when following (group.c), and never with a filter pattern,
+ * which leaves out lines of an event. */
+static int
+ml_refused(const struct group *g)
+{
+	return g->p->ml.pattern && (!T.follow ||
+	    (g->p->filter_pattern && *g->p->filter_pattern));
 }
 
 static void
@@ -215,7 +225,7 @@ arg_source(const char *arg, struct err *e)
 	buf_free(&gname);
 	g->explicit_arg = 1;
 	if (group_mode(g) == MODE_FILTER) {
-		if (g->p->ml.pattern)
+		if (ml_refused(g))
 			return err_set(e, EXIT_USAGE, "%s: multiline needs "
 			    "--mode stream, not a group-wide filter", g->name);
 		if (stream)
@@ -314,7 +324,7 @@ stdin_line(const char *line, size_t n)
 	if ((g = line_group(o, gname)) == NULL)
 		goto out;
 	if (group_mode(g) == MODE_FILTER) {
-		if (g->p->ml.pattern) {
+		if (ml_refused(g)) {
 			reject("multiline needs --mode stream", gname);
 			goto out;
 		}

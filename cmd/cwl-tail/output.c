@@ -138,14 +138,18 @@ emit(struct src *s, const struct ev *ev, const struct cursor *c)
 static int
 save_cursor(struct mlpend *m, const struct cursor *c)
 {
-	if (m->token == NULL || strcmp(m->token, c->token ? c->token : "") != 0) {
+	if (c->token == NULL) {
 		free(m->token);
-		if ((m->token = strdup(c->token ? c->token : "")) == NULL)
+		m->token = NULL;
+	} else if (m->token == NULL || strcmp(m->token, c->token) != 0) {
+		free(m->token);
+		if ((m->token = strdup(c->token)) == NULL)
 			return -1;
 	}
 	m->skip = c->skip;
 	m->cts = c->ts;
 	m->n = c->n;
+	m->to = c->to;
 	return 0;
 }
 
@@ -165,38 +169,48 @@ out_mark(const struct cursor *c)
 void
 out_event(struct src *s, const struct ev *ev, const struct cursor *c)
 {
-	const struct multiline *ml = &s->g->p->ml;
-	enum multiline_step step;
-	struct mlpend *m;
-
-	if (ml->pattern == NULL || s->stream == NULL) {
+	if (s->g->p->ml.pattern == NULL || s->stream == NULL) {
 		emit(s, ev, c);
 		return;
 	}
 	if (s->ml == NULL && (s->ml = calloc(1, sizeof(*s->ml))) == NULL)
 		log_oom();
-	m = s->ml;
+	ml_take(s, s->ml, ev, c);
+}
+
+void
+ml_take(struct src *s, struct mlpend *m, const struct ev *ev,
+    const struct cursor *c)
+{
+	const struct multiline *ml = &s->g->p->ml;
+	enum multiline_step step;
+
 	step = multiline_classify(ml, ev->msg, ev->len, m->nlines, m->msg.len);
 	if (step == ML_FLUSH_BEFORE)
-		out_flush_pending(s);
+		ml_flush(s, m);
 	if (m->nlines == 0) {
-		m->ts = ev->ts;
+		m->ts = m->lts = ev->ts;
 		m->ingest = ev->ingest;
 		m->rank = ev->rank;
 		m->since = timex_mono_ms();
+		free(m->id);
+		m->id = NULL;
+		if (ev->id && (m->id = strdup(ev->id)) == NULL)
+			log_oom();
 	}
+	if (ev->ts > m->lts)
+		m->lts = ev->ts;
 	if (multiline_join(&m->msg, ev->msg, ev->len) == -1 ||
 	    save_cursor(m, c) == -1)
 		log_oom();
 	m->nlines++;
 	if (step == ML_FLUSH_AFTER)
-		out_flush_pending(s);
+		ml_flush(s, m);
 }
 
 void
-out_flush_pending(struct src *s)
+ml_flush(struct src *s, struct mlpend *m)
 {
-	struct mlpend *m = s->ml;
 	struct cursor c;
 	struct ev ev;
 
@@ -207,16 +221,22 @@ out_flush_pending(struct src *s)
 	ev.ingest = m->ingest;
 	ev.msg = m->msg.p;
 	ev.len = m->msg.len;
-	ev.stream = s->stream;
+	ev.id = m->id;
+	ev.stream = m->stream ? m->stream : s->stream;
 	ev.rank = m->rank;
 	memset(&c, 0, sizeof(c));
 	c.group = s->g->name;
-	c.stream = s->stream;
+	c.stream = s->stream ? s->stream : "*";
 	c.token = m->token;
 	c.skip = m->skip;
 	c.ts = m->cts;
 	c.n = m->n;
+	c.to = m->to;
+	if (s->stream == NULL)
+		group_ml_cursor(s, &c);
 	emit(s, &ev, &c);
+	m->wfirst = m->ts;
+	m->wlast = m->lts;
 	buf_reset(&m->msg);
 	m->nlines = 0;
 	/* the memory of a long event is not kept */
@@ -225,11 +245,22 @@ out_flush_pending(struct src *s)
 }
 
 void
+out_flush_pending(struct src *s)
+{
+	if (s->stream == NULL)
+		group_ml_flush(s);
+	else
+		ml_flush(s, s->ml);
+}
+
+void
 mlpend_free(struct mlpend *p)
 {
 	if (p == NULL)
 		return;
 	buf_free(&p->msg);
+	free(p->id);
+	free(p->stream);
 	free(p->token);
 	free(p);
 }

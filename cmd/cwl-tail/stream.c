@@ -1,8 +1,8 @@
 /*
  * Streams read one by one with GetLogEvents and forward tokens: the
  * one-shot reads (a backfill reads every stream of a group in parallel,
- * 1 MB a page), and, under --follow, the groups that --mode stream or a
- * multiline pattern keep on this path. The end of a stream is its
+ * 1 MB a page), and, under --follow, the groups that --mode stream
+ * keeps on this path. The end of a stream is its
  * token coming back unchanged; a followed stream is polled again at its
  * interval, and a stream with nothing new for stream_event_horizon
  * goes idle until a listing shows it active.

@@ -56,14 +56,21 @@ enum src_state { SRC_QUEUED, SRC_FLIGHT, SRC_IDLE, SRC_DONE };
 struct group;
 struct gread;
 
-/* Pending lines of a multiline event. */
+/* Pending lines of a multiline event: of a stream source, or of one
+ * stream of a group read as a whole (group.c keeps one per stream). */
 struct mlpend {
 	struct buf msg;
 	size_t nlines;
 	int64_t ts, ingest, rank;	/* of the first line */
+	int64_t lts;			/* the newest line's timestamp */
+	char *id;			/* group-wide: the first line's eventId */
+	char *stream;			/* group-wide: the stream */
 	char *token;			/* the last line's cursor */
-	int64_t skip, cts, n;
+	int64_t skip, cts, n, to;
 	int64_t since;			/* monotonic ms of the first line */
+	int64_t wfirst, wlast;		/* the last event written: the
+					   timestamps of its first and newest
+					   lines; wlast -1: none */
 };
 
 /* A source: a stream read with GetLogEvents (stream.c), or a group read
@@ -281,6 +288,11 @@ int group_on_error(struct src *s, const char *code, const char *why);
 void group_stream_listed(struct group *g, const char *stream,
     int64_t last_ingest);
 void group_free(struct src *s);
+/* Writes the pending multiline events of the group-wide source s. */
+void group_ml_flush(struct src *s);
+/* Sets the cursor of a joined event of the group-wide source s as it is
+ * written. */
+void group_ml_cursor(struct src *s, struct cursor *c);
 /* Returns the time before which every event of g is written (within the
  * bound), or -1 when g is not followed as a whole. */
 int64_t group_swept(const struct group *g);
@@ -301,6 +313,11 @@ struct ev {
 };
 /* Takes an event of s with its cursor, through the multiline joiner. */
 void out_event(struct src *s, const struct ev *ev, const struct cursor *c);
+/* The multiline joiner: takes a line of s into m, writing the event
+ * it ends or the one before it; ml_flush writes m's pending event. */
+void ml_take(struct src *s, struct mlpend *m, const struct ev *ev,
+    const struct cursor *c);
+void ml_flush(struct src *s, struct mlpend *m);
 /* Writes a mark line: a cursor and no event (cwl-lines(5)). */
 void out_mark(const struct cursor *c);
 /* Writes the pending multiline event of s, if any. */
