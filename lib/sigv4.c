@@ -13,7 +13,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include "log.h"
 #include "sigv4.h"
@@ -85,31 +86,80 @@ sha256(void)
 	return md;
 }
 
-void
-sigv4_sha256_hex(const void *p, size_t n, char hex[65])
+/* The SHA-256 of p[0..n), with one context kept for every digest. The
+ * final step wipes the last block, so no input stays in it. */
+static int
+digest(const void *p, size_t n, unsigned char out[32])
+{
+	static EVP_MD_CTX *ctx;
+	unsigned int len = 0;
+
+	if (sha256() == NULL ||
+	    (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL))
+		return -1;
+	if (EVP_DigestInit_ex(ctx, sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, p, n) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != 32)
+		return -1;
+	return 0;
+}
+
+static void
+hex32(const unsigned char md[32], char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
+	int i;
 
-	if (sha256() == NULL || EVP_Digest(p, n, md, &len, sha256(), NULL) != 1)
-		len = 0;
-	for (i = 0; i < len && i < 32; i++) {
+	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
-	hex[2 * i] = '\0';
+	hex[64] = '\0';
 }
 
+void
+sigv4_sha256_hex(const void *p, size_t n, char hex[65])
+{
+	unsigned char md[32];
+
+	if (digest(p, n, md) == -1)
+		hex[0] = '\0';
+	else
+		hex32(md, hex);
+}
+
+/* HMAC-SHA256 with the MAC fetched and its context made once, then keyed
+ * anew at each use: HMAC() fetches both by name at every call. The
+ * context keeps a copy of the last key only (the signing key, or one of
+ * the steps that lead to it), never the secret past its first step. */
 static int
 hmac(const void *key, size_t keylen, const void *data, size_t n,
     unsigned char out[32])
 {
-	unsigned int len = 0;
+	static EVP_MAC_CTX *ctx;
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	size_t len = 0;
 
-	if (sha256() == NULL || keylen > INT32_MAX ||
-	    HMAC(sha256(), key, (int)keylen, data, n, out, &len) == NULL ||
-	    len != 32)
+	if (ctx == NULL) {
+		if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			return -1;
+		ctx = EVP_MAC_CTX_new(mac);
+		EVP_MAC_free(mac);	/* the context holds its own */
+		if (ctx == NULL)
+			return -1;
+		params[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
+			EVP_MAC_CTX_free(ctx);
+			ctx = NULL;
+			return -1;
+		}
+	}
+	if (EVP_MAC_init(ctx, key, keylen, NULL) != 1 ||
+	    EVP_MAC_update(ctx, data, n) != 1 ||
+	    EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32)
 		return -1;
 	return 0;
 }
@@ -447,12 +497,10 @@ signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
     unsigned char k[32])
 {
 	unsigned char md[32];
-	unsigned int mdlen = 0;
 	struct buf key = BUF_INIT;
 	int rc = -1;
 
-	if (sha256() == NULL || EVP_Digest(secret, strlen(secret), md, &mdlen,
-	    sha256(), NULL) != 1 || mdlen != 32)
+	if (digest(secret, strlen(secret), md) == -1)
 		return -1;
 	if (kcache.set && CRYPTO_memcmp(kcache.secret_md, md, 32) == 0 &&
 	    strcmp(kcache.date, date) == 0 &&
@@ -461,7 +509,7 @@ signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
 		memcpy(k, kcache.key, 32);
 		return 0;
 	}
-	if (buf_printf(&key, "AWS4%s", secret) == -1)
+	if (buf_adds(&key, "AWS4") == -1 || buf_adds(&key, secret) == -1)
 		goto done;
 	if (hmac(key.p, key.len, date, strlen(date), k) == -1 ||
 	    hmac(k, 32, o->region, strlen(o->region), k) == -1 ||
@@ -470,6 +518,7 @@ signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
 		goto done;
 	rc = 0;
 	/* kept when its names fit; otherwise worked out each time */
+	OPENSSL_cleanse(&kcache, sizeof(kcache));
 	kcache.set = strlen(date) == 8 && strlen(o->region) <
 	    sizeof(kcache.region) && strlen(o->service) < sizeof(kcache.service);
 	if (kcache.set) {
@@ -492,18 +541,13 @@ static int
 signature(const char *secret, const char *date, const struct sigv4_opts *o,
     const char *sts, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char k[32], sig[32];
-	int rc = -1, i;
+	int rc = -1;
 
 	if (signing_key(secret, date, o, k) == -1 ||
 	    hmac(k, 32, sts, strlen(sts), sig) == -1)
 		goto done;
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[sig[i] >> 4];
-		hex[2 * i + 1] = digits[sig[i] & 15];
-	}
-	hex[64] = '\0';
+	hex32(sig, hex);
 	rc = 0;
 done:
 	OPENSSL_cleanse(k, sizeof(k));
