@@ -493,14 +493,13 @@ add_header(struct xfer *x, const char *name, const char *value)
 
 	/* curl sends "Name;" as a header with an empty value, and drops
 	 * its own header for "Name:". */
-	if (value == NULL)
-		buf_printf(&b, "%s:", name);
-	else if (*value == '\0')
-		buf_printf(&b, "%s;", name);
-	else
-		buf_printf(&b, "%s: %s", name, value);
-	if (b.p == NULL)
+	if (buf_adds(&b, name) == -1 ||
+	    (value == NULL ? buf_addc(&b, ':') :
+	    *value == '\0' ? buf_addc(&b, ';') :
+	    buf_add(&b, ": ", 2) | buf_adds(&b, value)) == -1) {
+		buf_free(&b);
 		return -1;
+	}
 	l = curl_slist_append(x->hdrs, b.p);
 	buf_free(&b);
 	if (l == NULL)

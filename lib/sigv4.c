@@ -317,8 +317,9 @@ canonical_query(struct buf *out, const char *q, size_t n)
 	if (np > 0)
 		qsort(ps, np, sizeof(*ps), qparam_cmp);
 	for (i = 0; i < np; i++)
-		if (buf_printf(out, "%s%s=%s", i ? "&" : "", ps[i].k,
-		    ps[i].v) == -1)
+		if ((i > 0 && buf_addc(out, '&') == -1) ||
+		    buf_adds(out, ps[i].k) == -1 || buf_addc(out, '=') == -1 ||
+		    buf_adds(out, ps[i].v) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -424,15 +425,17 @@ canonical_headers(const struct http_req *req, struct buf *out,
 		if (i > 0 && strcmp(h[i].name, h[i - 1].name) == 0) {
 			/* repeated header: values joined with commas, in
 			 * the order they were given */
-			if (buf_printf(out, ",%s", h[i].value) == -1)
+			if (buf_addc(out, ',') == -1 ||
+			    buf_adds(out, h[i].value) == -1)
 				goto done;
 			continue;
 		}
 		if ((i > 0 && buf_addc(out, '\n') == -1) ||
-		    buf_printf(out, "%s:%s", h[i].name, h[i].value) == -1)
+		    buf_adds(out, h[i].name) == -1 || buf_addc(out, ':') == -1 ||
+		    buf_adds(out, h[i].value) == -1)
 			goto done;
-		if (sh && buf_printf(sh, "%s%s", sh->len ? ";" : "",
-		    h[i].name) == -1)
+		if (sh && ((sh->len && buf_addc(sh, ';') == -1) ||
+		    buf_adds(sh, h[i].name) == -1))
 			goto done;
 	}
 	if (n > 0 && buf_addc(out, '\n') == -1)
@@ -454,13 +457,14 @@ sigv4_canonical_request(const struct http_req *req,
 
 	if (split_url(req->url, &u) == -1)
 		return -1;
-	if (buf_printf(out, "%s\n", req->method) == -1 ||
+	if (buf_adds(out, req->method) == -1 || buf_addc(out, '\n') == -1 ||
 	    canonical_uri(out, &u, o) == -1 ||
 	    buf_addc(out, '\n') == -1 ||
 	    canonical_query(out, u.query ? u.query : "", u.querylen) == -1 ||
 	    buf_addc(out, '\n') == -1 ||
 	    canonical_headers(req, out, &sh) == -1 ||
-	    buf_printf(out, "\n%s\n%s", buf_str(&sh), payload_hash) == -1)
+	    buf_addc(out, '\n') == -1 || buf_adds(out, buf_str(&sh)) == -1 ||
+	    buf_addc(out, '\n') == -1 || buf_adds(out, payload_hash) == -1)
 		goto done;
 	if (signed_headers && buf_adds(signed_headers, buf_str(&sh)) == -1)
 		goto done;
@@ -477,7 +481,11 @@ sigv4_string_to_sign(const char *amzdate, const char *scope,
 	char hex[65];
 
 	sigv4_sha256_hex(canonical_request, strlen(canonical_request), hex);
-	return buf_printf(out, ALGORITHM "\n%s\n%s\n%s", amzdate, scope, hex);
+	if (buf_adds(out, ALGORITHM "\n") == -1 || buf_adds(out, amzdate) == -1 ||
+	    buf_addc(out, '\n') == -1 || buf_adds(out, scope) == -1 ||
+	    buf_addc(out, '\n') == -1 || buf_adds(out, hex) == -1)
+		return -1;
+	return 0;
 }
 
 /*
@@ -694,7 +702,8 @@ presign_query(struct http_req *req, const struct creds *c,
 	    buf_adds(&url, req->url) == -1)
 		goto done;
 	buf_reset(&tmp);
-	if (buf_printf(&tmp, "%s/%s", c->access_key_id, scope) == -1)
+	if (buf_adds(&tmp, c->access_key_id) == -1 ||
+	    buf_addc(&tmp, '/') == -1 || buf_adds(&tmp, scope) == -1)
 		goto done;
 	if (add_query(&url, "X-Amz-Algorithm", ALGORITHM) == -1 ||
 	    add_query(&url, "X-Amz-Credential", buf_str(&tmp)) == -1 ||
@@ -750,9 +759,13 @@ add_signature(struct http_req *req, const struct creds *c,
 		    replace_url(req, &tmp) == -1)
 			rc = -1;
 	} else {
-		if (buf_printf(&tmp, ALGORITHM " Credential=%s/%s, "
-		    "SignedHeaders=%s, Signature=%s", c->access_key_id, scope,
-		    buf_str(sh), sig) == -1 ||
+		if (buf_adds(&tmp, ALGORITHM " Credential=") == -1 ||
+		    buf_adds(&tmp, c->access_key_id) == -1 ||
+		    buf_addc(&tmp, '/') == -1 || buf_adds(&tmp, scope) == -1 ||
+		    buf_adds(&tmp, ", SignedHeaders=") == -1 ||
+		    buf_adds(&tmp, buf_str(sh)) == -1 ||
+		    buf_adds(&tmp, ", Signature=") == -1 ||
+		    buf_adds(&tmp, sig) == -1 ||
 		    http_req_header(req, "Authorization", buf_str(&tmp)) == -1)
 			rc = -1;
 	}
