@@ -333,17 +333,21 @@ done:
 	return rc;
 }
 
+/* A signed header, pointing into the request: its name is written
+ * lowercase and its value trimmed as they are appended. */
 struct chdr {
-	char *name;	/* lowercase */
-	char *value;	/* trimmed, whitespace runs as one space */
+	const char *name;
+	const char *value;
 	size_t order;
 };
 
+/* By lowercase name (strcasecmp orders as strcmp of the lowercased
+ * names), then in the order given. */
 static int
 chdr_cmp(const void *a, const void *b)
 {
 	const struct chdr *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	int c = strcasecmp(x->name, y->name);
 
 	if (c)
 		return c;
@@ -361,39 +365,43 @@ is_unsigned(const char *name)
 	return 0;
 }
 
+static int
+add_lower(struct buf *out, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (buf_reserve(out, n) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		out->p[out->len + i] = (char)tolower((unsigned char)s[i]);
+	out->len += n;
+	out->p[out->len] = '\0';
+	return 0;
+}
+
 /* "Trim any leading or trailing spaces, and convert sequential spaces to
  * a single space." Folded lines (obs-fold) are whitespace like any
  * other, as botocore's ' '.join(value.split()) has it. */
-static char *
-header_value(const char *v)
+static int
+add_value(struct buf *out, const char *v)
 {
-	struct buf b = BUF_INIT;
+	size_t start = out->len;
 	int sp = 0;
 
+	if (buf_reserve(out, strlen(v)) == -1)
+		return -1;
 	for (; *v; v++) {
 		if (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') {
-			sp = b.len > 0;
+			sp = out->len > start;
 			continue;
 		}
-		if ((sp && buf_addc(&b, ' ') == -1) || buf_addc(&b, *v) == -1) {
-			buf_free(&b);
-			return NULL;
-		}
+		if (sp)
+			out->p[out->len++] = ' ';
+		out->p[out->len++] = *v;
 		sp = 0;
 	}
-	return buf_detach(&b);
-}
-
-static void
-chdrs_free(struct chdr *h, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(h[i].name);
-		free(h[i].value);
-	}
-	free(h);
+	out->p[out->len] = '\0';
+	return 0;
 }
 
 /* Appends the canonical headers block (each "name:value\n") to out and
@@ -402,47 +410,45 @@ static int
 canonical_headers(const struct http_req *req, struct buf *out,
     struct buf *sh)
 {
-	struct chdr *h;
-	size_t n = 0, i, k;
+	struct chdr few[16], *h = few;
+	size_t n = 0, i;
 	int rc = -1;
 
-	if ((h = calloc(req->nh ? req->nh : 1, sizeof(*h))) == NULL)
+	if (req->nh > sizeof(few) / sizeof(few[0]) &&
+	    (h = calloc(req->nh, sizeof(*h))) == NULL)
 		return -1;
 	for (i = 0; i < req->nh; i++) {
 		if (is_unsigned(req->h[i].name))
 			continue;
-		h[n].name = strdup(req->h[i].name);
-		h[n].value = header_value(req->h[i].value);
+		h[n].name = req->h[i].name;
+		h[n].value = req->h[i].value;
 		h[n].order = i;
 		n++;
-		if (h[n - 1].name == NULL || h[n - 1].value == NULL)
-			goto done;
-		for (k = 0; h[n - 1].name[k]; k++)
-			h[n - 1].name[k] = (char)tolower((unsigned char)h[n - 1].name[k]);
 	}
 	qsort(h, n, sizeof(*h), chdr_cmp);
 	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(h[i].name, h[i - 1].name) == 0) {
+		if (i > 0 && strcasecmp(h[i].name, h[i - 1].name) == 0) {
 			/* repeated header: values joined with commas, in
 			 * the order they were given */
 			if (buf_addc(out, ',') == -1 ||
-			    buf_adds(out, h[i].value) == -1)
+			    add_value(out, h[i].value) == -1)
 				goto done;
 			continue;
 		}
 		if ((i > 0 && buf_addc(out, '\n') == -1) ||
-		    buf_adds(out, h[i].name) == -1 || buf_addc(out, ':') == -1 ||
-		    buf_adds(out, h[i].value) == -1)
+		    add_lower(out, h[i].name) == -1 || buf_addc(out, ':') == -1 ||
+		    add_value(out, h[i].value) == -1)
 			goto done;
 		if (sh && ((sh->len && buf_addc(sh, ';') == -1) ||
-		    buf_adds(sh, h[i].name) == -1))
+		    add_lower(sh, h[i].name) == -1))
 			goto done;
 	}
 	if (n > 0 && buf_addc(out, '\n') == -1)
 		goto done;
 	rc = 0;
 done:
-	chdrs_free(h, n);
+	if (h != few)
+		free(h);
 	return rc;
 }
 
