@@ -31,6 +31,10 @@ struct aws {
 	struct creds_provider *creds;
 	struct http_client *http;
 	struct retry_policy retry;
+	/* the URL of the last service aws_json_request called: the same
+	 * for each of its requests, as the environment is read once */
+	char json_service[32];
+	char *json_url;
 	struct {
 		char op[64];
 		uint64_t requests, throttles, retries;
@@ -233,6 +237,7 @@ aws_free(struct aws *a)
 		return;
 	free(a->region);
 	free(a->endpoint);
+	free(a->json_url);
 	creds_provider_free(a->creds);
 	http_client_free(a->http);
 	free(a);
@@ -524,16 +529,27 @@ aws_json_request(struct aws *a, const char *service, const char *target,
 {
 	struct http_req *req = NULL;
 	struct buf b = BUF_INIT;
-	char *ep;
+	char *ep = NULL;
 
-	if ((ep = aws_endpoint(service, a->region, a->endpoint)) == NULL ||
-	    buf_printf(&b, "%s/", ep) == -1 ||
-	    (req = http_req_new("POST", buf_str(&b))) == NULL)
+	if (a->json_url == NULL || strcmp(a->json_service, service) != 0) {
+		free(a->json_url);
+		a->json_url = NULL;
+		if ((ep = aws_endpoint(service, a->region, a->endpoint)) ==
+		    NULL || buf_adds(&b, ep) == -1 || buf_addc(&b, '/') == -1)
+			goto nomem;
+		free(ep);
+		ep = NULL;
+		if (strlen(service) < sizeof(a->json_service)) {
+			strcpy(a->json_service, service);
+			a->json_url = buf_detach(&b);
+		}
+	}
+	if ((req = http_req_new("POST", a->json_url ? a->json_url :
+	    buf_str(&b))) == NULL)
 		goto nomem;
-	free(ep);
-	ep = NULL;
 	buf_reset(&b);
-	if (buf_printf(&b, "application/x-amz-json-%s", json_version) == -1 ||
+	if (buf_adds(&b, "application/x-amz-json-") == -1 ||
+	    buf_adds(&b, json_version) == -1 ||
 	    http_req_header(req, "Content-Type", buf_str(&b)) == -1 ||
 	    http_req_header(req, "X-Amz-Target", target) == -1 ||
 	    (req->body = strdup(body ? body : "{}")) == NULL)

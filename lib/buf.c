@@ -25,15 +25,27 @@ buf_reserve(struct buf *b, size_t n)
 	return 0;
 }
 
+/* Formats into the room the buffer has (a first one gets the 64 bytes
+ * its first growth would give), and only when that is too small sizes
+ * the text and formats it again: one pass of vsnprintf for most. */
 int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list aq;
+	size_t room;
 	int n;
 
+	if (b->cap == 0 && buf_reserve(b, 63) == -1)
+		return -1;
+	room = b->cap - b->len;
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(b->p + b->len, room, fmt, aq);
 	va_end(aq);
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	b->p[b->len] = '\0';	/* what did not fit goes */
 	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
 		return -1;
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);

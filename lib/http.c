@@ -37,6 +37,9 @@
  * whole-transfer timeout is further away. */
 #define STALL_SECONDS		60L
 #define MULTI_MAXCONNECTS	32L
+/* Easy handles kept for the next transfers: making one and freeing it
+ * cost more than resetting it. */
+#define IDLE_HANDLES		8
 
 struct http_client {
 	CURLSH *share;
@@ -55,6 +58,8 @@ struct http_client {
 	char *proxy_url;
 	char *user_agent;
 	size_t max_bytes;
+	CURL *idle[IDLE_HANDLES];	/* reset before use */
+	size_t nidle;
 };
 
 /* One transfer: an easy handle and what it fills. */
@@ -224,6 +229,9 @@ http_client_free(struct http_client *c)
 {
 	if (c == NULL)
 		return;
+	/* before the share they hold */
+	while (c->nidle > 0)
+		curl_easy_cleanup(c->idle[--c->nidle]);
 	if (c->share != NULL)
 		curl_share_cleanup(c->share);
 	free(c->ca_file);
@@ -493,14 +501,13 @@ add_header(struct xfer *x, const char *name, const char *value)
 
 	/* curl sends "Name;" as a header with an empty value, and drops
 	 * its own header for "Name:". */
-	if (value == NULL)
-		buf_printf(&b, "%s:", name);
-	else if (*value == '\0')
-		buf_printf(&b, "%s;", name);
-	else
-		buf_printf(&b, "%s: %s", name, value);
-	if (b.p == NULL)
+	if (buf_adds(&b, name) == -1 ||
+	    (value == NULL ? buf_addc(&b, ':') :
+	    *value == '\0' ? buf_addc(&b, ';') :
+	    buf_add(&b, ": ", 2) | buf_adds(&b, value)) == -1) {
+		buf_free(&b);
 		return -1;
+	}
 	l = curl_slist_append(x->hdrs, b.p);
 	buf_free(&b);
 	if (l == NULL)
@@ -509,11 +516,17 @@ add_header(struct xfer *x, const char *name, const char *value)
 	return 0;
 }
 
+/* The transfer's easy handle goes back to the client's idle ones (or is
+ * freed when there are enough): it must be out of any multi handle. */
 static void
 xfer_release(struct xfer *x)
 {
-	if (x->h != NULL)
-		curl_easy_cleanup(x->h);
+	if (x->h != NULL) {
+		if (x->c->nidle < IDLE_HANDLES)
+			x->c->idle[x->c->nidle++] = x->h;
+		else
+			curl_easy_cleanup(x->h);
+	}
 	x->h = NULL;
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
@@ -720,7 +733,11 @@ xfer_setup(struct xfer *x, struct err *e)
 		err_set(e, EXIT_RUNTIME, "%s: out of memory", m);
 		return -1;
 	}
-	if ((h = x->h = curl_easy_init()) == NULL) {
+	/* an idle handle is reset: every option back to its default, as in
+	 * a new one (the connections are in the share, not the handle) */
+	if (c->nidle > 0)
+		curl_easy_reset(h = x->h = c->idle[--c->nidle]);
+	else if ((h = x->h = curl_easy_init()) == NULL) {
 		err_set(e, EXIT_RUNTIME, "%s %s: curl_easy_init failed", m,
 		    buf_str(&x->surl));
 		return -1;

@@ -13,7 +13,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include "log.h"
 #include "sigv4.h"
@@ -85,31 +86,80 @@ sha256(void)
 	return md;
 }
 
-void
-sigv4_sha256_hex(const void *p, size_t n, char hex[65])
+/* The SHA-256 of p[0..n), with one context kept for every digest. The
+ * final step wipes the last block, so no input stays in it. */
+static int
+digest(const void *p, size_t n, unsigned char out[32])
+{
+	static EVP_MD_CTX *ctx;
+	unsigned int len = 0;
+
+	if (sha256() == NULL ||
+	    (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL))
+		return -1;
+	if (EVP_DigestInit_ex(ctx, sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, p, n) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != 32)
+		return -1;
+	return 0;
+}
+
+static void
+hex32(const unsigned char md[32], char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
+	int i;
 
-	if (sha256() == NULL || EVP_Digest(p, n, md, &len, sha256(), NULL) != 1)
-		len = 0;
-	for (i = 0; i < len && i < 32; i++) {
+	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
-	hex[2 * i] = '\0';
+	hex[64] = '\0';
 }
 
+void
+sigv4_sha256_hex(const void *p, size_t n, char hex[65])
+{
+	unsigned char md[32];
+
+	if (digest(p, n, md) == -1)
+		hex[0] = '\0';
+	else
+		hex32(md, hex);
+}
+
+/* HMAC-SHA256 with the MAC fetched and its context made once, then keyed
+ * anew at each use: HMAC() fetches both by name at every call. The
+ * context keeps a copy of the last key only (the signing key, or one of
+ * the steps that lead to it), never the secret past its first step. */
 static int
 hmac(const void *key, size_t keylen, const void *data, size_t n,
     unsigned char out[32])
 {
-	unsigned int len = 0;
+	static EVP_MAC_CTX *ctx;
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	size_t len = 0;
 
-	if (sha256() == NULL || keylen > INT32_MAX ||
-	    HMAC(sha256(), key, (int)keylen, data, n, out, &len) == NULL ||
-	    len != 32)
+	if (ctx == NULL) {
+		if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			return -1;
+		ctx = EVP_MAC_CTX_new(mac);
+		EVP_MAC_free(mac);	/* the context holds its own */
+		if (ctx == NULL)
+			return -1;
+		params[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
+			EVP_MAC_CTX_free(ctx);
+			ctx = NULL;
+			return -1;
+		}
+	}
+	if (EVP_MAC_init(ctx, key, keylen, NULL) != 1 ||
+	    EVP_MAC_update(ctx, data, n) != 1 ||
+	    EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32)
 		return -1;
 	return 0;
 }
@@ -267,8 +317,9 @@ canonical_query(struct buf *out, const char *q, size_t n)
 	if (np > 0)
 		qsort(ps, np, sizeof(*ps), qparam_cmp);
 	for (i = 0; i < np; i++)
-		if (buf_printf(out, "%s%s=%s", i ? "&" : "", ps[i].k,
-		    ps[i].v) == -1)
+		if ((i > 0 && buf_addc(out, '&') == -1) ||
+		    buf_adds(out, ps[i].k) == -1 || buf_addc(out, '=') == -1 ||
+		    buf_adds(out, ps[i].v) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -282,17 +333,21 @@ done:
 	return rc;
 }
 
+/* A signed header, pointing into the request: its name is written
+ * lowercase and its value trimmed as they are appended. */
 struct chdr {
-	char *name;	/* lowercase */
-	char *value;	/* trimmed, whitespace runs as one space */
+	const char *name;
+	const char *value;
 	size_t order;
 };
 
+/* By lowercase name (strcasecmp orders as strcmp of the lowercased
+ * names), then in the order given. */
 static int
 chdr_cmp(const void *a, const void *b)
 {
 	const struct chdr *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	int c = strcasecmp(x->name, y->name);
 
 	if (c)
 		return c;
@@ -310,39 +365,43 @@ is_unsigned(const char *name)
 	return 0;
 }
 
+static int
+add_lower(struct buf *out, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (buf_reserve(out, n) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		out->p[out->len + i] = (char)tolower((unsigned char)s[i]);
+	out->len += n;
+	out->p[out->len] = '\0';
+	return 0;
+}
+
 /* "Trim any leading or trailing spaces, and convert sequential spaces to
  * a single space." Folded lines (obs-fold) are whitespace like any
  * other, as botocore's ' '.join(value.split()) has it. */
-static char *
-header_value(const char *v)
+static int
+add_value(struct buf *out, const char *v)
 {
-	struct buf b = BUF_INIT;
+	size_t start = out->len;
 	int sp = 0;
 
+	if (buf_reserve(out, strlen(v)) == -1)
+		return -1;
 	for (; *v; v++) {
 		if (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') {
-			sp = b.len > 0;
+			sp = out->len > start;
 			continue;
 		}
-		if ((sp && buf_addc(&b, ' ') == -1) || buf_addc(&b, *v) == -1) {
-			buf_free(&b);
-			return NULL;
-		}
+		if (sp)
+			out->p[out->len++] = ' ';
+		out->p[out->len++] = *v;
 		sp = 0;
 	}
-	return buf_detach(&b);
-}
-
-static void
-chdrs_free(struct chdr *h, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(h[i].name);
-		free(h[i].value);
-	}
-	free(h);
+	out->p[out->len] = '\0';
+	return 0;
 }
 
 /* Appends the canonical headers block (each "name:value\n") to out and
@@ -351,45 +410,45 @@ static int
 canonical_headers(const struct http_req *req, struct buf *out,
     struct buf *sh)
 {
-	struct chdr *h;
-	size_t n = 0, i, k;
+	struct chdr few[16], *h = few;
+	size_t n = 0, i;
 	int rc = -1;
 
-	if ((h = calloc(req->nh ? req->nh : 1, sizeof(*h))) == NULL)
+	if (req->nh > sizeof(few) / sizeof(few[0]) &&
+	    (h = calloc(req->nh, sizeof(*h))) == NULL)
 		return -1;
 	for (i = 0; i < req->nh; i++) {
 		if (is_unsigned(req->h[i].name))
 			continue;
-		h[n].name = strdup(req->h[i].name);
-		h[n].value = header_value(req->h[i].value);
+		h[n].name = req->h[i].name;
+		h[n].value = req->h[i].value;
 		h[n].order = i;
 		n++;
-		if (h[n - 1].name == NULL || h[n - 1].value == NULL)
-			goto done;
-		for (k = 0; h[n - 1].name[k]; k++)
-			h[n - 1].name[k] = (char)tolower((unsigned char)h[n - 1].name[k]);
 	}
 	qsort(h, n, sizeof(*h), chdr_cmp);
 	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(h[i].name, h[i - 1].name) == 0) {
+		if (i > 0 && strcasecmp(h[i].name, h[i - 1].name) == 0) {
 			/* repeated header: values joined with commas, in
 			 * the order they were given */
-			if (buf_printf(out, ",%s", h[i].value) == -1)
+			if (buf_addc(out, ',') == -1 ||
+			    add_value(out, h[i].value) == -1)
 				goto done;
 			continue;
 		}
 		if ((i > 0 && buf_addc(out, '\n') == -1) ||
-		    buf_printf(out, "%s:%s", h[i].name, h[i].value) == -1)
+		    add_lower(out, h[i].name) == -1 || buf_addc(out, ':') == -1 ||
+		    add_value(out, h[i].value) == -1)
 			goto done;
-		if (sh && buf_printf(sh, "%s%s", sh->len ? ";" : "",
-		    h[i].name) == -1)
+		if (sh && ((sh->len && buf_addc(sh, ';') == -1) ||
+		    add_lower(sh, h[i].name) == -1))
 			goto done;
 	}
 	if (n > 0 && buf_addc(out, '\n') == -1)
 		goto done;
 	rc = 0;
 done:
-	chdrs_free(h, n);
+	if (h != few)
+		free(h);
 	return rc;
 }
 
@@ -404,13 +463,14 @@ sigv4_canonical_request(const struct http_req *req,
 
 	if (split_url(req->url, &u) == -1)
 		return -1;
-	if (buf_printf(out, "%s\n", req->method) == -1 ||
+	if (buf_adds(out, req->method) == -1 || buf_addc(out, '\n') == -1 ||
 	    canonical_uri(out, &u, o) == -1 ||
 	    buf_addc(out, '\n') == -1 ||
 	    canonical_query(out, u.query ? u.query : "", u.querylen) == -1 ||
 	    buf_addc(out, '\n') == -1 ||
 	    canonical_headers(req, out, &sh) == -1 ||
-	    buf_printf(out, "\n%s\n%s", buf_str(&sh), payload_hash) == -1)
+	    buf_addc(out, '\n') == -1 || buf_adds(out, buf_str(&sh)) == -1 ||
+	    buf_addc(out, '\n') == -1 || buf_adds(out, payload_hash) == -1)
 		goto done;
 	if (signed_headers && buf_adds(signed_headers, buf_str(&sh)) == -1)
 		goto done;
@@ -427,7 +487,11 @@ sigv4_string_to_sign(const char *amzdate, const char *scope,
 	char hex[65];
 
 	sigv4_sha256_hex(canonical_request, strlen(canonical_request), hex);
-	return buf_printf(out, ALGORITHM "\n%s\n%s\n%s", amzdate, scope, hex);
+	if (buf_adds(out, ALGORITHM "\n") == -1 || buf_adds(out, amzdate) == -1 ||
+	    buf_addc(out, '\n') == -1 || buf_adds(out, scope) == -1 ||
+	    buf_addc(out, '\n') == -1 || buf_adds(out, hex) == -1)
+		return -1;
+	return 0;
 }
 
 /*
@@ -447,12 +511,10 @@ signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
     unsigned char k[32])
 {
 	unsigned char md[32];
-	unsigned int mdlen = 0;
 	struct buf key = BUF_INIT;
 	int rc = -1;
 
-	if (sha256() == NULL || EVP_Digest(secret, strlen(secret), md, &mdlen,
-	    sha256(), NULL) != 1 || mdlen != 32)
+	if (digest(secret, strlen(secret), md) == -1)
 		return -1;
 	if (kcache.set && CRYPTO_memcmp(kcache.secret_md, md, 32) == 0 &&
 	    strcmp(kcache.date, date) == 0 &&
@@ -461,7 +523,7 @@ signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
 		memcpy(k, kcache.key, 32);
 		return 0;
 	}
-	if (buf_printf(&key, "AWS4%s", secret) == -1)
+	if (buf_adds(&key, "AWS4") == -1 || buf_adds(&key, secret) == -1)
 		goto done;
 	if (hmac(key.p, key.len, date, strlen(date), k) == -1 ||
 	    hmac(k, 32, o->region, strlen(o->region), k) == -1 ||
@@ -470,6 +532,7 @@ signing_key(const char *secret, const char *date, const struct sigv4_opts *o,
 		goto done;
 	rc = 0;
 	/* kept when its names fit; otherwise worked out each time */
+	OPENSSL_cleanse(&kcache, sizeof(kcache));
 	kcache.set = strlen(date) == 8 && strlen(o->region) <
 	    sizeof(kcache.region) && strlen(o->service) < sizeof(kcache.service);
 	if (kcache.set) {
@@ -492,18 +555,13 @@ static int
 signature(const char *secret, const char *date, const struct sigv4_opts *o,
     const char *sts, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char k[32], sig[32];
-	int rc = -1, i;
+	int rc = -1;
 
 	if (signing_key(secret, date, o, k) == -1 ||
 	    hmac(k, 32, sts, strlen(sts), sig) == -1)
 		goto done;
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[sig[i] >> 4];
-		hex[2 * i + 1] = digits[sig[i] & 15];
-	}
-	hex[64] = '\0';
+	hex32(sig, hex);
 	rc = 0;
 done:
 	OPENSSL_cleanse(k, sizeof(k));
@@ -650,7 +708,8 @@ presign_query(struct http_req *req, const struct creds *c,
 	    buf_adds(&url, req->url) == -1)
 		goto done;
 	buf_reset(&tmp);
-	if (buf_printf(&tmp, "%s/%s", c->access_key_id, scope) == -1)
+	if (buf_adds(&tmp, c->access_key_id) == -1 ||
+	    buf_addc(&tmp, '/') == -1 || buf_adds(&tmp, scope) == -1)
 		goto done;
 	if (add_query(&url, "X-Amz-Algorithm", ALGORITHM) == -1 ||
 	    add_query(&url, "X-Amz-Credential", buf_str(&tmp)) == -1 ||
@@ -706,9 +765,13 @@ add_signature(struct http_req *req, const struct creds *c,
 		    replace_url(req, &tmp) == -1)
 			rc = -1;
 	} else {
-		if (buf_printf(&tmp, ALGORITHM " Credential=%s/%s, "
-		    "SignedHeaders=%s, Signature=%s", c->access_key_id, scope,
-		    buf_str(sh), sig) == -1 ||
+		if (buf_adds(&tmp, ALGORITHM " Credential=") == -1 ||
+		    buf_adds(&tmp, c->access_key_id) == -1 ||
+		    buf_addc(&tmp, '/') == -1 || buf_adds(&tmp, scope) == -1 ||
+		    buf_adds(&tmp, ", SignedHeaders=") == -1 ||
+		    buf_adds(&tmp, buf_str(sh)) == -1 ||
+		    buf_adds(&tmp, ", Signature=") == -1 ||
+		    buf_adds(&tmp, sig) == -1 ||
 		    http_req_header(req, "Authorization", buf_str(&tmp)) == -1)
 			rc = -1;
 	}

@@ -30,6 +30,29 @@ test_buf(void)
 	buf_reset(&b);
 	CHECK_INT(b.len, 0, "reset");
 	buf_free(&b);
+
+	/* formatted into the room left, or grown when it does not fit */
+	CHECK(buf_printf(&b, "%s", "") == 0 && b.len == 0 && b.p != NULL,
+	    "an empty text in a new buf");
+	CHECK_STR(buf_str(&b), "", "it is an empty string");
+	buf_adds(&b, "0123456789");
+	for (i = 0; i < 3; i++) {
+		size_t cap = b.cap, room = cap - b.len;
+		char want[300];
+
+		memset(want, 'x', sizeof(want));
+		/* one byte short of the room, exactly the room, past it */
+		want[room - 2 + (size_t)i] = '\0';
+		CHECK(buf_printf(&b, "%s", want) == 0, "printf %d", i);
+		CHECK_INT(b.len, cap - room + strlen(want), "length %d", i);
+		CHECK(b.p[b.len] == '\0' && b.cap > b.len, "terminated %d", i);
+		CHECK(strcmp(b.p + b.len - strlen(want), want) == 0,
+		    "text %d", i);
+		buf_reset(&b);
+		buf_adds(&b, "0123456789");
+	}
+	CHECK_STR(buf_str(&b), "0123456789", "what was there stays");
+	buf_free(&b);
 }
 
 static const struct {

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,6 +548,155 @@ test_multi(void)
 	err_clear(&e);
 }
 
+/* Serves one connection of echo_server: answers each request with
+ * "METHOD BODYLENGTH" (no body to a HEAD), keeping the connection. */
+static void
+echo_conn(int fd)
+{
+	char req[8192], out[256], method[16];
+	size_t have = 0, need;
+	ssize_t n;
+	char *end, *cl;
+	long blen;
+	int hl;
+
+	for (;;) {
+		req[have] = '\0';
+		if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+			blen = 0;
+			if ((cl = strstr(req, "\r\nContent-Length:")) != NULL &&
+			    cl < end)
+				blen = strtol(cl + 17, NULL, 10);
+			need = (size_t)(end + 4 - req) + (size_t)blen;
+			if (have >= need) {
+				if (sscanf(req, "%15s", method) != 1)
+					return;
+				hl = snprintf(out, sizeof(out), "%s %ld", method,
+				    blen);
+				n = snprintf(out + hl + 1, sizeof(out) - (size_t)hl - 1,
+				    "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s",
+				    hl, strcmp(method, "HEAD") == 0 ? "" : out);
+				if (write(fd, out + hl + 1, (size_t)n) != n)
+					return;
+				memmove(req, req + need, have - need);
+				have -= need;
+				continue;
+			}
+		}
+		if (have >= sizeof(req) - 1 ||
+		    (n = read(fd, req + have, sizeof(req) - 1 - have)) <= 0)
+			return;
+		have += (size_t)n;
+	}
+}
+
+/* A server in a child process, each connection in a child of its own.
+ * Returns the child's pid, *port set. */
+static pid_t
+echo_server(int *port)
+{
+	int s = silent_server(port), fd;
+	pid_t pid;
+
+	if ((pid = fork()) != 0) {
+		close(s);
+		return pid;
+	}
+	while ((fd = accept(s, NULL, NULL)) != -1) {
+		if (fork() == 0) {
+			close(s);
+			echo_conn(fd);
+			_exit(0);
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
+/* The easy handles a client keeps and hands to the next transfers carry
+ * nothing of the one before: each method, with or without a body, after
+ * each other one, blocking and in a multi. */
+static void
+test_reuse(void)
+{
+	static const struct {
+		const char *method, *body, *want;
+	} seq[] = {
+		{ "HEAD", NULL, "" },
+		{ "POST", "abc", "POST 3" },
+		{ "GET", NULL, "GET 0" },
+		{ "PUT", NULL, "PUT 0" },
+		{ "GET", "xy", "GET 2" },
+		{ "DELETE", NULL, "DELETE 0" },
+		{ "HEAD", NULL, "" },
+		{ "GET", NULL, "GET 0" },
+		{ "POST", "", "POST 0" },
+		{ "HEAD", NULL, "" },
+	};
+	struct http_client *c;
+	struct http_multi *m = NULL;
+	struct http_req *r;
+	struct http_resp resp;
+	struct http_done d;
+	struct err e = ERR_INIT;
+	char url[64];
+	size_t i, k;
+	int port, st, ready, round;
+	pid_t pid;
+
+	pid = echo_server(&port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", port);
+	c = http_client_new(NULL, &e);
+	for (round = 0; c && round < 2; round++)
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			r = http_req_new(seq[i].method, url);
+			if (seq[i].body) {
+				r->body = seq[i].body;
+				r->body_len = strlen(seq[i].body);
+			}
+			memset(&resp, 0, sizeof(resp));
+			CHECK_INT(http_send(c, r, &resp, &e), 0, "%s: %s",
+			    seq[i].method, err_msg(&e));
+			CHECK_INT(resp.status, 200, "%zu %s", i, seq[i].method);
+			CHECK_STR(buf_str(&resp.body), seq[i].want, "blocking, "
+			    "%zu %s, round %d", i, seq[i].method, round);
+			http_resp_free(&resp);
+			http_req_free(r);
+			err_clear(&e);
+		}
+	/* in a multi, three at a time, in turn */
+	m = c ? http_multi_new(c, &e) : NULL;
+	for (k = 0; m && k < 3 * (sizeof(seq) / sizeof(seq[0])); k += 3) {
+		for (i = k; i < k + 3; i++) {
+			r = http_req_new(seq[i % 10].method, url);
+			if (seq[i % 10].body) {
+				r->body = seq[i % 10].body;
+				r->body_len = strlen(seq[i % 10].body);
+			}
+			CHECK_INT(http_multi_add(m, r, (void *)(intptr_t)(i % 10)),
+			    0, "add %zu", i);
+		}
+		while (http_multi_pending(m) > 0 &&
+		    http_multi_wait(m, 1000, -1, &ready) == 0)
+			while (http_multi_next(m, &d)) {
+				intptr_t j = (intptr_t)d.udata;
+
+				CHECK_INT(d.resp.status, 200, "multi %s: %s",
+				    seq[j].method, err_msg(&d.err));
+				CHECK_STR(buf_str(&d.resp.body), seq[j].want,
+				    "multi, %s", seq[j].method);
+				http_req_free(d.req);
+				http_resp_free(&d.resp);
+				err_clear(&d.err);
+			}
+	}
+	http_multi_free(m);
+	http_client_free(c);
+	err_clear(&e);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+}
+
 int
 main(void)
 {
@@ -561,5 +711,6 @@ main(void)
 	test_send_fail();
 	test_send_timeout();
 	test_multi();
+	test_reuse();
 	return unit_done("test_http");
 }

@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "buf.h"
 #include "http.h"
 #include "log.h"
@@ -592,6 +595,106 @@ test_key_kept(void)
 	err_clear(&e);
 }
 
+/* The signature a request would have with a signing key worked out
+ * from nothing (OpenSSL's one-shot HMAC, five of them), in hex. */
+static void
+fresh_signature(const struct http_req *req, const char *secret,
+    const struct sigv4_opts *o, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	struct buf creq = BUF_INIT, sts = BUF_INIT, key = BUF_INIT;
+	char phash[65], scope[256], date[9];
+	const char *amzdate = http_req_get_header(req, "X-Amz-Date");
+	const char *steps[4];
+	unsigned char k[32];
+	unsigned int len = 32;
+	int i;
+
+	hex[0] = '\0';
+	if (amzdate == NULL || strlen(amzdate) != 16)
+		return;
+	memcpy(date, amzdate, 8);
+	date[8] = '\0';
+	snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date,
+	    o->region, o->service);
+	sigv4_sha256_hex(req->body ? req->body : "", req->body_len, phash);
+	sigv4_canonical_request(req, o, phash, &creq, NULL);
+	sigv4_string_to_sign(amzdate, scope, buf_str(&creq), &sts);
+	buf_printf(&key, "AWS4%s", secret);
+	steps[0] = date;
+	steps[1] = o->region;
+	steps[2] = o->service;
+	steps[3] = "aws4_request";
+	HMAC(EVP_sha256(), key.p, (int)key.len, (const unsigned char *)steps[0],
+	    strlen(steps[0]), k, &len);
+	for (i = 1; i < 4; i++)
+		HMAC(EVP_sha256(), k, 32, (const unsigned char *)steps[i],
+		    strlen(steps[i]), k, &len);
+	HMAC(EVP_sha256(), k, 32, (const unsigned char *)buf_str(&sts),
+	    sts.len, k, &len);
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digits[k[i] >> 4];
+		hex[2 * i + 1] = digits[k[i] & 15];
+	}
+	hex[64] = '\0';
+	buf_free(&creq);
+	buf_free(&sts);
+	buf_free(&key);
+}
+
+/* Each request signed twice in a row (the second with the key kept from
+ * the first) has the signature of a key worked out afresh, as the date,
+ * region, service and secret change one at a time, and back. */
+static void
+test_key_fresh(void)
+{
+	static const struct {
+		const char *secret, *region, *service;
+		int day;
+	} cases[] = {
+		{ SUITE_SECRET, "us-east-1", "logs", 23 },
+		{ SUITE_SECRET, "us-east-1", "logs", 24 },	/* date */
+		{ SUITE_SECRET, "eu-west-1", "logs", 24 },	/* region */
+		{ SUITE_SECRET, "eu-west-1", "sts", 24 },	/* service */
+		{ "another secret", "eu-west-1", "sts", 24 },	/* secret */
+		{ SUITE_SECRET, "eu-west-1", "sts", 24 },	/* back */
+		{ SUITE_SECRET, "us-east-1", "logs", 23 },	/* all back */
+	};
+	struct creds c = { SUITE_AKID, NULL, NULL, 0, "suite" };
+	struct sigv4_opts o = { NULL, NULL, 0, 0, 0, 1, 0, 0 };
+	struct err e = ERR_INIT;
+	char want[65], secret[64], *sig;
+	const char *authz;
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(secret, sizeof(secret), "%s", cases[i].secret);
+		c.secret_access_key = secret;
+		o.region = cases[i].region;
+		o.service = cases[i].service;
+		for (n = 0; n < 2; n++) {
+			struct http_req *req = http_req_new("POST",
+			    "https://logs.us-east-1.amazonaws.com/");
+
+			o.now = utc(2026, 11, cases[i].day, 10, 0, n);
+			req->body = "{}";
+			req->body_len = 2;
+			CHECK(sigv4_sign(req, &c, &o, &e) == 0, "sign: %s",
+			    err_msg(&e));
+			fresh_signature(req, cases[i].secret, &o, want);
+			authz = http_req_get_header(req, "Authorization");
+			sig = authz ? strstr(authz, "Signature=") : NULL;
+			CHECK(want[0] != '\0' && sig != NULL,
+			    "case %zu, signing %d: a signature", i, n);
+			CHECK_STR(sig ? sig + 10 : NULL, want, "case %zu, signing "
+			    "%d: the kept key signs as a fresh one", i, n);
+			http_req_free(req);
+		}
+	}
+	err_clear(&e);
+}
+
 /* The canonical query: raw or percent-encoded input signs the same,
  * sorted by key then value, a key without '=' is "key=". */
 static void
@@ -687,6 +790,7 @@ main(int argc, char **argv)
 	test_s3();
 	test_resign();
 	test_key_kept();
+	test_key_fresh();
 	test_query();
 	test_log();
 	return unit_done("test_sigv4");
