@@ -515,6 +515,12 @@ def cmd_report(a):
                 for d in docs:
                     f.write(json.dumps({"stream": d["key"][1], "ts": d["key"][2], "ingest": d["ingest"],
                                         "received": d["received"], "version": d["version"]}) + "\n")
+            # and the events of the run it does not hold
+            held = set(d["key"] for d in docs)
+            with open(os.path.join(os.environ["BENCH_KEEP_DIR"], "missing-%s.ndjson" % label), "w") as f:
+                for k in sorted(k for k in want if k not in held):
+                    f.write(json.dumps({"stream": k[1], "ts": k[2], "message": k[3],
+                                        "ingest": want[k]}) + "\n")
         r = {"check": check(want, docs, label == "ours" and a.restart_at is not None), "lag": lags(docs, t_mid)}
         last = max((d["received"] for d in docs), default=since)
         span_end[label] = last

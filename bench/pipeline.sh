@@ -57,8 +57,9 @@
 # runs another wrapper (which takes the programs of the bin/ beside it),
 # CWL_BIN the baseline's programs of another build; BENCH_KEEP=1 keeps
 # the files of the runs (logs, configs, samples, and each document's
-# stream, times and version in docs-ours.ndjson and docs-base.ndjson) in
-# $TMPDIR.
+# stream, times and version in docs-ours.ndjson and docs-base.ndjson, and
+# the events of the run an index lacks in missing-ours.ndjson and
+# missing-base.ndjson) in $TMPDIR.
 set -eu
 
 cd "$(dirname "$0")/.."

@@ -873,6 +873,28 @@ assert len(ts(r)) == 109 and ts(r) == sorted(ts(r))
 EOF
 }
 
+@test "late batches in a row: lastEventTimestamp stays the newest, and FilterLogEvents after the late ones still finds the newer events, under each order" {
+	shared
+	under timestamp ingestion <<'EOF'
+import subprocess
+def ctl(*args):
+    subprocess.check_call(["/usr/bin/python3", os.environ["REPO"] + "/tests/servers/awsctl"] + list(args),
+                          stdout=subprocess.DEVNULL)
+grp = "/late2-" + os.environ["ORDER"]
+put = lambda ts, m: ctl("put", "--group", grp, "--stream", "s", "--messages", '["%s"]' % m, "--timestamp", str(ts))
+put(2000000, "new")
+put(1000000, "late")
+# in order after the last one ingested, older than the newest
+put(1000500, "late, in order after it")
+st = logs.describe_log_streams(logGroupName=grp)["logStreams"][0]
+assert st["lastEventTimestamp"] == 2000000, st
+r = logs.filter_log_events(logGroupName=grp, startTime=1500000)
+assert [e["message"] for e in r["events"]] == ["new"], r["events"]
+r = logs.filter_log_events(logGroupName=grp)
+assert [e["message"] for e in r["events"]] == ["late", "late, in order after it", "new"], r["events"]
+EOF
+}
+
 @test "an out-of-order stream under each order: 10,000-event and 1 MB pages, empty pages, every event once" {
 	shared
 	under timestamp ingestion <<'EOF'

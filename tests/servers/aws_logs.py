@@ -186,10 +186,13 @@ class Stream:
             ordered = all(a <= b for a, b in zip(tss, itertools.islice(tss, 1, None)))
         ordered = ordered and (prev is None or prev <= tss[0])
         was_in_order = self.in_order
-        if ordered:
+        if not ordered:
+            self.in_order = False
+        # maxts is a running maximum: a batch in order after the last
+        # event ingested may still be older than a newer event before it
+        if ordered and (not self.maxts or self.maxts[-1] <= tss[0]):
             self.maxts.extend(tss if isinstance(tss, array) else array("q", tss))
         else:
-            self.in_order = False
             first = self.maxts[-1] if self.maxts else tss[0]
             self.maxts.extend(array("q", itertools.accumulate(tss, max, initial=first))[1:])
         self.ts.extend(tss if isinstance(tss, array) else array("q", tss))
