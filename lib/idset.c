@@ -2,8 +2,10 @@
  * idset.c: open addressing with linear probing, at most half full, in one
  * array, so that a probe touches one cache line: a free slot has the
  * expiry EMPTY, which no id is given. The ids are digests, so their first
- * bytes are the hash. Nothing is removed one by one: idset_expire builds
- * the table again without the expired, which keeps the probing simple.
+ * bytes are the hash. idset_expire removes in place, moving back the
+ * entries of a cluster that a removal would cut from their slot (Knuth's
+ * algorithm R), in one pass over the array: cwl-tail expires after every
+ * sweep, with tens of thousands of ids kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ struct ent {
 struct idset {
 	struct ent *v;
 	size_t cap, n;		/* cap: a power of 2 */
+	int64_t oldest;		/* no expiry is earlier */
 };
 
 static size_t
@@ -46,6 +49,7 @@ alloc_tab(struct idset *s, size_t cap)
 	s->v = v;
 	s->cap = cap;
 	s->n = 0;
+	s->oldest = INT64_MAX;
 	return 0;
 }
 
@@ -112,43 +116,113 @@ rebuild(struct idset *s, size_t cap, int64_t now)
 		k = lookup(s, old.v[i].id, &found);
 		s->v[k] = old.v[i];
 		s->n++;
+		if (old.v[i].expire < s->oldest)
+			s->oldest = old.v[i].expire;
 	}
 	free(old.v);
 	return 0;
 }
 
-int
-idset_put(struct idset *s, const unsigned char id[16], int64_t expire)
+/* Returns the slot of id, added (with *added set) if it was not there;
+ * or (size_t)-1, out of memory. */
+static size_t
+place(struct idset *s, const unsigned char id[16], int64_t expire, int *added)
 {
 	int found;
 	size_t i;
 
 	if ((s->n + 1) * 2 > s->cap && rebuild(s, s->cap * 2, INT64_MIN) == -1)
-		return -1;
+		return (size_t)-1;
 	i = lookup(s, id, &found);
+	*added = !found;
 	if (!found) {
 		memcpy(s->v[i].id, id, 16);
 		s->n++;
+		/* EMPTY marks a free slot: the earliest time there is, one
+		 * later */
+		s->v[i].expire = expire == EMPTY ? EMPTY + 1 : expire;
 	}
-	/* EMPTY marks a free slot: the earliest time there is, one later */
+	return i;
+}
+
+int
+idset_put(struct idset *s, const unsigned char id[16], int64_t expire)
+{
+	int added;
+	size_t i = place(s, id, expire, &added);
+
+	if (i == (size_t)-1)
+		return -1;
 	s->v[i].expire = expire == EMPTY ? EMPTY + 1 : expire;
+	if (s->v[i].expire < s->oldest)
+		s->oldest = s->v[i].expire;
 	return 0;
+}
+
+int
+idset_add(struct idset *s, const unsigned char id[16], int64_t expire)
+{
+	int added;
+	size_t i = place(s, id, expire, &added);
+
+	if (i == (size_t)-1)
+		return -1;
+	if (added && s->v[i].expire < s->oldest)
+		s->oldest = s->v[i].expire;
+	return !added;
+}
+
+/* Frees slot i, and moves back into the hole each later entry of the
+ * cluster whose home slot is not between the hole and it. */
+static void
+remove_at(struct idset *s, size_t i)
+{
+	size_t mask = s->cap - 1, j = i, k;
+
+	for (;;) {
+		s->v[i].expire = EMPTY;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (s->v[j].expire == EMPTY)
+				return;
+			k = slot0(s->v[j].id, s->cap);
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;	/* found from its home without i */
+			break;
+		}
+		s->v[i] = s->v[j];
+		i = j;
+	}
 }
 
 void
 idset_expire(struct idset *s, int64_t now)
 {
-	size_t cap = s->cap, live = 0, i;
+	size_t mask = s->cap - 1, start, i, n, cap = s->cap;
+	int64_t oldest = INT64_MAX;
 
-	for (i = 0; i < s->cap; i++)
-		live += s->v[i].expire != EMPTY && s->v[i].expire >= now;
-	if (live == s->n)
+	if (now <= s->oldest)
 		return;
-	/* shrink as well, down to a quarter full */
-	while (cap > 64 && live * 4 < cap / 2)
+	/* from a free slot (the table is at most half full): no cluster
+	 * runs over it, so no entry is moved back past where the pass is */
+	for (start = 0; s->v[start].expire != EMPTY; start++)
+		;
+	for (n = 1, i = (start + 1) & mask; n < s->cap; n++, i = (i + 1) & mask) {
+		/* what moves back into i is looked at again */
+		while (s->v[i].expire != EMPTY && s->v[i].expire < now) {
+			remove_at(s, i);
+			s->n--;
+		}
+		if (s->v[i].expire != EMPTY && s->v[i].expire < oldest)
+			oldest = s->v[i].expire;
+	}
+	s->oldest = oldest;
+	/* shrink, down to a quarter full; out of memory: it stays big,
+	 * which is only memory */
+	while (cap > 64 && s->n * 4 < cap / 2)
 		cap /= 2;
-	/* out of memory: the expired stay, which is only memory */
-	(void)rebuild(s, cap, now);
+	if (cap < s->cap)
+		(void)rebuild(s, cap, INT64_MIN);
 }
 
 size_t

@@ -20,6 +20,10 @@ int64_t *idset_find(struct idset *s, const unsigned char id[16]);
 /* Adds id with its expiry, or sets the expiry of id already there.
  * Returns 0, or -1 (out of memory; s unchanged). */
 int idset_put(struct idset *s, const unsigned char id[16], int64_t expire);
+/* Adds id with its expiry unless it is there already (its expiry then
+ * unchanged). Returns 0 if it was added, 1 if it was there, or -1 (out of
+ * memory; s unchanged). */
+int idset_add(struct idset *s, const unsigned char id[16], int64_t expire);
 /* Removes the ids whose expiry is before now. */
 void idset_expire(struct idset *s, int64_t now);
 size_t idset_count(const struct idset *s);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jscan.h"
+#include "swar.h"
 
 void
 jscan_ws(struct jscan *s)
@@ -99,6 +100,9 @@ jscan_string(struct jscan *s, int keep, size_t *off, size_t *len)
 	p = s->p;
 	for (;;) {
 		run = p;
+		while (s->end - p >= 8 && !(swar_has(swar_load(p), '"') |
+		    swar_has(swar_load(p), '\\')))
+			p += 8;
 		while (p < s->end && *p != '"' && *p != '\\')
 			p++;
 		if (keep && p > run && buf_add(a, run, (size_t)(p - run)) == -1)

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "jsonx.h"
+#include "swar.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t
@@ -48,6 +49,14 @@ byte_class(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
+/* 1 if none of the eight bytes of v is escaped or starts UTF-8. */
+static int
+plain8(uint64_t v)
+{
+	return !((v & SWAR_HIGHS) | swar_below(v, 0x20) | swar_has(v, '"') |
+	    swar_has(v, '\\'));
+}
+
 int
 jsonx_str(struct buf *b, const char *s, size_t n)
 {
@@ -68,6 +77,8 @@ jsonx_str(struct buf *b, const char *s, size_t n)
 		/* copy the longest run that needs no escaping in one go,
 		 * valid UTF-8 sequences included */
 		for (run = i;;) {
+			while (n - run >= 8 && plain8(swar_load(p + run)))
+				run += 8;
 			while (run < n && cls[p[run]] == 0)
 				run++;
 			if (run < n && cls[p[run]] == 2 &&

@@ -55,6 +55,7 @@
 #include "log.h"
 #include "page.h"
 #include "strmap.h"
+#include "swar.h"
 #include "tail.h"
 #include "timex.h"
 
@@ -74,6 +75,9 @@
  * sweep rather than fresh weighs there. */
 #define NDELAY 1024
 #define DELAY_SPAN_MS 60000
+/* lag_pick sorts the delays: at most once a LAG_PICK_MS, unless many
+ * are new. */
+#define LAG_PICK_MS 5000
 #define MISS_WEIGHT 4
 /* Streams not read nor listed for this long leave the lateness check. */
 #define STREAM_KEEP_MS (15 * 60 * 1000LL)
@@ -106,8 +110,9 @@ struct gread {
 	size_t ndelay, dnext;
 	int64_t every, nwritten;	/* a delay kept every so many events */
 	int64_t ring_at;	/* monotonic ms the ring last wrapped */
+	int64_t dkept;		/* the delays kept, ever */
 	int64_t lag;		/* of fresh passes, lag_pick */
-	int64_t lag_kept;	/* the delays kept when it was picked */
+	int64_t lag_kept, lag_at;	/* dkept and monotonic ms, when picked */
 	int64_t marked;		/* the ts of the last cursor written */
 	int64_t check_from;	/* ingestion times the lateness check takes */
 	struct strmap *streams;	/* name -> struct lstream */
@@ -186,17 +191,37 @@ clear_ids(struct gread *r)
 
 /* --- following: the ids written, and the lag ---------------------------- */
 
-/* 128 bits of an eventId, for the set of ids written: FNV-1a forwards
- * and backwards. Ids of one group at most max_delay apart are compared,
- * a few million at the most. */
+/* 128 bits of an eventId, for the set of ids written: two chains of
+ * the murmur3 finalizer over its eight-byte words, apart in their seeds
+ * and in how a word goes in. Ids of one group at most max_delay apart
+ * are compared, a few million at the most. */
+static uint64_t
+fmix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 33;
+}
+
 static void
 id128(const char *id, unsigned char out[16])
 {
-	uint64_t a = hash_str(HASH_FNV_OFFSET, id), b = 0x6c62272e07bb0142ULL;
 	size_t n = strlen(id), i;
+	uint64_t a = 0x9e3779b97f4a7c15ULL ^ n, b = 0x2545f4914f6cdd1dULL + n, w;
+	unsigned char last[8];
 
-	for (i = n; i-- > 0;)
-		b = (b ^ (unsigned char)id[i]) * 1099511628211ULL;
+	for (i = 0; i + 8 <= n; i += 8) {
+		w = swar_load(id + i);
+		a = fmix64(a ^ w);
+		b = fmix64(b + (w << 32 | w >> 32));
+	}
+	memset(last, 0, sizeof(last));
+	memcpy(last, id + i, n - i);
+	w = swar_load(last);
+	a = fmix64(a ^ w ^ 0x8000000000000000ULL);
+	b = fmix64(b + (w << 32 | w >> 32) + 1);
 	memcpy(out, &a, 8);
 	memcpy(out + 8, &b, 8);
 }
@@ -278,6 +303,7 @@ note_delay(struct gread *r, int64_t ts, int64_t ingest)
 	if (d > INT32_MAX)
 		d = INT32_MAX;
 	r->delay[r->dnext] = (int32_t)d;
+	r->dkept++;
 	r->dnext = (r->dnext + 1) % NDELAY;
 	if (r->ndelay < NDELAY)
 		r->ndelay++;
@@ -718,10 +744,13 @@ group_next_pass(struct src *s, int64_t now)
 		return 1;
 	}
 	if (now >= r->next_fresh && fresh_end > r->fresh) {
-		/* picked again once other delays are kept */
-		if (r->lag_kept != r->nwritten / r->every) {
+		/* picked again once a sixteenth of the delays kept are
+		 * new, or some are and LAG_PICK_MS has passed */
+		if (r->dkept - r->lag_kept >= NDELAY / 16 ||
+		    (r->dkept > r->lag_kept && now - r->lag_at >= LAG_PICK_MS)) {
 			r->lag = lag_pick(r);
-			r->lag_kept = r->nwritten / r->every;
+			r->lag_kept = r->dkept;
+			r->lag_at = now;
 		}
 		fresh_end = wall - r->lag;
 		if (T.end >= 0)
@@ -796,10 +825,12 @@ written_before(struct src *s, const struct ev *ev)
 	unsigned char id[16];
 
 	id128(ev->id, id);
-	if (idset_find(r->seen, id))
+	switch (idset_add(r->seen, id, ev->ts)) {
+	case 1:
 		return 1;
-	if (idset_put(r->seen, id, ev->ts) == -1)
+	case -1:
 		log_oom();
+	}
 	note_delay(r, ev->ts, ev->ingest);
 	return 0;
 }
@@ -807,14 +838,14 @@ written_before(struct src *s, const struct ev *ev)
 /* Following: the event was met, written now or before, for the
  * lateness check and the hot interval. */
 static void
-note_read(struct gread *r, const struct ev *ev)
+note_read(struct gread *r, const struct ev *ev, int64_t wall)
 {
 	struct lstream *ls;
 
 	if (ev->ingest > r->newest)
 		r->newest = ev->ingest;
 	ls = lstream_get(r, ev->stream);
-	ls->seen = timex_now_ms();
+	ls->seen = wall;
 	if (ev->ingest > ls->read)
 		ls->read = ev->ingest;
 }
@@ -841,6 +872,7 @@ page_events(struct src *s)
 	const struct page *pg = &page_in_hand;
 	struct gread *r = s->gr;
 	const char *page_token = s->token ? s->token : "";
+	int64_t wall = timex_now_ms();
 	size_t i;
 
 	T.c.received += pg->nev;
@@ -871,7 +903,7 @@ page_events(struct src *s)
 		if (!hash_in_shard(s->g->name, ev.stream, T.shard_i, T.shard_n))
 			continue;
 		if (r->seen)
-			note_read(r, &ev);
+			note_read(r, &ev, wall);
 		if (dropped)
 			continue;
 		if (r->seen ? written_before(s, &ev) : at_cursor(r, &ev)) {

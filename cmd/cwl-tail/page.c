@@ -21,23 +21,37 @@ str_member(struct jscan *s, struct pstr *out)
 	return jscan_string(s, 1, &out->off, &out->len);
 }
 
+/* The members AWS sends, told apart by their first letter (this runs
+ * for every member of every event) and then compared whole. */
 static int
 event_member(struct jscan *s, const char *key, void *arg)
 {
 	struct page_ev *ev = arg;
 
-	if (strcmp(key, "timestamp") == 0)
-		return jscan_number(s, &ev->ts);
-	if (strcmp(key, "ingestionTime") == 0) {
-		ev->has_ingest = 1;
-		return jscan_number(s, &ev->ingest);
+	switch (key[0]) {
+	case 't':
+		if (strcmp(key, "timestamp") == 0)
+			return jscan_number(s, &ev->ts);
+		break;
+	case 'i':
+		if (strcmp(key, "ingestionTime") == 0) {
+			ev->has_ingest = 1;
+			return jscan_number(s, &ev->ingest);
+		}
+		break;
+	case 'm':
+		if (strcmp(key, "message") == 0)
+			return str_member(s, &ev->msg);
+		break;
+	case 'e':
+		if (strcmp(key, "eventId") == 0)
+			return str_member(s, &ev->id);
+		break;
+	case 'l':
+		if (strcmp(key, "logStreamName") == 0)
+			return str_member(s, &ev->stream);
+		break;
 	}
-	if (strcmp(key, "message") == 0)
-		return str_member(s, &ev->msg);
-	if (strcmp(key, "eventId") == 0)
-		return str_member(s, &ev->id);
-	if (strcmp(key, "logStreamName") == 0)
-		return str_member(s, &ev->stream);
 	return jscan_skip(s, 1);
 }
 

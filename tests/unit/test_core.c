@@ -1,4 +1,4 @@
-/* buf, jsonx, cursor, log redaction and log_oom, idset. */
+/* buf, swar, jsonx and jscan, cursor, log redaction and log_oom, idset. */
 #include <sys/wait.h>
 
 #include <stdlib.h>
@@ -10,9 +10,11 @@
 #include "cursor.h"
 #include "err.h"
 #include "idset.h"
+#include "jscan.h"
 #include "jsonx.h"
 #include "log.h"
 #include "strmap.h"
+#include "swar.h"
 #include "unit.h"
 
 static void
@@ -102,6 +104,82 @@ test_escape(void)
 	o = jsonx_parse("{\"a\":", 5, &why);
 	CHECK(o == NULL, "truncated JSON refused");
 	buf_free(&b);
+}
+
+/* The word-at-a-time tests against the byte at a time, for every byte
+ * at every place of a word; and the scanners that use them, with a byte
+ * to act on at every place of strings that span a few words. */
+static void
+test_swar(void)
+{
+	unsigned char w[8];
+	struct buf b = BUF_INIT, one = BUF_INIT, want = BUF_INIT, arena = BUF_INIT;
+	char in[24], enc[64];
+	size_t k, off, len;
+	unsigned c;
+	int bad = 0;
+
+	for (k = 0; k < 8; k++)
+		for (c = 0; c < 256; c++) {
+			memset(w, 'a', sizeof(w));
+			w[k] = (unsigned char)c;
+			bad += !swar_has(swar_load(w), '"') != (c != '"');
+			bad += !swar_has(swar_load(w), '\\') != (c != '\\');
+			bad += !swar_below(swar_load(w), 0x20) != (c >= 0x20);
+			memset(w, 0x1f, sizeof(w));
+			w[k] = (unsigned char)c;
+			bad += !swar_below(swar_load(w), 0x20) != 0;
+			bad += !swar_has(swar_load(w), (unsigned char)c) != 0;
+		}
+	CHECK_INT(bad, 0, "swar tests agree with bytes");
+	bad = 0;
+	/* jsonx_str: a byte escapes the same wherever it stands */
+	for (k = 0; k < sizeof(in); k++)
+		for (c = 1; c < 256; c++) {
+			memset(in, 'x', sizeof(in));
+			in[k] = (char)c;
+			buf_reset(&b);
+			jsonx_str(&b, in, sizeof(in));
+			buf_reset(&one);
+			jsonx_str(&one, in + k, 1);
+			buf_reset(&want);
+			buf_addc(&want, '"');
+			buf_add(&want, in, k);
+			buf_add(&want, one.p + 1, one.len - 2);
+			buf_add(&want, in + k + 1, sizeof(in) - k - 1);
+			buf_addc(&want, '"');
+			bad += strcmp(buf_str(&b), buf_str(&want)) != 0;
+		}
+	CHECK_INT(bad, 0, "jsonx_str escapes a byte the same at every place");
+	bad = 0;
+	/* jscan_string: an escape, or the closing quote, at every place */
+	for (k = 0; k < sizeof(in); k++) {
+		struct jscan s;
+		int n;
+
+		n = snprintf(enc, sizeof(enc), "\"%.*s\\n%.*s\"x", (int)k,
+		    "yyyyyyyyyyyyyyyyyyyyyyyy", (int)(sizeof(in) - k),
+		    "zzzzzzzzzzzzzzzzzzzzzzzz");
+		buf_reset(&arena);
+		s = (struct jscan){ enc, enc + n, &arena, NULL };
+		bad += jscan_string(&s, 1, &off, &len) != 0 || len != sizeof(in) + 1 ||
+		    arena.p[off + k] != '\n' || arena.p[off + k + 1] != 'z' ||
+		    (k > 0 && arena.p[off + k - 1] != 'y') || *s.p != 'x';
+		n = snprintf(enc, sizeof(enc), "\"%.*s\"%.*s", (int)k,
+		    "yyyyyyyyyyyyyyyyyyyyyyyy", 10, "zzzzzzzzzz");
+		buf_reset(&arena);
+		s = (struct jscan){ enc, enc + n, &arena, NULL };
+		bad += jscan_string(&s, 1, &off, &len) != 0 || len != k ||
+		    *s.p != 'z';
+		s = (struct jscan){ enc, enc + k + 1, &arena, NULL };
+		bad += jscan_string(&s, 1, &off, &len) != -1 ||
+		    s.why == NULL || strcmp(s.why, "unterminated string") != 0;
+	}
+	CHECK_INT(bad, 0, "jscan_string finds an escape and the end at every place");
+	buf_free(&b);
+	buf_free(&one);
+	buf_free(&want);
+	buf_free(&arena);
 }
 
 /* The one writer of cursors, over every form of DESIGN.md: the bytes
@@ -240,6 +318,57 @@ idn(unsigned n, unsigned char id[16])
 	}
 }
 
+/* The id of the ith of a round: its home slot is one of the last 30 of
+ * the table, whatever its size, so that the cluster wraps around. */
+static void
+cluster_id(unsigned round, unsigned i, unsigned char id[16])
+{
+	memset(id, 0, 16);
+	memset(id, 0xff, 6);
+	id[7] = (unsigned char)(i % 30);
+	id[12] = (unsigned char)(i >> 8);
+	id[13] = (unsigned char)i;
+	id[14] = (unsigned char)round;
+}
+
+/* Ids in a long cluster over the end of the table: idset_add says which
+ * were there, and after some expire, the rest are found, each time. */
+static void
+test_idset_clusters(void)
+{
+	struct idset *s = idset_new();
+	unsigned char id[16];
+	unsigned i, wrong = 0, found, round, r;
+	int64_t *e;
+
+	if (s == NULL)
+		return;
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 3000; i++) {
+			cluster_id(round, i, id);
+			wrong += idset_add(s, id, (int64_t)(i % 7)) != 0;
+			wrong += idset_add(s, id, 99) != 1;
+		}
+		/* i % 7 of 0, 1 and 2 go, too few to shrink the table */
+		idset_expire(s, 3);
+		found = 0;
+		for (r = 0; r <= round; r++)
+			for (i = 0; i < 3000; i++) {
+				cluster_id(r, i, id);
+				e = idset_find(s, id);
+				found += e != NULL;
+				wrong += (e != NULL) != (i % 7 >= 3);
+				wrong += e != NULL && *e != (int64_t)(i % 7);
+			}
+		wrong += found != idset_count(s);
+	}
+	CHECK_INT(wrong, 0, "idset_add says what was there; after expiring "
+	    "in a cluster, the rest are found");
+	idset_expire(s, 1000);
+	CHECK_INT(idset_count(s), 0, "all gone");
+	idset_free(s);
+}
+
 static void
 test_idset(void)
 {
@@ -299,6 +428,7 @@ test_idset(void)
 	idset_expire(s, INT64_MIN + 2);
 	CHECK_INT(idset_count(s), 0, "gone after it");
 	idset_free(s);
+	test_idset_clusters();
 
 	CHECK(idset_hex("000102030405060708090a0b0c0d0eff", id) == 0 &&
 	    id[0] == 0 && id[10] == 10 && id[15] == 0xff, "hex read");
@@ -505,6 +635,7 @@ main(void)
 {
 	test_buf();
 	test_escape();
+	test_swar();
 	test_cursor();
 	test_redact();
 	test_idset();
