@@ -434,6 +434,24 @@ late_beyond() {
 	late_beyond ingestion
 }
 
+# ml_start N RESUME: follows /ml/f from the cursors in RESUME, into
+# outN.ndjson. ml_stop N: once its sweep has passed now, stops it; it
+# wrote nothing on stderr, and its events (no mark lines) are in
+# evN.ndjson.
+ml_start() {
+	cwl-tail -c f.yml -f --resume "$2" --stats "st$1" /ml/f >"out$1.ndjson" 2>"err$1.txt" 3>&- &
+	pid=$!
+	server_register $pid
+}
+
+ml_stop() {
+	wait_swept $pid "st$1" /ml/f "$(now_ms)"
+	kill -TERM $pid
+	wait $pid
+	[ ! -s "err$1.txt" ]
+	grep -v '^{"@metadata":{"cursor"' "out$1.ndjson" >"ev$1.ndjson" || true
+}
+
 # ml_follow ORDER: a multiline group followed as a whole: each stream's
 # lines joined apart though the streams interleave, an event whose lines
 # come in two windows joined, late lines written once, and a SIGTERM and
@@ -450,9 +468,7 @@ ml_follow() {
 	now=$(now_ms)
 	put /ml/f a "$now" "a1 start" "  a1 more"
 	put /ml/f b "$now" "b1 start" "  b1 more"
-	cwl-tail -c f.yml -f --resume /dev/null --stats st /ml/f >out1.ndjson 2>err.txt 3>&- &
-	pid=$!
-	server_register $pid
+	ml_start 1 /dev/null
 	# interleaved streams, joined apart; each written once the next
 	# event of its stream starts, or after the timeout
 	a2=$(now_ms)
@@ -464,12 +480,7 @@ ml_follow() {
 	# their time and in a new one: written once, joined together
 	put /ml/f a $((a2 - 1)) "a late" "  a late more"
 	put /ml/f c $(($(now_ms) - 2000)) "c1 late" "  c1 late more"
-	last=$(now_ms)
-	wait_swept $pid st /ml/f "$last"
-	kill -TERM $pid
-	wait $pid
-	[ ! -s err.txt ]
-	grep -v '^{"@metadata":{"cursor"' out1.ndjson >ev1.ndjson || true
+	ml_stop 1
 	jq -r '[.aws.cloudwatch.log_stream, .message] | @json' ev1.ndjson | sort >got
 	sort >want <<-'EOF2'
 	["a","a1 start\n  a1 more"]
@@ -489,15 +500,8 @@ ml_follow() {
 	# written before, under their ids; no part of one comes on its own
 	tail -n 1 out1.ndjson >ck.ndjson
 	put /ml/f a "$(now_ms)" "a3 start" "  a3 more"
-	cwl-tail -c f.yml -f --resume ck.ndjson --stats st2 /ml/f >out2.ndjson 2>err2.txt 3>&- &
-	pid=$!
-	server_register $pid
-	last=$(now_ms)
-	wait_swept $pid st2 /ml/f "$last"
-	kill -TERM $pid
-	wait $pid
-	[ ! -s err2.txt ]
-	grep -v '^{"@metadata":{"cursor"' out2.ndjson >ev2.ndjson || true
+	ml_start 2 ck.ndjson
+	ml_stop 2
 	jq -c '[.event.id, .message]' ev1.ndjson | sort >before
 	jq -c 'select(.message != "a3 start\n  a3 more") | [.event.id, .message]' ev2.ndjson | sort >again
 	comm -13 before again >parts
