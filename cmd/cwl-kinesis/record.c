@@ -273,7 +273,9 @@ struct rec {
 
 static struct rec R;
 
-#define RSTR(r) (R.arena.p + (r).off)
+/* A string of the record; "" when it was not there (the arena may then
+ * be empty, with no buffer at all). */
+#define RSTR(r) ((r).set ? R.arena.p + (r).off : "")
 
 /* A string value into r, or the value skipped when it is no string. */
 static int
