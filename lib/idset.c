@@ -123,8 +123,18 @@ rebuild(struct idset *s, size_t cap, int64_t now)
 	return 0;
 }
 
-/* Returns the slot of id, added (with *added set) if it was not there;
- * or (size_t)-1, out of memory. */
+/* Sets the expiry of slot i. EMPTY marks a free slot: the earliest time
+ * there is is taken as one later. */
+static void
+set_expire(struct idset *s, size_t i, int64_t expire)
+{
+	s->v[i].expire = expire == EMPTY ? EMPTY + 1 : expire;
+	if (s->v[i].expire < s->oldest)
+		s->oldest = s->v[i].expire;
+}
+
+/* Returns the slot of id, added with its expiry (and *added set) if it
+ * was not there; or (size_t)-1, out of memory. */
 static size_t
 place(struct idset *s, const unsigned char id[16], int64_t expire, int *added)
 {
@@ -138,9 +148,7 @@ place(struct idset *s, const unsigned char id[16], int64_t expire, int *added)
 	if (!found) {
 		memcpy(s->v[i].id, id, 16);
 		s->n++;
-		/* EMPTY marks a free slot: the earliest time there is, one
-		 * later */
-		s->v[i].expire = expire == EMPTY ? EMPTY + 1 : expire;
+		set_expire(s, i, expire);
 	}
 	return i;
 }
@@ -153,9 +161,7 @@ idset_put(struct idset *s, const unsigned char id[16], int64_t expire)
 
 	if (i == (size_t)-1)
 		return -1;
-	s->v[i].expire = expire == EMPTY ? EMPTY + 1 : expire;
-	if (s->v[i].expire < s->oldest)
-		s->oldest = s->v[i].expire;
+	set_expire(s, i, expire);
 	return 0;
 }
 
@@ -163,12 +169,9 @@ int
 idset_add(struct idset *s, const unsigned char id[16], int64_t expire)
 {
 	int added;
-	size_t i = place(s, id, expire, &added);
 
-	if (i == (size_t)-1)
+	if (place(s, id, expire, &added) == (size_t)-1)
 		return -1;
-	if (added && s->v[i].expire < s->oldest)
-		s->oldest = s->v[i].expire;
 	return !added;
 }
 
